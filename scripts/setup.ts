@@ -1,0 +1,10 @@
+/**
+ * Brings a fresh clone to a runnable state, idempotently: Debian packages, an active model (the
+ * labelled demo model when no real one was imported), and the prebuilt viewer.
+ * `--for-tests` also installs the tools the test suite drives.
+ */
+import { ensureDebianPackages, productPackages, testPackages } from './setup/debianPackages.ts';
+
+const forTests = process.argv.includes('--for-tests');
+
+ensureDebianPackages(forTests ? [...productPackages, ...testPackages] : productPackages);

@@ -1,0 +1,28 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+
+/** What the product itself needs on the machine: the PACS and its DICOMweb plugin. */
+export const productPackages = ['orthanc', 'orthanc-dicomweb'];
+
+/**
+ * What the tests need besides: dcmtk (dsrdump, dcmdjpeg, dcmcjpeg…) and gdcm to make transfer-syntax
+ * variants, pydicom for its corpus of odd files, dicom3tools for dciodvfy, Chromium for the viewer.
+ */
+export const testPackages = ['dcmtk', 'libgdcm-tools', 'python3-pydicom', 'dicom3tools', 'chromium'];
+
+function isInstalled(pkg: string): boolean {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.includes('install ok installed');
+}
+
+/** Installs what is missing with apt (as root); elsewhere says exactly what to install. */
+export function ensureDebianPackages(packages: readonly string[]): void {
+  const missing = packages.filter((p) => !isInstalled(p));
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    throw new Error(`Missing Debian packages: ${missing.join(' ')}. Install them with: sudo apt-get install -y ${missing.join(' ')}`);
+  }
+  console.log(`setup: installing Debian packages ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+}
