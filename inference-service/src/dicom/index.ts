@@ -1,0 +1,8 @@
+/**
+ * The product's only door to DICOM reading. dcmjs stays behind it; callers get typed shapes and
+ * DicomReadError with a stable code.
+ */
+export { readDicomDataset } from './readDicomDataset.ts';
+export { DicomReadError, dicomReadErrorCodes, isDicomReadError } from './errors.ts';
+export type { DicomReadErrorCode } from './errors.ts';
+export type { DicomDataset, DicomImage, DicomPixelFrame, StoredPixels } from './types.ts';

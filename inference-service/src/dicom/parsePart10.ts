@@ -1,0 +1,73 @@
+import dcmjs from 'dcmjs';
+import type { DcmjsDict } from 'dcmjs';
+import { DicomReadError } from './errors.ts';
+import type { DicomDataset } from './types.ts';
+
+// dcmjs reports oddities it tolerates through its own logger, some at level "error" (e.g. an AS of the
+// wrong length). What it cannot tolerate it throws, and we turn that into DicomReadError; the rest must
+// not reach the console of the service using this module.
+dcmjs.log.setLevel('silent');
+
+/** (7FE0,0010) Pixel Data, as dcmjs keys it. */
+const pixelDataTag = '7FE00010';
+
+/** A Part-10 file parsed once: what the public API hands out plus the raw pixel element. */
+export interface ParsedPart10 {
+  readonly meta: DicomDataset;
+  readonly dataset: DicomDataset;
+  /**
+   * The raw Pixel Data value as dcmjs read it: for native syntaxes one buffer holding every frame;
+   * for encapsulated ones either one buffer per frame (when the Basic Offset Table says where frames
+   * start) or one buffer per fragment (when it is empty). Undefined when the element is absent.
+   */
+  readonly pixelData: readonly (ArrayBuffer | Uint8Array)[] | undefined;
+  /** The VR dcmjs gave Pixel Data (OB or OW; in implicit VR it guesses from BitsAllocated). */
+  readonly pixelDataVR: string | undefined;
+}
+
+/** dcmjs wants an ArrayBuffer; hand it the caller's memory when the view covers it exactly. */
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+/** PS3.10 7.1: a 128-byte preamble, then "DICM". Checked here so non-DICOM gets a clear message. */
+function hasPart10Prefix(bytes: Uint8Array): boolean {
+  return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+export function parsePart10(part10: Uint8Array): ParsedPart10 {
+  if (!hasPart10Prefix(part10)) {
+    throw new DicomReadError(
+      'not-dicom',
+      `readDicomDataset: not a DICOM Part-10 file (${part10.length} bytes; no "DICM" at offset 128, PS3.10 7.1)`,
+    );
+  }
+  let dict: DcmjsDict;
+  let metaDict: DcmjsDict;
+  try {
+    const parsed = dcmjs.data.DicomMessage.readFile(toArrayBuffer(part10), { ignoreErrors: true });
+    dict = parsed.dict;
+    metaDict = parsed.meta;
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new DicomReadError('not-dicom', `readDicomDataset: cannot parse the DICOM data set: ${reason}`, { cause });
+  }
+  let meta: DicomDataset;
+  let dataset: DicomDataset;
+  try {
+    meta = dcmjs.data.DicomMetaDictionary.naturalizeDataset(metaDict);
+    dataset = dcmjs.data.DicomMetaDictionary.naturalizeDataset(dict);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new DicomReadError('not-dicom', `readDicomDataset: cannot interpret the DICOM data set: ${reason}`, { cause });
+  }
+  const pixelElement = dict[pixelDataTag];
+  const value = pixelElement?.Value;
+  const pixelData = Array.isArray(value)
+    ? value.filter((v): v is ArrayBuffer | Uint8Array => v instanceof ArrayBuffer || v instanceof Uint8Array)
+    : undefined;
+  return { meta, dataset, pixelData, pixelDataVR: pixelElement?.vr };
+}
