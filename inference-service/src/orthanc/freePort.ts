@@ -1,0 +1,20 @@
+import { createServer } from 'node:net';
+
+/**
+ * A TCP port free right now on all interfaces (Orthanc binds all of them). Another process can still
+ * take it before Orthanc does; `startOrthanc` retries when that happens.
+ */
+export function findFreePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address !== null && typeof address === 'object') resolvePort(address.port);
+        else reject(new Error('findFreePort: the probe server reported no port'));
+      });
+    });
+  });
+}

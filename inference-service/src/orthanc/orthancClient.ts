@@ -1,0 +1,208 @@
+/**
+ * A thin, typed wrapper over the parts of Orthanc's REST API the product uses. Every call has a
+ * timeout; failures are either `OrthancUnavailableError` (could not reach it) or `OrthancHttpError`
+ * (it answered non-2xx). Nothing here decides policy: callers do.
+ */
+import { OrthancHttpError, OrthancUnavailableError } from './errors.ts';
+import { orthancDefaults } from './settings.ts';
+import type {
+  OrthancChanges,
+  OrthancCredentials,
+  OrthancFindQuery,
+  OrthancInstance,
+  OrthancInstanceMetadata,
+  OrthancLookupResult,
+  OrthancResourceType,
+  OrthancSeries,
+  OrthancSimplifiedTags,
+  OrthancStudy,
+  OrthancSystem,
+  OrthancUploadResult,
+} from './types.ts';
+
+export interface OrthancClientOptions {
+  /** Orthanc's base URL, e.g. `http://127.0.0.1:8042` (a path prefix behind a proxy is kept). */
+  readonly url: string;
+  readonly credentials: OrthancCredentials;
+  /** Per-request timeout; past it the call fails with `OrthancUnavailableError`. */
+  readonly timeoutMs?: number;
+}
+
+interface RequestOptions {
+  readonly body?: Uint8Array | string;
+  readonly contentType?: string;
+  readonly timeoutMs?: number;
+}
+
+export class OrthancClient {
+  readonly url: string;
+  readonly #authorization: string;
+  readonly #timeoutMs: number;
+
+  constructor(options: OrthancClientOptions) {
+    if (!/^https?:\/\//.test(options.url)) {
+      throw new Error(`OrthancClient: option 'url' must be an http(s) URL, got '${options.url}'`);
+    }
+    this.url = options.url.replace(/\/+$/, '');
+    const { username, password } = options.credentials;
+    // RFC 7617 basic authentication; Orthanc's RegisteredUsers are checked this way.
+    this.#authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+    this.#timeoutMs = options.timeoutMs ?? orthancDefaults.requestTimeoutMs;
+  }
+
+  system(): Promise<OrthancSystem> {
+    return this.#json('GET', '/system');
+  }
+
+  /** Stores one Part-10 file. Orthanc refuses non-DICOM with 400 ("Bad file format"). */
+  uploadInstance(part10: Uint8Array): Promise<OrthancUploadResult> {
+    return this.#json('POST', '/instances', { body: part10, contentType: 'application/dicom' });
+  }
+
+  /** Which Orthanc resources carry this DICOM UID (any level); empty when none. */
+  lookupUid(uid: string): Promise<OrthancLookupResult[]> {
+    return this.#json('POST', '/tools/lookup', { body: uid, contentType: 'text/plain' });
+  }
+
+  /** The Orthanc ID of the study with this StudyInstanceUID, or undefined. */
+  studyIdByUid(StudyInstanceUID: string): Promise<string | undefined> {
+    return this.#idByUid(StudyInstanceUID, 'Study');
+  }
+
+  seriesIdByUid(SeriesInstanceUID: string): Promise<string | undefined> {
+    return this.#idByUid(SeriesInstanceUID, 'Series');
+  }
+
+  instanceIdByUid(SOPInstanceUID: string): Promise<string | undefined> {
+    return this.#idByUid(SOPInstanceUID, 'Instance');
+  }
+
+  study(studyId: string): Promise<OrthancStudy> {
+    return this.#json('GET', `/studies/${encodeId(studyId)}`);
+  }
+
+  series(seriesId: string): Promise<OrthancSeries> {
+    return this.#json('GET', `/series/${encodeId(seriesId)}`);
+  }
+
+  instance(instanceId: string): Promise<OrthancInstance> {
+    return this.#json('GET', `/instances/${encodeId(instanceId)}`);
+  }
+
+  studyInstances(studyId: string): Promise<OrthancInstance[]> {
+    return this.#json('GET', `/studies/${encodeId(studyId)}/instances`);
+  }
+
+  seriesInstances(seriesId: string): Promise<OrthancInstance[]> {
+    return this.#json('GET', `/series/${encodeId(seriesId)}/instances`);
+  }
+
+  /** The stored Part-10 bytes, exactly as uploaded. */
+  async instanceFile(instanceId: string): Promise<Uint8Array> {
+    const path = `/instances/${encodeId(instanceId)}/file`;
+    const response = await this.#request('GET', path);
+    return new Uint8Array(await this.#read('GET', path, () => response.arrayBuffer()));
+  }
+
+  /** All tags by keyword; sequences nested, bulk data (PixelData) null. */
+  instanceTags(instanceId: string): Promise<OrthancSimplifiedTags> {
+    return this.#json('GET', `/instances/${encodeId(instanceId)}/simplified-tags`);
+  }
+
+  /** Orthanc's own metadata: SopClassUid, TransferSyntax, Origin, RemoteAET, ReceptionDate… */
+  instanceMetadata(instanceId: string): Promise<OrthancInstanceMetadata> {
+    return this.#json('GET', `/instances/${encodeId(instanceId)}/metadata?expand`);
+  }
+
+  /**
+   * Instances whose main DICOM tags (theirs or their parents': e.g. StudyInstanceUID, Modality)
+   * match the query, expanded. Example: all SRs of a study,
+   * `findInstances({Query: {StudyInstanceUID: uid, Modality: 'SR'}})`.
+   */
+  findInstances(query: OrthancFindQuery): Promise<OrthancInstance[]> {
+    return this.#find('Instance', query);
+  }
+
+  findSeries(query: OrthancFindQuery): Promise<OrthancSeries[]> {
+    return this.#find('Series', query);
+  }
+
+  findStudies(query: OrthancFindQuery): Promise<OrthancStudy[]> {
+    return this.#find('Study', query);
+  }
+
+  /** One page of the change log after `since` (exclusive). */
+  changes(since: number, limit: number): Promise<OrthancChanges> {
+    return this.#json('GET', `/changes?since=${Math.trunc(since)}&limit=${Math.trunc(limit)}`);
+  }
+
+  async deleteInstance(instanceId: string): Promise<void> {
+    await this.#request('DELETE', `/instances/${encodeId(instanceId)}`);
+  }
+
+  async #idByUid(uid: string, type: OrthancResourceType): Promise<string | undefined> {
+    const found = await this.lookupUid(uid);
+    return found.find((r) => r.Type === type)?.ID;
+  }
+
+  #find<T>(level: OrthancResourceType, query: OrthancFindQuery): Promise<T[]> {
+    const body = JSON.stringify({ ...query, Level: level, Expand: true });
+    return this.#json('POST', '/tools/find', { body, contentType: 'application/json' });
+  }
+
+  async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const response = await this.#request(method, path, options);
+    const text = await this.#read(method, path, () => response.text());
+    try {
+      return JSON.parse(text) as T;
+    } catch (cause) {
+      throw new OrthancHttpError(method, this.url + path, response.status, `not JSON: ${text.slice(0, 200)}`, { cause });
+    }
+  }
+
+  async #request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+    const url = this.url + path;
+    const headers: Record<string, string> = { Authorization: this.#authorization };
+    if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method,
+        headers,
+        body: options.body,
+        signal: AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs),
+      });
+    } catch (cause) {
+      throw new OrthancUnavailableError(method, url, describeFetchFailure(cause, options.timeoutMs ?? this.#timeoutMs), { cause });
+    }
+    if (!response.ok) {
+      const body = await this.#read(method, path, () => response.text());
+      throw new OrthancHttpError(method, url, response.status, body);
+    }
+    return response;
+  }
+
+  /** A body that breaks off mid-way (Orthanc stopped, timeout) is the server being unavailable too. */
+  async #read<T>(method: string, path: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (cause) {
+      throw new OrthancUnavailableError(method, this.url + path, describeFetchFailure(cause, this.#timeoutMs), { cause });
+    }
+  }
+}
+
+function encodeId(id: string): string {
+  return encodeURIComponent(id);
+}
+
+/** Node's fetch hides the socket error in `cause` (ECONNREFUSED…); an abort by timeout is a TimeoutError. */
+function describeFetchFailure(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
+  if (cause && typeof cause.code === 'string') return cause.code;
+  if (cause && typeof cause.message === 'string') return cause.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,52 @@
+/**
+ * Builds the JSON configuration of one Orthanc run from the committed template
+ * (`orthanc/orthanc.json`): the template says what every run shares (authentication on, no remote
+ * access, DICOMweb at /dicom-web/, no overwriting), the run says where and on which ports.
+ */
+import { readFile } from 'node:fs/promises';
+import { orthancPaths } from './settings.ts';
+import type { OrthancCredentials } from './types.ts';
+
+export interface OrthancRunSettings {
+  readonly storageDir: string;
+  readonly httpPort: number;
+  /** `false` disables the DICOM (C-STORE) listener. */
+  readonly dicomPort: number | false;
+  readonly credentials: OrthancCredentials;
+  readonly luaScripts: readonly string[];
+  readonly stableAgeSeconds: number;
+}
+
+export type OrthancConfiguration = Record<string, unknown>;
+
+export async function readOrthancTemplate(path: string = orthancPaths.configTemplate): Promise<OrthancConfiguration> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return JSON.parse(text) as OrthancConfiguration;
+  } catch (cause) {
+    throw new Error(`Orthanc configuration template ${path} is not valid JSON`, { cause });
+  }
+}
+
+export function buildOrthancConfiguration(template: OrthancConfiguration, run: OrthancRunSettings): OrthancConfiguration {
+  if (run.credentials.username === '' || run.credentials.username.includes(':')) {
+    // RFC 7617: the user-id of basic authentication cannot contain a colon.
+    throw new Error(`Orthanc credentials: username must be non-empty and without ':', got '${run.credentials.username}'`);
+  }
+  return {
+    ...template,
+    StorageDirectory: run.storageDir,
+    IndexDirectory: run.storageDir,
+    HttpPort: run.httpPort,
+    DicomServerEnabled: run.dicomPort !== false,
+    ...(run.dicomPort === false ? {} : { DicomPort: run.dicomPort }),
+    // Orthanc 1.10 cannot choose its listening address (it binds every interface); refusing
+    // non-loopback clients is what keeps it private, whatever the template says.
+    RemoteAccessAllowed: false,
+    AuthenticationEnabled: true,
+    RegisteredUsers: { [run.credentials.username]: run.credentials.password },
+    StableAge: run.stableAgeSeconds,
+    LuaScripts: [...run.luaScripts],
+    Plugins: [orthancPaths.dicomWebPlugin],
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * Where the project's Orthanc lives and what it is called: paths, default ports and the environment
+ * names shared by `npm start`, the tests, the CLI and docker-compose.yml (which its test checks
+ * against these very constants).
+ */
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+export const orthancPaths = Object.freeze({
+  /** Debian's `orthanc` package; the packaged service cannot start here, so the project runs the binary. */
+  binary: '/usr/sbin/Orthanc',
+  /** Debian's `orthanc-dicomweb` package. */
+  dicomWebPlugin: '/usr/share/orthanc/plugins/libOrthancDicomWeb.so',
+  /** The committed configuration every start is generated from (and docker-compose mounts as is). */
+  configTemplate: resolve(repoRoot, 'orthanc/orthanc.json'),
+  luaDir: resolve(repoRoot, 'orthanc/lua'),
+  notifySidecarScript: resolve(repoRoot, 'orthanc/lua/notify-sidecar.lua'),
+  /** `npm start`'s own storage; tests use temporary directories. */
+  defaultStorageDir: resolve(repoRoot, 'data/orthanc'),
+});
+
+export const orthancDefaults = Object.freeze({
+  httpPort: 8042,
+  dicomPort: 4242,
+  /** Seconds without a new instance before Orthanc calls a series or study stable. */
+  stableAgeSeconds: 2,
+  /** Per-request timeout of the REST client. */
+  requestTimeoutMs: 30_000,
+});
+
+/** Environment read by the sidecar and the CLI to reach Orthanc. */
+export const orthancEnv = Object.freeze({
+  url: 'CXR_ORTHANC_URL',
+  username: 'CXR_ORTHANC_USERNAME',
+  password: 'CXR_ORTHANC_PASSWORD',
+} as const);
+
+/** Environment of the Orthanc process itself, read by `orthanc/lua/notify-sidecar.lua`. */
+export const luaHookEnv = Object.freeze({
+  sidecarUrl: 'CXR_SIDECAR_URL',
+  sidecarToken: 'CXR_SIDECAR_TOKEN',
+} as const);
+
+/** The sidecar endpoint the Lua hook posts `{orthancInstanceId}` to, with `Authorization: Bearer <token>`. */
+export const orthancEventPath = '/api/internal/orthanc-event';
