@@ -1,0 +1,139 @@
+import * as ort from 'onnxruntime-node';
+import { denseNetOnnxNames } from './buildDenseNetOnnx.ts';
+import type { ModelCard } from './modelCard.ts';
+import { calibratedProbabilities } from './opNorm.ts';
+
+/** The machine this runs on has 2 cores; the sidecar's HTTP work is light next to a forward pass. */
+export const defaultIntraOpThreads = 2;
+
+export interface FeatureMaps {
+  readonly data: Float32Array;
+  readonly channels: number;
+  readonly height: number;
+  readonly width: number;
+}
+
+export interface FindingsOutput {
+  /** Per image, in `card.labels` order: sigmoid, then op_norm with the card's thresholds (threshold → 0.5). */
+  readonly probabilities: Float32Array[];
+  readonly logits: Float32Array[];
+  /** Per image, only when asked for: the post-ReLU last feature maps, [channels, height, width] row-major. */
+  readonly featureMaps?: FeatureMaps[];
+}
+
+export interface FindingsModelOptions {
+  readonly onnxPath: string;
+  readonly card: ModelCard;
+  readonly intraOpThreads?: number;
+}
+
+function describeShape(meta: ort.InferenceSession.ValueMetadata | undefined): string {
+  return meta?.isTensor ? `[${meta.shape.join(',')}]` : 'not a tensor';
+}
+
+/**
+ * One onnxruntime session over the DenseNet of a model card, in onnxruntime-node's own shape: created once at
+ * start-up with `create()`, which checks the graph's interface against the card, passed to whoever needs it,
+ * and released with `dispose()`.
+ */
+export class FindingsModel {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly card: ModelCard,
+    readonly onnxPath: string,
+  ) {}
+
+  static async create({ onnxPath, card, intraOpThreads = defaultIntraOpThreads }: FindingsModelOptions): Promise<FindingsModel> {
+    if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) {
+      throw new Error(`FindingsModel.create: intraOpThreads must be a positive integer, got ${intraOpThreads}`);
+    }
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(onnxPath, {
+        intraOpNumThreads: intraOpThreads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+    } catch (cause) {
+      throw new Error(`FindingsModel.create: onnxruntime cannot load ${onnxPath}`, { cause });
+    }
+    try {
+      FindingsModel.checkInterface(session, card, onnxPath);
+    } catch (error) {
+      await session.release();
+      throw error;
+    }
+    return new FindingsModel(session, card, onnxPath);
+  }
+
+  private static checkInterface(session: ort.InferenceSession, card: ModelCard, onnxPath: string): void {
+    const { resolution, channels } = card.input;
+    const input = session.inputMetadata.find((m) => m.name === denseNetOnnxNames.input);
+    if (session.inputNames.length !== 1 || !input?.isTensor) {
+      throw new Error(`FindingsModel: ${onnxPath} must have the one input '${denseNetOnnxNames.input}', it has [${session.inputNames.join(', ')}]`);
+    }
+    const [, c, h, w] = input.shape;
+    if (input.type !== 'float32' || input.shape.length !== 4 || c !== channels || h !== resolution || w !== resolution) {
+      throw new Error(
+        `FindingsModel: input '${input.name}' of ${onnxPath} is ${input.type} ${describeShape(input)}, ` +
+          `the card '${card.id}' needs float32 [N,${channels},${resolution},${resolution}]`,
+      );
+    }
+    for (const name of [denseNetOnnxNames.logits, denseNetOnnxNames.features]) {
+      if (!session.outputNames.includes(name)) {
+        throw new Error(`FindingsModel: ${onnxPath} has no output '${name}' (outputs: ${session.outputNames.join(', ')})`);
+      }
+    }
+    const logits = session.outputMetadata.find((m) => m.name === denseNetOnnxNames.logits);
+    const classes = logits?.isTensor ? logits.shape[1] : undefined;
+    if (typeof classes === 'number' && classes !== card.labels.length) {
+      throw new Error(`FindingsModel: output 'logits' of ${onnxPath} is ${describeShape(logits)}, the card '${card.id}' has ${card.labels.length} labels`);
+    }
+  }
+
+  /**
+   * Classifies a batch in one `session.run`. Each input is one image's `resolution²` float32 values in
+   * TorchXRayVision's scale. The feature maps are fetched only when asked for, so the usual path copies out
+   * nothing but the logits.
+   */
+  async run(inputs: readonly Float32Array[], options: { featureMaps?: boolean } = {}): Promise<FindingsOutput> {
+    const { resolution } = this.card.input;
+    const pixels = resolution * resolution;
+    if (inputs.length === 0) return { probabilities: [], logits: [], ...(options.featureMaps ? { featureMaps: [] } : {}) };
+    const batch = new Float32Array(inputs.length * pixels);
+    inputs.forEach((input, i) => {
+      if (input.length !== pixels) {
+        throw new Error(`FindingsModel.run: input ${i} holds ${input.length} values, the model takes ${resolution}×${resolution} = ${pixels}`);
+      }
+      batch.set(input, i * pixels);
+    });
+    const feeds = { [denseNetOnnxNames.input]: new ort.Tensor('float32', batch, [inputs.length, 1, resolution, resolution]) };
+    const fetches: string[] = [denseNetOnnxNames.logits];
+    if (options.featureMaps) fetches.push(denseNetOnnxNames.features);
+    const results = await this.session.run(feeds, fetches);
+
+    const numClasses = this.card.labels.length;
+    const logitsData = results[denseNetOnnxNames.logits]?.data;
+    if (!(logitsData instanceof Float32Array) || logitsData.length !== inputs.length * numClasses) {
+      throw new Error(`FindingsModel.run: ${this.onnxPath} returned no float32 [${inputs.length},${numClasses}] logits`);
+    }
+    const logits = inputs.map((_, i) => logitsData.slice(i * numClasses, (i + 1) * numClasses));
+    const probabilities = logits.map((l) => calibratedProbabilities(l, this.card.operatingThresholds));
+    if (!options.featureMaps) return { probabilities, logits };
+
+    const features = results[denseNetOnnxNames.features];
+    const [, channels = 0, height = 0, width = 0] = features?.dims ?? [];
+    if (!features || !(features.data instanceof Float32Array) || features.dims.length !== 4) {
+      throw new Error(`FindingsModel.run: ${this.onnxPath} returned no float32 [N,C,h,w] '${denseNetOnnxNames.features}'`);
+    }
+    const data = features.data;
+    const size = channels * height * width;
+    const featureMaps = inputs.map((_, i) => ({ data: data.slice(i * size, (i + 1) * size), channels, height, width }));
+    return { probabilities, logits, featureMaps };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}
