@@ -3,8 +3,10 @@
  * labelled demo model when no real one was imported), and the prebuilt viewer.
  * `--for-tests` also installs the tools the test suite drives.
  */
+import { ensureActiveModel } from './setup/activeModel.ts';
 import { ensureDebianPackages, productPackages, testPackages } from './setup/debianPackages.ts';
 
 const forTests = process.argv.includes('--for-tests');
 
 ensureDebianPackages(forTests ? [...productPackages, ...testPackages] : productPackages);
+await ensureActiveModel();
