@@ -1,0 +1,11 @@
+/**
+ * The findings Structured Report: build it, name it deterministically, recognise it again.
+ */
+export { buildFindingsSr, defaultSoftware, operatingPoint } from './buildFindingsSr.ts';
+export type { FindingsSr, FindingsSrInput } from './buildFindingsSr.ts';
+export { findingsSrUids } from './uids.ts';
+export { readFindingsSrIdentity } from './identity.ts';
+export type { FindingsSrIdentity } from './identity.ts';
+export { findingCode, findingCodes } from './findingCodes.ts';
+export { srConcepts, srSopClassUids } from './codes.ts';
+export type { CodedConcept } from './codes.ts';
