@@ -1,0 +1,28 @@
+import type { ImageFindings } from '../pipeline/types.ts';
+
+/** The operating point: op_norm maps each finding's calibrated threshold to 0.5. */
+export const operatingPoint = 0.5;
+
+export function findingsAbove(result: ImageFindings): [string, number][] {
+  return Object.entries(result.findings)
+    .filter(([, p]) => p >= operatingPoint)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/** The full table for one image, findings in the model's order. */
+export function formatFindingsTable(name: string, result: ImageFindings): string {
+  const width = Math.max(...Object.keys(result.findings).map((l) => l.length), 7);
+  const lines = [`${name}  (SOP Instance ${result.SOPInstanceUID || 'unknown'})`, `  ${'Finding'.padEnd(width)}  Probability`];
+  for (const [label, p] of Object.entries(result.findings)) {
+    const mark = p >= operatingPoint ? '  ▲ at or above operating point' : '';
+    lines.push(`  ${label.padEnd(width)}  ${p.toFixed(3).padStart(11)}${mark}`);
+  }
+  return lines.join('\n');
+}
+
+/** One line per image for folders. */
+export function formatFindingsLine(name: string, result: ImageFindings): string {
+  const above = findingsAbove(result);
+  const summary = above.length ? above.map(([l, p]) => `${l} ${p.toFixed(2)}`).join(', ') : 'no finding at or above its operating point';
+  return `${name}: ${summary}`;
+}

@@ -1,0 +1,150 @@
+import { performance } from 'node:perf_hooks';
+import { readDicomImage } from '../dicom/index.ts';
+import type { DicomDataset, DicomImage } from '../dicom/types.ts';
+import type { FindingsModel } from '../model/index.ts';
+import { toXrvScale, prepareModelInput } from '../xray/index.ts';
+import type { ModelInput } from '../xray/types.ts';
+import { ClassifyError } from './classifyError.ts';
+import { checkEligibility } from './eligibility.ts';
+import type { ImageFindings } from './types.ts';
+
+/** An image read, checked and turned into the model's input, waiting for a batch. */
+export interface PreparedImage {
+  readonly dataset: DicomDataset;
+  readonly input: ModelInput;
+  readonly width: number;
+  readonly height: number;
+  readonly decodeMs: number;
+  readonly preprocessMs: number;
+}
+
+export interface ClassifiedImage {
+  readonly result: ImageFindings;
+  readonly prepared: PreparedImage;
+  /** Post-ReLU last feature maps, only when asked for (class activation maps). */
+  readonly featureMaps?: { readonly data: Float32Array; readonly channels: number; readonly height: number; readonly width: number };
+}
+
+export type ClassifyOutcome = ({ readonly ok: true } & ClassifiedImage) | { readonly ok: false; readonly error: ClassifyError };
+
+function uid(dataset: DicomDataset, keyword: string): string {
+  const value = dataset[keyword];
+  return typeof value === 'string' ? value : '';
+}
+
+function toClassifyError(cause: unknown, code: ClassifyError['code']): ClassifyError {
+  if (cause instanceof ClassifyError) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new ClassifyError(code, message, { cause });
+}
+
+/**
+ * DICOM in, 18 findings out: reading, eligibility, TorchXRayVision preprocessing and one batched model
+ * run. Created once per process around the one model session.
+ */
+export class FindingsPipeline {
+  private constructor(
+    readonly model: FindingsModel,
+    private readonly maxBatch: number,
+  ) {}
+
+  static create(model: FindingsModel, options: { maxBatch?: number } = {}): FindingsPipeline {
+    return new FindingsPipeline(model, options.maxBatch ?? 8);
+  }
+
+  /** Reads and preprocesses one file; throws ClassifyError naming what is wrong with it. */
+  async prepare(part10: Uint8Array, options: { checkEligibility?: boolean } = {}): Promise<PreparedImage> {
+    const t0 = performance.now();
+    let image: DicomImage;
+    try {
+      image = await readDicomImage(part10);
+    } catch (cause) {
+      throw toClassifyError(cause, 'unreadable-dicom');
+    }
+    const t1 = performance.now();
+    if (options.checkEligibility !== false) {
+      const eligibility = checkEligibility(image.dataset);
+      if (!eligibility.eligible) throw new ClassifyError('ineligible', `Not classified: ${eligibility.reason}`);
+    }
+    let input: ModelInput;
+    try {
+      input = prepareModelInput(toXrvScale(image.frame), this.model.card.input.resolution);
+    } catch (cause) {
+      throw toClassifyError(cause, 'unsupported-image');
+    }
+    const t2 = performance.now();
+    return {
+      dataset: image.dataset,
+      input,
+      width: image.frame.columns,
+      height: image.frame.rows,
+      decodeMs: t1 - t0,
+      preprocessMs: t2 - t1,
+    };
+  }
+
+  /** Runs the model over prepared images in batches of at most `maxBatch`. */
+  async run(prepared: readonly PreparedImage[], options: { featureMaps?: boolean } = {}): Promise<ClassifiedImage[]> {
+    const out: ClassifiedImage[] = [];
+    for (let start = 0; start < prepared.length; start += this.maxBatch) {
+      const batch = prepared.slice(start, start + this.maxBatch);
+      const t0 = performance.now();
+      const output = await this.model.run(
+        batch.map((p) => p.input.tensor),
+        { featureMaps: options.featureMaps === true },
+      );
+      const inferenceMs = (performance.now() - t0) / batch.length;
+      batch.forEach((p, i) => {
+        const probabilities = output.probabilities[i];
+        if (!probabilities) throw new ClassifyError('model-failure', `The model returned ${output.probabilities.length} results for ${batch.length} images`);
+        const featureMaps = output.featureMaps?.[i];
+        out.push({
+          prepared: p,
+          result: this.describe(p, probabilities, inferenceMs),
+          ...(featureMaps ? { featureMaps } : {}),
+        });
+      });
+    }
+    return out;
+  }
+
+  /** Prepares and runs many files; a bad file becomes an error outcome, the others go on. */
+  async classify(files: readonly Uint8Array[], options: { featureMaps?: boolean; checkEligibility?: boolean } = {}): Promise<ClassifyOutcome[]> {
+    const outcomes: (ClassifyOutcome | undefined)[] = new Array(files.length);
+    const ready: { index: number; prepared: PreparedImage }[] = [];
+    for (const [index, file] of files.entries()) {
+      try {
+        ready.push({ index, prepared: await this.prepare(file, options) });
+      } catch (cause) {
+        outcomes[index] = { ok: false, error: toClassifyError(cause, 'unreadable-dicom') };
+      }
+    }
+    const classified = await this.run(ready.map((r) => r.prepared), options);
+    ready.forEach((r, i) => {
+      const c = classified[i];
+      if (c) outcomes[r.index] = { ok: true, ...c };
+    });
+    return outcomes.map((o) => o ?? { ok: false, error: new ClassifyError('model-failure', 'The image produced no result') });
+  }
+
+  private describe(prepared: PreparedImage, probabilities: Float32Array, inferenceMs: number): ImageFindings {
+    const { card } = this.model;
+    const findings: Record<string, number> = {};
+    card.labels.forEach((label, i) => {
+      findings[label] = probabilities[i] ?? Number.NaN;
+    });
+    return {
+      StudyInstanceUID: uid(prepared.dataset, 'StudyInstanceUID'),
+      SeriesInstanceUID: uid(prepared.dataset, 'SeriesInstanceUID'),
+      SOPInstanceUID: uid(prepared.dataset, 'SOPInstanceUID'),
+      findings,
+      model: {
+        id: card.id,
+        kind: card.kind,
+        onnxSha256: card.onnx?.sha256 ?? '',
+        ...(card.warning ? { warning: card.warning } : {}),
+      },
+      timingsMs: { decode: prepared.decodeMs, preprocess: prepared.preprocessMs, inference: inferenceMs },
+    };
+  }
+}
