@@ -5,11 +5,12 @@
  */
 import { existsSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { resolve } from 'node:path';
 import {
   activateModel,
-  activeCardPath,
   buildDemoModel,
   loadActiveModel,
+  modelsDir,
   readModelCard,
   upstreamCardPath,
 } from '../../inference-service/src/model/index.ts';
@@ -17,10 +18,12 @@ import type { ActiveModel } from '../../inference-service/src/model/index.ts';
 
 export { activateModel };
 
-export async function ensureActiveModel(): Promise<ActiveModel> {
+/** Returns the active model of `dir` (the project's `models/`), building and activating the demo model if there is none. */
+export async function ensureActiveModel(dir = modelsDir): Promise<ActiveModel> {
+  const activeCardPath = resolve(dir, 'active.json');
   if (existsSync(activeCardPath)) {
     try {
-      return await loadActiveModel();
+      return await loadActiveModel(dir);
     } catch (error) {
       // A broken demo model is rebuilt; a broken real model is the user's to re-import, never silently replaced.
       const card = await readModelCard(activeCardPath).catch(() => undefined);
@@ -30,7 +33,7 @@ export async function ensureActiveModel(): Promise<ActiveModel> {
   }
   const t0 = performance.now();
   const { card, onnxBytes } = buildDemoModel(await readModelCard(upstreamCardPath));
-  const active = await activateModel(card, onnxBytes);
+  const active = await activateModel(card, onnxBytes, dir);
   console.log(
     `setup: built the DEMO model ${active.onnxPath} (${(onnxBytes.length / 1e6).toFixed(1)} MB) in ` +
       `${Math.round(performance.now() - t0)} ms — seeded weights, not clinically meaningful`,
