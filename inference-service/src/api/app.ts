@@ -1,0 +1,86 @@
+import { Hono } from 'hono';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import { apiPaths } from '../config/defaults.ts';
+import type { Logger } from '../log.ts';
+import type { ModelCard } from '../model/modelCard.ts';
+import type { OrthancClient } from '../orthanc/orthancClient.ts';
+import type { ClassificationService } from '../service/classificationService.ts';
+import type { SidecarMetrics } from '../service/metrics.ts';
+import { defaultSoftware } from '../sr/index.ts';
+import type { WorkQueue } from '../service/workQueue.ts';
+import { ApiError, apiErrorCodes } from './errors.ts';
+import { errorHandler } from './onError.ts';
+import { openApiDocument } from './openapiDocument.ts';
+import { classifyRoutes } from './routes/classify.ts';
+import { healthRoutes } from './routes/health.ts';
+import { metricsRoutes } from './routes/metrics.ts';
+import { modelRoutes } from './routes/model.ts';
+import { orthancEventRoutes } from './routes/orthancEvent.ts';
+
+export interface AppConfig {
+  readonly apiToken: string;
+  readonly autoClassify: boolean;
+  readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
+}
+
+export interface AppDeps {
+  readonly config: AppConfig;
+  readonly service: ClassificationService;
+  readonly queue: WorkQueue;
+  readonly orthanc: OrthancClient;
+  readonly card: ModelCard;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+  /** The viewer (inference-service/src/viewer): mounted at `/` after the API so API paths win. */
+  readonly viewer?: Hono;
+}
+
+/** Probes and scrapes every few seconds would drown the log; they are logged at debug. */
+const quietPaths = new Set<string>([apiPaths.health, apiPaths.metrics]);
+
+/**
+ * Builds the sidecar's HTTP app. It never listens (server.ts does): tests drive it with app.request().
+ */
+export function createApp(deps: AppDeps): Hono {
+  const { config, metrics } = deps;
+  const logger = deps.logger.child({ tag: 'http' });
+  const app = new Hono();
+
+  app.use('*', requestId());
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    const seconds = (performance.now() - started) / 1000;
+    // The matched pattern, not the path: UIDs in paths must not explode the label set.
+    const route = routePath(c) || 'unmatched';
+    metrics.httpRequests.inc({ method: c.req.method, route, status: String(c.res.status) });
+    metrics.httpDuration.observe({ method: c.req.method, route }, seconds);
+    const fields = { requestId: c.get('requestId'), method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(seconds * 1000 * 10) / 10 };
+    if (quietPaths.has(c.req.path)) logger.debug('request', fields);
+    else logger.info('request', fields);
+  });
+
+  app.route(apiPaths.classify, classifyRoutes({ service: deps.service, apiToken: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs }));
+  app.route(apiPaths.health, healthRoutes({ orthanc: deps.orthanc, service: deps.service, queue: deps.queue }));
+  app.route(apiPaths.model, modelRoutes({ card: deps.card, apiToken: config.apiToken }));
+  app.route(apiPaths.metrics, metricsRoutes({ metrics }));
+  app.route(
+    apiPaths.orthancEvent,
+    orthancEventRoutes({ service: deps.service, apiToken: config.apiToken, autoClassify: config.autoClassify, metrics, logger: deps.logger }),
+  );
+  const openapi = openApiDocument(defaultSoftware.version);
+  app.get(apiPaths.openapi, (c) => c.json(openapi));
+  // Unknown API paths get the API's error format even when the viewer's catch-all is mounted.
+  app.all('/api/*', (c) => {
+    throw new ApiError(404, apiErrorCodes.notFound, `No route ${c.req.method} ${c.req.path}; see ${apiPaths.openapi}`);
+  });
+  if (deps.viewer) app.route('/', deps.viewer);
+
+  app.notFound((c) => {
+    throw new ApiError(404, apiErrorCodes.notFound, `No route ${c.req.method} ${c.req.path}`);
+  });
+  app.onError(errorHandler({ orthancUrl: deps.orthanc.url, metrics, logger }));
+  return app;
+}

@@ -1,0 +1,35 @@
+import { zValidator } from '@hono/zod-validator';
+import { Hono } from 'hono';
+import type { ClassificationService } from '../../service/classificationService.ts';
+import { requireAuth } from '../auth.ts';
+import { ApiError, apiErrorCodes } from '../errors.ts';
+import { jsonBodyLimitBytes, limitBody, limitTime } from '../limits.ts';
+import { classifyRequestSchema, requireMediaType, validationFailed } from '../schemas.ts';
+
+export interface ClassifyRoutesOptions {
+  readonly service: ClassificationService;
+  readonly apiToken: string;
+  readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
+}
+
+/** `/api/classify`: classify what is in Orthanc by UID, or an uploaded file. Token or viewer session. */
+export function classifyRoutes(options: ClassifyRoutesOptions) {
+  const { service } = options;
+  return new Hono()
+    .use('*', requireAuth(options.apiToken, { allowViewerSession: true }), limitTime(options.requestTimeoutMs))
+    .post(
+      '/',
+      requireMediaType(['application/json']),
+      limitBody(jsonBodyLimitBytes),
+      zValidator('json', classifyRequestSchema, validationFailed),
+      async (c) => c.json(await service.classifyTarget(c.req.valid('json'))),
+    )
+    .post('/file', requireMediaType(['application/dicom', 'application/octet-stream']), limitBody(options.bodyLimitBytes), async (c) => {
+      const part10 = new Uint8Array(await c.req.arrayBuffer());
+      if (part10.byteLength === 0) {
+        throw new ApiError(400, apiErrorCodes.invalidRequest, 'POST /api/classify/file: the body is empty; send one DICOM Part-10 file');
+      }
+      return c.json(await service.classifyFile(part10));
+    });
+}

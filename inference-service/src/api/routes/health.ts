@@ -1,0 +1,45 @@
+import { Hono } from 'hono';
+import type { OrthancClient } from '../../orthanc/orthancClient.ts';
+import type { ClassificationService } from '../../service/classificationService.ts';
+import type { WorkQueue } from '../../service/workQueue.ts';
+import { apiErrorCodes, errorBody } from '../errors.ts';
+
+/** How long a health probe waits for Orthanc: a probe that hangs is worse than one that says "down". */
+const orthancProbeTimeoutMs = 2_000;
+
+/**
+ * `GET /api/health`, public: 200 when Orthanc answers and the model is loaded, 503 otherwise with the
+ * same checks plus an `error` naming what is down.
+ */
+export function healthRoutes(options: { orthanc: OrthancClient; service: ClassificationService; queue: WorkQueue }) {
+  return new Hono().get('/', async (c) => {
+    let orthanc: { url: string; reachable: boolean; version?: string; problem?: string };
+    try {
+      const system = await withTimeout(options.orthanc.system(), orthancProbeTimeoutMs);
+      orthanc = { url: options.orthanc.url, reachable: true, version: system.Version };
+    } catch (error) {
+      orthanc = { url: options.orthanc.url, reachable: false, problem: error instanceof Error ? error.message : String(error) };
+    }
+    const body = {
+      status: orthanc.reachable ? ('ok' as const) : ('unavailable' as const),
+      orthanc,
+      model: { loaded: true, ...options.service.model },
+      queue: {
+        running: options.queue.running,
+        waiting: options.queue.waiting,
+        concurrency: options.queue.concurrency,
+        maxQueue: options.queue.maxQueue,
+      },
+    };
+    if (orthanc.reachable) return c.json(body, 200);
+    return c.json({ ...body, ...errorBody(apiErrorCodes.orthancUnavailable, `Orthanc at ${options.orthanc.url} is unreachable`) }, 503);
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
+}

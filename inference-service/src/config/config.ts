@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { logLevels } from '../log.ts';
+import { configDefaults, configEnv } from './defaults.ts';
+
+/** Switches read from the environment: anything else is a mistake worth a clear error. */
+const onOff = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .pipe(z.enum(['1', '0', 'true', 'false', 'on', 'off', 'yes', 'no']))
+  .transform((value) => ['1', 'true', 'on', 'yes'].includes(value));
+
+const positiveInt = z.coerce.number().int().positive();
+
+const envSchema = z.object({
+  [configEnv.port]: z.coerce.number().int().min(0).max(65535).default(configDefaults.port),
+  [configEnv.host]: z.string().min(1).default(configDefaults.host),
+  [configEnv.orthancUrl]: z.url({ protocol: /^https?$/ }).default(configDefaults.orthancUrl),
+  [configEnv.orthancUsername]: z.string().optional(),
+  [configEnv.orthancPassword]: z.string().optional(),
+  [configEnv.apiToken]: z.string().min(16, 'must be at least 16 characters').optional(),
+  [configEnv.dataDir]: z.string().min(1).default(configDefaults.dataDir),
+  [configEnv.autoClassify]: onOff.default(configDefaults.autoClassify),
+  [configEnv.maxQueue]: positiveInt.default(configDefaults.maxQueue),
+  [configEnv.concurrency]: positiveInt.default(configDefaults.concurrency),
+  [configEnv.intraOpThreads]: positiveInt.default(configDefaults.intraOpThreads),
+  [configEnv.bodyLimitMb]: z.coerce.number().positive().default(configDefaults.bodyLimitMb),
+  [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
+  [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
+  [configEnv.mode]: z.string().optional(),
+});
+
+export interface SidecarConfig {
+  readonly port: number;
+  readonly host: string;
+  readonly orthanc: {
+    readonly url: string;
+    readonly credentials?: { readonly username: string; readonly password: string };
+  };
+  readonly apiToken: string;
+  /** True when the token was made up at start because none was configured (development only). */
+  readonly apiTokenGenerated: boolean;
+  readonly dataDir: string;
+  readonly autoClassify: boolean;
+  readonly maxQueue: number;
+  readonly concurrency: number;
+  readonly intraOpThreads: number;
+  readonly bodyLimitBytes: number;
+  readonly requestTimeoutMs: number;
+  readonly logLevel: (typeof logLevels)[number];
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+const developmentModes = new Set(['development', 'test']);
+
+/**
+ * Reads the sidecar's configuration from environment variables. Errors name the variable and what
+ * was wrong with it, so a failed start says exactly what to fix.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): SidecarConfig {
+  // Unset and empty are the same thing in a shell or a compose file.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid sidecar configuration: ${lines.join('; ')}`);
+  }
+  const values = parsed.data;
+
+  const username = values[configEnv.orthancUsername];
+  const password = values[configEnv.orthancPassword];
+  if ((username === undefined) !== (password === undefined)) {
+    throw new ConfigError(
+      `Invalid sidecar configuration: set both ${configEnv.orthancUsername} and ${configEnv.orthancPassword}, or neither`,
+    );
+  }
+
+  let apiToken = values[configEnv.apiToken];
+  const apiTokenGenerated = apiToken === undefined;
+  if (apiToken === undefined) {
+    if (!developmentModes.has(values[configEnv.mode] ?? '')) {
+      throw new ConfigError(
+        `Invalid sidecar configuration: ${configEnv.apiToken} is required ` +
+          `(set ${configEnv.mode}=development to run with a generated one; \`npm start\` keeps one in the data dir)`,
+      );
+    }
+    apiToken = randomBytes(32).toString('base64url');
+  }
+
+  return {
+    port: values[configEnv.port],
+    host: values[configEnv.host],
+    orthanc: {
+      url: values[configEnv.orthancUrl].replace(/\/+$/, ''),
+      ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
+    },
+    apiToken,
+    apiTokenGenerated,
+    dataDir: resolve(values[configEnv.dataDir]),
+    autoClassify: values[configEnv.autoClassify],
+    maxQueue: values[configEnv.maxQueue],
+    concurrency: values[configEnv.concurrency],
+    intraOpThreads: values[configEnv.intraOpThreads],
+    bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
+    requestTimeoutMs: values[configEnv.requestTimeoutMs],
+    logLevel: values[configEnv.logLevel],
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * The sidecar's environment variables and their defaults, as data: the config loader, `npm start`,
+ * docker-compose and the tests all read these instead of repeating literals.
+ */
+
+export const configEnv = {
+  port: 'CXR_PORT',
+  host: 'CXR_HOST',
+  orthancUrl: 'CXR_ORTHANC_URL',
+  orthancUsername: 'CXR_ORTHANC_USERNAME',
+  orthancPassword: 'CXR_ORTHANC_PASSWORD',
+  apiToken: 'CXR_API_TOKEN',
+  dataDir: 'CXR_DATA_DIR',
+  autoClassify: 'CXR_AUTO_CLASSIFY',
+  maxQueue: 'CXR_MAX_QUEUE',
+  concurrency: 'CXR_CONCURRENCY',
+  intraOpThreads: 'CXR_INTRA_OP_THREADS',
+  bodyLimitMb: 'CXR_BODY_LIMIT_MB',
+  requestTimeoutMs: 'CXR_REQUEST_TIMEOUT_MS',
+  logLevel: 'CXR_LOG_LEVEL',
+  /** `development` or `test` lets the sidecar start without a token (it makes one up per process). */
+  mode: 'NODE_ENV',
+} as const;
+
+export const configDefaults = {
+  port: 3000,
+  host: '127.0.0.1',
+  orthancUrl: 'http://127.0.0.1:8042',
+  dataDir: './data',
+  autoClassify: true,
+  /** Images waiting for the model beyond those running; past it requests get 429. */
+  maxQueue: 64,
+  /** Images worked on at once: enough to fill the model's batches while one is being decoded. */
+  concurrency: 4,
+  intraOpThreads: 2,
+  /** An uncompressed 16-bit 3000×3000 radiograph is ~18 MB; 64 MB leaves room without inviting abuse. */
+  bodyLimitMb: 64,
+  requestTimeoutMs: 60_000,
+  logLevel: 'info',
+} as const;
+
+/** Files the sidecar keeps in its data dir. */
+export const dataFiles = {
+  apiToken: 'api-token',
+  changesCursor: 'orthanc-changes-cursor.json',
+} as const;
+
+/** Paths that must stay stable: the Lua hook and the viewer call them. */
+export const apiPaths = {
+  classify: '/api/classify',
+  classifyFile: '/api/classify/file',
+  health: '/api/health',
+  model: '/api/model',
+  openapi: '/api/openapi.json',
+  orthancEvent: '/api/internal/orthanc-event',
+  metrics: '/metrics',
+} as const;

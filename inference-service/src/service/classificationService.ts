@@ -1,0 +1,312 @@
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../log.ts';
+import type { OrthancClient } from '../orthanc/orthancClient.ts';
+import type { OrthancSimplifiedTags } from '../orthanc/types.ts';
+import { ClassifyError } from '../pipeline/classifyError.ts';
+import { checkEligibility } from '../pipeline/eligibility.ts';
+import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
+import { buildFindingsSr, findingsSrUids } from '../sr/index.ts';
+import { NothingEligibleError, TargetNotFoundError } from './errors.ts';
+import { InFlight } from './inFlight.ts';
+import type { SidecarMetrics } from './metrics.ts';
+import { ModelBatcher } from './modelBatcher.ts';
+import type {
+  ClassifiedFile,
+  ClassifiedImage,
+  ClassifyReport,
+  ClassifySource,
+  ClassifyTarget,
+  ModelSummary,
+  SkippedInstance,
+} from './types.ts';
+import type { WorkQueue } from './workQueue.ts';
+
+export interface ClassificationServiceOptions {
+  readonly orthanc: OrthancClient;
+  readonly pipeline: FindingsPipeline;
+  readonly queue: WorkQueue;
+  readonly metrics: SidecarMetrics;
+  readonly logger: Logger;
+  /** Written into the SR's Manufacturer and SoftwareVersions. */
+  readonly software?: { readonly manufacturer: string; readonly version: string };
+  /** Largest model batch (the pipeline's own limit applies too). */
+  readonly maxBatch?: number;
+}
+
+/** An instance in Orthanc with the UIDs that identify it. */
+interface StoredInstance {
+  readonly orthancId: string;
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+}
+
+type InstanceOutcome = { readonly kind: 'classified'; readonly item: ClassifiedImage } | { readonly kind: 'skipped'; readonly item: SkippedInstance };
+
+/** Orthanc's simplified tags hold strings; the few that can be lists are read as their first value. */
+function tagText(tags: OrthancSimplifiedTags, keyword: string): string | undefined {
+  const value = tags[keyword];
+  return typeof value === 'string' ? value : undefined;
+}
+
+const elapsed = (since: number): number => Math.round((performance.now() - since) * 100) / 100;
+
+/**
+ * Classifies images in Orthanc (by UID, or as they arrive) and files, and stores one findings SR per
+ * (image, model). "Exactly one" rests on three things: the SR's UIDs are derived from the image's
+ * SOP Instance UID and the model's hash, so a second write is Orthanc's AlreadyStored; an existing SR
+ * is looked up before any work; and identical concurrent requests share one in-flight task.
+ */
+export class ClassificationService {
+  readonly model: ModelSummary;
+  readonly #orthanc: OrthancClient;
+  readonly #pipeline: FindingsPipeline;
+  readonly #queue: WorkQueue;
+  readonly #metrics: SidecarMetrics;
+  readonly #logger: Logger;
+  readonly #software: { readonly manufacturer: string; readonly version: string } | undefined;
+  readonly #inFlight = new InFlight<InstanceOutcome>();
+  readonly #batcher: ModelBatcher<PreparedImage, PipelineResult>;
+
+  constructor(options: ClassificationServiceOptions) {
+    this.#orthanc = options.orthanc;
+    this.#pipeline = options.pipeline;
+    this.#queue = options.queue;
+    this.#metrics = options.metrics;
+    this.#logger = options.logger;
+    this.#software = options.software;
+    const card = options.pipeline.model.card;
+    const onnxSha256 = card.onnx?.sha256;
+    if (!onnxSha256) {
+      throw new Error(`ClassificationService: the model card '${card.id}' has no onnx.sha256; the SR identity needs it`);
+    }
+    this.model = { id: card.id, kind: card.kind, onnxSha256, ...(card.warning ? { warning: card.warning } : {}) };
+    this.#batcher = new ModelBatcher((items) => this.#pipeline.run(items), { maxBatch: options.maxBatch ?? 8 });
+  }
+
+  /** `POST /api/classify`: every eligible image of the study (or series, or the one instance). */
+  async classifyTarget(target: ClassifyTarget): Promise<ClassifyReport> {
+    const started = performance.now();
+    const { instances, skipped } = await this.#resolveTarget(target);
+    const outcomes = await this.#classifyInstances(instances, 'api');
+    const results: ClassifiedImage[] = [];
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'classified') results.push(outcome.item);
+      else skipped.push(outcome.item);
+    }
+    if (results.length === 0) {
+      throw new NothingEligibleError(describeTarget(target), skipped.map((s) => s.reason));
+    }
+    return { model: this.model, results, skipped, timingsMs: { total: elapsed(started) } };
+  }
+
+  /**
+   * One instance Orthanc told us about (the Lua hook or the changes feed). Ineligible instances, our
+   * own SRs among them, are skipped quietly; the outcome is returned for the caller to log.
+   */
+  async classifyOrthancInstance(orthancId: string, source: Exclude<ClassifySource, 'api' | 'file'>): Promise<InstanceOutcome> {
+    const tags = await this.#orthanc.instanceTags(orthancId);
+    const instance = this.#storedInstance(orthancId, tags);
+    const eligibility = checkEligibility(tags as Record<string, unknown>);
+    if (!eligibility.eligible) {
+      this.#metrics.imagesSkipped.inc();
+      return { kind: 'skipped', item: { SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason } };
+    }
+    const [outcome] = await this.#classifyInstances([instance], source);
+    if (!outcome) throw new Error(`classifyOrthancInstance: no outcome for instance ${orthancId}`);
+    return outcome;
+  }
+
+  /**
+   * `POST /api/classify/file`: classify uploaded bytes and return the SR without touching Orthanc.
+   * Not coalesced: nothing is stored, so a repeated upload only costs time, and the queue bounds that.
+   */
+  classifyFile(part10: Uint8Array): Promise<ClassifiedFile> {
+    const started = performance.now();
+    return this.#queue.run(async () => {
+      const prepared = await this.#pipeline.prepare(part10);
+      const tModel = performance.now();
+      const { result } = await this.#batcher.run(prepared);
+      const modelMs = elapsed(tModel);
+      this.#metrics.imagesClassified.inc({ source: 'file' });
+      const tSr = performance.now();
+      const sr = buildFindingsSr({ image: prepared.dataset, result, card: this.#pipeline.model.card, ...this.#softwareOption() });
+      const srMs = elapsed(tSr);
+      return {
+        model: this.model,
+        StudyInstanceUID: result.StudyInstanceUID,
+        SeriesInstanceUID: result.SeriesInstanceUID,
+        SOPInstanceUID: result.SOPInstanceUID,
+        findings: result.findings,
+        sr: {
+          SeriesInstanceUID: sr.SeriesInstanceUID,
+          SOPInstanceUID: sr.SOPInstanceUID,
+          part10Base64: Buffer.from(sr.part10).toString('base64'),
+        },
+        timingsMs: { ...result.timingsMs, model: modelMs, buildSr: srMs, total: elapsed(started) },
+      };
+    });
+  }
+
+  #softwareOption(): { software?: { manufacturer: string; version: string } } {
+    return this.#software ? { software: { ...this.#software } } : {};
+  }
+
+  #storedInstance(orthancId: string, tags: OrthancSimplifiedTags): StoredInstance {
+    const SOPInstanceUID = tagText(tags, 'SOPInstanceUID');
+    const SeriesInstanceUID = tagText(tags, 'SeriesInstanceUID');
+    const StudyInstanceUID = tagText(tags, 'StudyInstanceUID');
+    if (!SOPInstanceUID || !SeriesInstanceUID || !StudyInstanceUID) {
+      throw new Error(`Orthanc instance ${orthancId} lacks SOPInstanceUID, SeriesInstanceUID or StudyInstanceUID`);
+    }
+    return { orthancId, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID };
+  }
+
+  /**
+   * Finds the instances a request names and sorts out, from their tags alone, those that cannot be
+   * classified; the rest are checked again on their pixels by the pipeline.
+   */
+  async #resolveTarget(target: ClassifyTarget): Promise<{ instances: StoredInstance[]; skipped: SkippedInstance[] }> {
+    const studyId = await this.#orthanc.studyIdByUid(target.studyInstanceUID);
+    if (!studyId) throw new TargetNotFoundError(`Study ${target.studyInstanceUID} is not in Orthanc`);
+
+    let orthancIds: string[];
+    if (target.sopInstanceUID !== undefined) {
+      const instanceId = await this.#orthanc.instanceIdByUid(target.sopInstanceUID);
+      if (!instanceId) throw new TargetNotFoundError(`Instance ${target.sopInstanceUID} is not in Orthanc`);
+      orthancIds = [instanceId];
+    } else if (target.seriesInstanceUID !== undefined) {
+      const seriesId = await this.#orthanc.seriesIdByUid(target.seriesInstanceUID);
+      if (!seriesId) throw new TargetNotFoundError(`Series ${target.seriesInstanceUID} is not in Orthanc`);
+      orthancIds = (await this.#orthanc.seriesInstances(seriesId)).map((i) => i.ID);
+    } else {
+      orthancIds = (await this.#orthanc.studyInstances(studyId)).map((i) => i.ID);
+    }
+
+    // Simplified tags per instance: Modality and PhotometricInterpretation are not main DICOM tags of
+    // an instance in Orthanc, and the eligibility rules need them.
+    const tagged = await mapLimited(orthancIds, 8, async (id) => ({ id, tags: await this.#orthanc.instanceTags(id) }));
+    const instances: StoredInstance[] = [];
+    const skipped: SkippedInstance[] = [];
+    for (const { id, tags } of tagged) {
+      const instance = this.#storedInstance(id, tags);
+      if (instance.StudyInstanceUID !== target.studyInstanceUID) {
+        throw new TargetNotFoundError(`${target.sopInstanceUID ? 'Instance' : 'Series'} ${target.sopInstanceUID ?? target.seriesInstanceUID} is not in study ${target.studyInstanceUID}`);
+      }
+      if (target.seriesInstanceUID !== undefined && instance.SeriesInstanceUID !== target.seriesInstanceUID) {
+        throw new TargetNotFoundError(`Instance ${instance.SOPInstanceUID} is not in series ${target.seriesInstanceUID}`);
+      }
+      const eligibility = checkEligibility(tags as Record<string, unknown>);
+      if (eligibility.eligible) instances.push(instance);
+      else {
+        this.#metrics.imagesSkipped.inc();
+        skipped.push({ SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason });
+      }
+    }
+    return { instances, skipped };
+  }
+
+  /**
+   * Admits all the images of a request to the work queue or none (429 for the whole request rather
+   * than half a study), joining work already in flight for the same image and model.
+   */
+  #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource): Promise<InstanceOutcome[]> {
+    const keyOf = (instance: StoredInstance) => `${instance.SOPInstanceUID}|${this.model.onnxSha256}`;
+    const fresh = new Set(instances.map(keyOf).filter((key) => !this.#inFlight.has(key)));
+    this.#queue.assertRoomFor(fresh.size);
+    return Promise.all(
+      instances.map((instance) => {
+        const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source)));
+        if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
+        return promise;
+      }),
+    );
+  }
+
+  /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
+  async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
+    const started = performance.now();
+    const uids = findingsSrUids(instance.SOPInstanceUID, this.model.onnxSha256);
+    const existingId = await this.#orthanc.instanceIdByUid(uids.SOPInstanceUID);
+    if (existingId) {
+      this.#metrics.srsDeduplicated.inc();
+      return {
+        kind: 'classified',
+        item: {
+          StudyInstanceUID: instance.StudyInstanceUID,
+          SeriesInstanceUID: instance.SeriesInstanceUID,
+          SOPInstanceUID: instance.SOPInstanceUID,
+          sr: { StudyInstanceUID: instance.StudyInstanceUID, ...uids, alreadyExisted: true },
+          timingsMs: { lookup: elapsed(started), total: elapsed(started) },
+        },
+      };
+    }
+
+    const tFetch = performance.now();
+    const part10 = await this.#orthanc.instanceFile(instance.orthancId);
+    const fetchMs = elapsed(tFetch);
+
+    let prepared: PreparedImage;
+    try {
+      prepared = await this.#pipeline.prepare(part10);
+    } catch (error) {
+      if (error instanceof ClassifyError && error.code !== 'model-failure') {
+        this.#metrics.imagesSkipped.inc();
+        return { kind: 'skipped', item: { SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: error.message } };
+      }
+      throw error;
+    }
+    const tModel = performance.now();
+    const classified = await this.#batcher.run(prepared);
+    const modelMs = elapsed(tModel);
+    this.#metrics.imagesClassified.inc({ source });
+
+    const tStore = performance.now();
+    const sr = buildFindingsSr({ image: prepared.dataset, result: classified.result, card: this.#pipeline.model.card, ...this.#softwareOption() });
+    const stored = await this.#orthanc.uploadInstance(sr.part10);
+    const storeMs = elapsed(tStore);
+    // AlreadyStored: another sidecar (or an earlier run that crashed before answering) wrote it first.
+    const alreadyExisted = stored.Status === 'AlreadyStored';
+    if (alreadyExisted) this.#metrics.srsDeduplicated.inc();
+    else this.#metrics.srsStored.inc();
+
+    const totalMs = elapsed(started);
+    this.#metrics.classifyDuration.observe({ stage: 'fetch' }, fetchMs / 1000);
+    this.#metrics.classifyDuration.observe({ stage: 'model' }, modelMs / 1000);
+    this.#metrics.classifyDuration.observe({ stage: 'store' }, storeMs / 1000);
+    this.#metrics.classifyDuration.observe({ stage: 'total' }, totalMs / 1000);
+    this.#logger.info('classified', { source, SOPInstanceUID: instance.SOPInstanceUID, srSOPInstanceUID: sr.SOPInstanceUID, alreadyExisted, totalMs });
+
+    return {
+      kind: 'classified',
+      item: {
+        StudyInstanceUID: instance.StudyInstanceUID,
+        SeriesInstanceUID: instance.SeriesInstanceUID,
+        SOPInstanceUID: instance.SOPInstanceUID,
+        findings: classified.result.findings,
+        sr: { StudyInstanceUID: instance.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
+        timingsMs: { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, store: storeMs, total: totalMs },
+      },
+    };
+  }
+}
+
+function describeTarget(target: ClassifyTarget): string {
+  if (target.sopInstanceUID !== undefined) return `instance ${target.sopInstanceUID}`;
+  if (target.seriesInstanceUID !== undefined) return `series ${target.seriesInstanceUID}`;
+  return `study ${target.studyInstanceUID}`;
+}
+
+/** Maps with at most `limit` calls in flight, keeping order: a big study must not open hundreds of sockets. */
+async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++;
+      out[index] = await fn(items[index] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,85 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The sidecar's Prometheus metrics, in their own registry so two apps in one process (tests) do not
+ * collide on prom-client's global one.
+ */
+export interface SidecarMetrics {
+  readonly registry: Registry;
+  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpDuration: Histogram<'method' | 'route'>;
+  readonly queueWaiting: Gauge;
+  readonly queueRunning: Gauge;
+  readonly errors: Counter<'kind'>;
+  readonly imagesClassified: Counter<'source'>;
+  readonly imagesSkipped: Counter;
+  readonly srsStored: Counter;
+  readonly srsDeduplicated: Counter;
+  readonly classifyDuration: Histogram<'stage'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'cxr_' });
+  const registers = [registry];
+  return {
+    registry,
+    httpRequests: new Counter({
+      name: 'cxr_http_requests_total',
+      help: 'HTTP requests answered, by method, matched route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
+    httpDuration: new Histogram({
+      name: 'cxr_http_request_duration_seconds',
+      help: 'HTTP request latency, by method and matched route pattern',
+      labelNames: ['method', 'route'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
+    queueWaiting: new Gauge({
+      name: 'cxr_queue_waiting',
+      help: 'Images waiting for a free slot in the work queue',
+      registers,
+    }),
+    queueRunning: new Gauge({
+      name: 'cxr_queue_running',
+      help: 'Images being classified right now',
+      registers,
+    }),
+    errors: new Counter({
+      name: 'cxr_errors_total',
+      help: 'Errors by kind (the API error code, or the background task that failed)',
+      labelNames: ['kind'],
+      registers,
+    }),
+    imagesClassified: new Counter({
+      name: 'cxr_images_classified_total',
+      help: 'Images run through the model, by what asked for it (api, file, hook, changes)',
+      labelNames: ['source'],
+      registers,
+    }),
+    imagesSkipped: new Counter({
+      name: 'cxr_images_skipped_total',
+      help: 'Instances not classified because they are not frontal chest radiographs',
+      registers,
+    }),
+    srsStored: new Counter({
+      name: 'cxr_srs_stored_total',
+      help: 'Findings SRs stored into Orthanc',
+      registers,
+    }),
+    srsDeduplicated: new Counter({
+      name: 'cxr_srs_deduplicated_total',
+      help: 'Requests answered with an SR that already existed for the image and model (no work done)',
+      registers,
+    }),
+    classifyDuration: new Histogram({
+      name: 'cxr_classify_stage_duration_seconds',
+      help: 'Time per image by stage (fetch, classify, store, total)',
+      labelNames: ['stage'],
+      buckets: [0.005, 0.01, 0.02, 0.04, 0.06, 0.1, 0.2, 0.5, 1, 2, 5],
+      registers,
+    }),
+  };
+}

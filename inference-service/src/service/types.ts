@@ -1,0 +1,65 @@
+import type { ModelKind } from '../model/modelCard.ts';
+import type { FindingProbabilities } from '../pipeline/types.ts';
+
+/** What `POST /api/classify` asks for: a study, optionally narrowed to a series or one instance. */
+export interface ClassifyTarget {
+  readonly studyInstanceUID: string;
+  readonly seriesInstanceUID?: string;
+  readonly sopInstanceUID?: string;
+}
+
+export interface ModelSummary {
+  readonly id: string;
+  readonly kind: ModelKind;
+  readonly onnxSha256: string;
+  readonly warning?: string;
+}
+
+export interface SrReference {
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+  /** True when the SR for this image and model was already in Orthanc: nothing was computed or stored. */
+  readonly alreadyExisted: boolean;
+}
+
+export interface ClassifiedImage {
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+  /** Absent when the SR already existed (no work is done then; the SR holds the findings). */
+  readonly findings?: FindingProbabilities;
+  readonly sr: SrReference;
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+export interface SkippedInstance {
+  readonly SeriesInstanceUID?: string;
+  readonly SOPInstanceUID?: string;
+  readonly reason: string;
+}
+
+export interface ClassifyReport {
+  readonly model: ModelSummary;
+  readonly results: readonly ClassifiedImage[];
+  readonly skipped: readonly SkippedInstance[];
+  readonly timingsMs: { readonly total: number };
+}
+
+/** `POST /api/classify/file`: the SR comes back as base64 Part-10 bytes (no PACS is involved). */
+export interface ClassifiedFile {
+  readonly model: ModelSummary;
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+  readonly findings: FindingProbabilities;
+  readonly sr: {
+    readonly SeriesInstanceUID: string;
+    readonly SOPInstanceUID: string;
+    readonly part10Base64: string;
+  };
+  readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+/** Where a classification request came from (a metrics label and a log field). */
+export type ClassifySource = 'api' | 'file' | 'hook' | 'changes';

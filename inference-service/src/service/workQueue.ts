@@ -1,0 +1,108 @@
+/**
+ * A bounded work queue with a concurrency limit, per process. Work beyond `concurrency` waits in a
+ * queue of at most `maxQueue` items; past that, `QueueFullError` tells the caller to come back later
+ * (the API answers 429 with Retry-After) rather than letting memory grow with the backlog.
+ */
+
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  constructor(
+    readonly maxQueue: number,
+    /** A fair guess of when there will be room, from recent task durations. */
+    readonly retryAfterSeconds: number,
+  ) {
+    super(`The work queue is full (${maxQueue} images waiting); retry in ${retryAfterSeconds} s`);
+  }
+}
+
+export interface WorkQueueOptions {
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  /** Called whenever the number of waiting + running tasks changes (the queue depth gauge). */
+  readonly onDepth?: (waiting: number, running: number) => void;
+}
+
+interface Waiting {
+  readonly start: () => void;
+}
+
+export class WorkQueue {
+  readonly concurrency: number;
+  readonly maxQueue: number;
+  #running = 0;
+  readonly #waiting: Waiting[] = [];
+  /** Exponential moving average of task duration, for Retry-After. */
+  #averageTaskMs = 100;
+  readonly #onDepth: ((waiting: number, running: number) => void) | undefined;
+
+  constructor(options: WorkQueueOptions) {
+    if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
+      throw new RangeError(`WorkQueue: concurrency must be a positive integer, got ${options.concurrency}`);
+    }
+    if (!Number.isInteger(options.maxQueue) || options.maxQueue < 0) {
+      throw new RangeError(`WorkQueue: maxQueue must be a non-negative integer, got ${options.maxQueue}`);
+    }
+    this.concurrency = options.concurrency;
+    this.maxQueue = options.maxQueue;
+    this.#onDepth = options.onDepth;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** How many more tasks would be accepted right now without a QueueFullError. */
+  get available(): number {
+    return Math.max(0, this.concurrency - this.#running) + this.maxQueue - this.#waiting.length;
+  }
+
+  get retryAfterSeconds(): number {
+    const backlog = this.#waiting.length + this.#running;
+    return Math.max(1, Math.ceil((backlog * this.#averageTaskMs) / this.concurrency / 1000));
+  }
+
+  /** Refuses synchronously when full, so a caller can admit a whole request's images or none. */
+  assertRoomFor(count: number): void {
+    if (count > this.available) throw new QueueFullError(this.maxQueue, this.retryAfterSeconds);
+  }
+
+  /** Runs `task` when a slot is free; throws QueueFullError (synchronously checked) when the queue is full. */
+  run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.#running < this.concurrency) return this.#start(task);
+    if (this.#waiting.length >= this.maxQueue) {
+      return Promise.reject(new QueueFullError(this.maxQueue, this.retryAfterSeconds));
+    }
+    return new Promise<T>((resolve, reject) => {
+      this.#waiting.push({ start: () => this.#start(task).then(resolve, reject) });
+      this.#report();
+    });
+  }
+
+  #start<T>(task: () => Promise<T>): Promise<T> {
+    this.#running += 1;
+    this.#report();
+    const started = performance.now();
+    const settle = (): void => {
+      this.#averageTaskMs = 0.8 * this.#averageTaskMs + 0.2 * (performance.now() - started);
+      this.#running -= 1;
+      const next = this.#waiting.shift();
+      if (next) next.start();
+      else this.#report();
+    };
+    let promise: Promise<T>;
+    try {
+      promise = task();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    return promise.finally(settle);
+  }
+
+  #report(): void {
+    this.#onDepth?.(this.#waiting.length, this.#running);
+  }
+}
