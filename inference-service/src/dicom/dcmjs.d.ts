@@ -45,6 +45,8 @@ declare module 'dcmjs' {
   export interface DcmjsLog {
     setLevel(level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'silent'): void;
     getLevel(): number;
+    /** loglevel's named child loggers; dcmjs reports value validation through "validation.dcmjs". */
+    getLogger(name: string): DcmjsLog;
   }
 
   export const data: {

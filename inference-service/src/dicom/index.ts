@@ -6,3 +6,6 @@ export { readDicomDataset } from './readDicomDataset.ts';
 export { DicomReadError, dicomReadErrorCodes, isDicomReadError } from './errors.ts';
 export type { DicomReadErrorCode } from './errors.ts';
 export type { DicomDataset, DicomImage, DicomPixelFrame, StoredPixels } from './types.ts';
+export { readDicomImage } from './readDicomImage.ts';
+export { transferSyntaxes } from './transferSyntaxes.ts';
+export type { TransferSyntaxInfo } from './transferSyntaxes.ts';

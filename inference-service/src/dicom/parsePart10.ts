@@ -7,6 +7,7 @@ import type { DicomDataset } from './types.ts';
 // wrong length). What it cannot tolerate it throws, and we turn that into DicomReadError; the rest must
 // not reach the console of the service using this module.
 dcmjs.log.setLevel('silent');
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
 
 /** (7FE0,0010) Pixel Data, as dcmjs keys it. */
 const pixelDataTag = '7FE00010';
