@@ -64,3 +64,37 @@ export async function startTestOrthanc(options: TestOrthancOptions = {}): Promis
     },
   };
 }
+
+/**
+ * `count` copies of a Part-10 file that Orthanc stores as distinct instances: the last component of
+ * the SOPInstanceUID is replaced everywhere (meta header and data set) by a different number of the
+ * same length, so no byte offset moves. Study and series stay those of the original.
+ */
+export function distinctCopies(part10: Uint8Array, count: number): Uint8Array[] {
+  const uid = metaSopInstanceUid(part10);
+  const lastDot = uid.lastIndexOf('.');
+  const last = uid.slice(lastDot + 1);
+  // A UID component has no leading zero (PS3.5 §9.1), so number from 10…0 upwards.
+  const first = 10 ** (last.length - 1);
+  if (first + count + 1 > 10 ** last.length) throw new Error(`distinctCopies: '${last}' is too short to number ${count} copies`);
+  const original = Buffer.from(uid, 'latin1');
+  const copies: Uint8Array[] = [];
+  for (let n = first; copies.length < count; n++) {
+    if (String(n) === last) continue;
+    const replacement = Buffer.from(`${uid.slice(0, lastDot + 1)}${n}`, 'latin1');
+    const copy = Buffer.from(part10);
+    for (let at = copy.indexOf(original); at !== -1; at = copy.indexOf(original, at + original.length)) replacement.copy(copy, at);
+    copies.push(new Uint8Array(copy));
+  }
+  return copies;
+}
+
+/** (0002,0003) MediaStorageSOPInstanceUID from the explicit-VR little-endian meta header (PS3.10 §7.1). */
+function metaSopInstanceUid(part10: Uint8Array): string {
+  const bytes = Buffer.from(part10.buffer, part10.byteOffset, part10.byteLength);
+  const tag = Buffer.from([0x02, 0x00, 0x03, 0x00, 0x55, 0x49]);
+  const at = bytes.indexOf(tag, 132);
+  if (bytes.toString('latin1', 128, 132) !== 'DICM' || at === -1) throw new Error('distinctCopies: not a Part-10 file with a MediaStorageSOPInstanceUID');
+  const length = bytes.readUInt16LE(at + 6);
+  return bytes.toString('latin1', at + 8, at + 8 + length).replace(/\0+$/, '');
+}

@@ -1,7 +1,7 @@
 /**
  * Where the project's Orthanc lives and what it is called: paths, default ports and the environment
- * names shared by `npm start`, the tests, the CLI and docker-compose.yml (which its test checks
- * against these very constants).
+ * of the Orthanc process, shared by `npm start`, the tests and docker-compose.yml (which its test
+ * checks against these very constants). The sidecar's own environment names are in `config/defaults.ts`.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,18 +30,11 @@ export const orthancDefaults = Object.freeze({
   requestTimeoutMs: 30_000,
 });
 
-/** Environment read by the sidecar and the CLI to reach Orthanc. */
-export const orthancEnv = Object.freeze({
-  url: 'CXR_ORTHANC_URL',
-  username: 'CXR_ORTHANC_USERNAME',
-  password: 'CXR_ORTHANC_PASSWORD',
-} as const);
-
-/** Environment of the Orthanc process itself, read by `orthanc/lua/notify-sidecar.lua`. */
+/**
+ * Environment of the Orthanc process itself, read by `orthanc/lua/notify-sidecar.lua`: the sidecar's
+ * base URL (the hook appends `apiPaths.orthancEvent`) and its API token (sent as a bearer token).
+ */
 export const luaHookEnv = Object.freeze({
   sidecarUrl: 'CXR_SIDECAR_URL',
   sidecarToken: 'CXR_SIDECAR_TOKEN',
 } as const);
-
-/** The sidecar endpoint the Lua hook posts `{orthancInstanceId}` to, with `Authorization: Bearer <token>`. */
-export const orthancEventPath = '/api/internal/orthanc-event';

@@ -1,0 +1,269 @@
+/**
+ * Follows Orthanc's change log (`GET /changes`) from a persisted cursor and hands every new instance
+ * to a callback. The Lua hook makes arrival fast but loses events when the sidecar is down; this is
+ * what makes auto-classify complete: on start it catches up with everything that arrived meanwhile.
+ *
+ * Delivery is at least once: the cursor moves past a change only after its callback settled, so a
+ * crash repeats the last page. The callback (the classification service) de-duplicates.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { silentLogger, type Logger } from '../log.ts';
+import { readCursor, writeCursor, CursorFileError } from './cursorStore.ts';
+import { OrthancUnavailableError } from './errors.ts';
+import type { OrthancClient } from './orthancClient.ts';
+import type { OrthancChange } from './types.ts';
+
+export type NewInstanceHandler = (orthancInstanceId: string, change: OrthancChange) => Promise<unknown>;
+
+export interface ChangesFollowerOptions {
+  readonly client: Pick<OrthancClient, 'changes'>;
+  /** JSON file holding the cursor, e.g. `<dataDir>/orthanc-changes-cursor.json`. */
+  readonly cursorFile: string;
+  readonly onNewInstance: NewInstanceHandler;
+  /** Pause between polls once caught up. */
+  readonly pollIntervalMs?: number;
+  /** Changes read per request. */
+  readonly pageSize?: number;
+  /** Callbacks running at once within a page. */
+  readonly concurrency?: number;
+  /** Tries per instance before it is logged and passed over, so one bad image never blocks the feed. */
+  readonly maxAttempts?: number;
+  /** Wait before retry n is n × this. */
+  readonly retryDelayMs?: number;
+  readonly logger?: Logger;
+}
+
+export interface DrainResult {
+  /** The cursor after this pass (persisted). */
+  readonly cursor: number;
+  /** New instances whose callback succeeded. */
+  readonly delivered: number;
+  /** New instances passed over after `maxAttempts` failures. */
+  readonly abandoned: number;
+  /** True when the saved cursor was ahead of Orthanc (its database was reset) and reading restarted from 0. */
+  readonly restarted: boolean;
+}
+
+/** `other`: a change that is not a new instance (NewSeries, StableStudy…), read past. */
+type Outcome = 'delivered' | 'abandoned' | 'interrupted' | 'other';
+
+export class ChangesFollower {
+  readonly #options: Required<Omit<ChangesFollowerOptions, 'logger'>>;
+  readonly #log: Logger;
+  #cursor: number | undefined;
+  #current: Promise<DrainResult> | undefined;
+  #queued: Promise<DrainResult> | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+  #wake = new AbortController();
+
+  constructor(options: ChangesFollowerOptions) {
+    this.#options = {
+      pollIntervalMs: 1_000,
+      pageSize: 100,
+      concurrency: 1,
+      maxAttempts: 3,
+      retryDelayMs: 500,
+      ...options,
+    };
+    for (const key of ['pollIntervalMs', 'pageSize', 'concurrency', 'maxAttempts'] as const) {
+      if (!(this.#options[key] >= 1)) throw new Error(`ChangesFollower: option '${key}' must be at least 1, got ${this.#options[key]}`);
+    }
+    this.#log = (options.logger ?? silentLogger).child({ tag: 'changes' });
+  }
+
+  /** The cursor in memory (undefined before the first pass read it). */
+  get cursor(): number | undefined {
+    return this.#cursor;
+  }
+
+  get running(): boolean {
+    return this.#loop !== undefined;
+  }
+
+  /** Polls until `stop()`: drains, waits `pollIntervalMs` (or a `poke()`), drains again. */
+  start(): void {
+    if (this.#loop) return;
+    this.#stopping = false;
+    this.#loop = this.#run();
+  }
+
+  /** Starts a pass now instead of at the next poll (e.g. when the Lua hook announced an arrival). */
+  poke(): void {
+    this.#wake.abort();
+  }
+
+  /** Stops polling; resolves once the pass in progress (and its callbacks) settled. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake.abort();
+    await this.#loop;
+    this.#loop = undefined;
+    await this.#current?.catch(() => undefined);
+    this.#stopping = false;
+  }
+
+  /**
+   * Reads every change after the cursor and delivers the new instances, page by page, persisting the
+   * cursor after each page. One pass at a time: a call during a pass runs once more after it.
+   * Rejects with `OrthancUnavailableError` when Orthanc cannot be reached (the cursor keeps what was done).
+   */
+  drain(): Promise<DrainResult> {
+    if (this.#queued) return this.#queued;
+    if (!this.#current) {
+      const current = this.#drainNow().finally(() => {
+        if (this.#current === current) this.#current = undefined;
+      });
+      this.#current = current;
+      return current;
+    }
+    const queued = this.#current
+      .catch(() => undefined)
+      .then(() => {
+        this.#queued = undefined;
+        return this.drain();
+      });
+    this.#queued = queued;
+    return queued;
+  }
+
+  async #run(): Promise<void> {
+    let unavailableSince: number | undefined;
+    while (!this.#stopping) {
+      try {
+        await this.drain();
+        if (unavailableSince !== undefined) {
+          this.#log.info('Orthanc is reachable again; caught up with its changes', { cursor: this.#cursor });
+          unavailableSince = undefined;
+        }
+      } catch (error) {
+        if (error instanceof OrthancUnavailableError) {
+          // Log an outage once, not once per poll.
+          if (unavailableSince === undefined) this.#log.warn('Orthanc is unavailable; will keep polling its changes', { error });
+          unavailableSince ??= Date.now();
+        } else {
+          this.#log.error('Following Orthanc changes failed; will retry at the next poll', { error });
+        }
+      }
+      if (this.#stopping) break;
+      if (this.#wake.signal.aborted) {
+        // Poked during the pass: what was announced may have come after its last page.
+        this.#wake = new AbortController();
+        continue;
+      }
+      await sleep(this.#options.pollIntervalMs, undefined, { signal: this.#wake.signal }).catch(() => undefined);
+      if (this.#wake.signal.aborted && !this.#stopping) this.#wake = new AbortController();
+    }
+  }
+
+  async #drainNow(): Promise<DrainResult> {
+    const { client, pageSize, cursorFile } = this.#options;
+    let cursor = this.#cursor ?? (await this.#loadCursor());
+    let delivered = 0;
+    let abandoned = 0;
+    let restarted = false;
+    for (;;) {
+      const page = await client.changes(cursor, pageSize);
+      if (page.Last < cursor) {
+        // Orthanc numbers changes from 1 in a new database: a cursor past its last change means the
+        // database was replaced. Everything in it is new to us.
+        this.#log.warn('Saved changes cursor is ahead of Orthanc; its database was reset, reading its changes from the start', {
+          cursor,
+          last: page.Last,
+        });
+        cursor = 0;
+        restarted = true;
+        await this.#persist(cursor);
+        continue;
+      }
+      const { reached, outcomes } = await this.#deliverPage(page.Changes);
+      delivered += outcomes.filter((o) => o === 'delivered').length;
+      abandoned += outcomes.filter((o) => o === 'abandoned').length;
+      if (reached !== undefined && reached > cursor) {
+        cursor = reached;
+        await this.#persist(cursor);
+      }
+      const interrupted = outcomes.includes('interrupted');
+      if (page.Done || page.Changes.length === 0 || interrupted || this.#stopping) break;
+    }
+    this.#log.debug('Caught up with Orthanc changes', { cursor, delivered, abandoned, cursorFile });
+    return { cursor, delivered, abandoned, restarted };
+  }
+
+  /**
+   * Delivers a page's new instances, `concurrency` at a time. Returns the highest sequence number
+   * before which everything settled, so an interrupted page resumes at its first unsettled change.
+   */
+  async #deliverPage(changes: readonly OrthancChange[]): Promise<{ reached: number | undefined; outcomes: Outcome[] }> {
+    const outcomes: Array<Outcome | undefined> = changes.map((c) => (c.ChangeType === 'NewInstance' ? undefined : 'other'));
+    const pending = changes.map((c, i) => i).filter((i) => outcomes[i] === undefined);
+    let unavailable: OrthancUnavailableError | undefined;
+    const worker = async (): Promise<void> => {
+      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+        if (unavailable || this.#stopping) {
+          outcomes[next] = 'interrupted';
+          continue;
+        }
+        try {
+          outcomes[next] = await this.#deliver(changes[next] as OrthancChange);
+        } catch (error) {
+          outcomes[next] = 'interrupted';
+          if (error instanceof OrthancUnavailableError) unavailable ??= error;
+          else throw error;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: this.#options.concurrency }, worker));
+
+    let reached: number | undefined;
+    for (const [i, change] of changes.entries()) {
+      if (outcomes[i] === 'interrupted') break;
+      reached = change.Seq;
+    }
+    // Save what was done before saying Orthanc went away, so the next pass starts there.
+    if (unavailable) {
+      if (reached !== undefined) await this.#persist(reached);
+      throw unavailable;
+    }
+    return { reached, outcomes: outcomes.map((o) => o ?? 'interrupted') };
+  }
+
+  /** One instance, retried a bounded number of times. Orthanc being down is not the instance's fault: it propagates. */
+  async #deliver(change: OrthancChange): Promise<Outcome> {
+    const { maxAttempts, retryDelayMs, onNewInstance } = this.#options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await onNewInstance(change.ID, change);
+        return 'delivered';
+      } catch (error) {
+        if (error instanceof OrthancUnavailableError) throw error;
+        const fields = { orthancInstanceId: change.ID, seq: change.Seq, attempt, maxAttempts, error };
+        if (attempt >= maxAttempts) {
+          this.#log.error('New instance handler kept failing; passing over this instance', fields);
+          return 'abandoned';
+        }
+        this.#log.warn('New instance handler failed; retrying', fields);
+        if (this.#stopping) return 'interrupted';
+        await sleep(retryDelayMs * attempt);
+      }
+    }
+  }
+
+  async #loadCursor(): Promise<number> {
+    try {
+      this.#cursor = (await readCursor(this.#options.cursorFile)) ?? 0;
+    } catch (error) {
+      if (!(error instanceof CursorFileError)) throw error;
+      // Starting over costs a re-check of every instance (the handler de-duplicates); refusing to
+      // start would cost auto-classify altogether.
+      this.#log.warn('Unreadable changes cursor; reading Orthanc changes from the start', { error });
+      this.#cursor = 0;
+    }
+    return this.#cursor;
+  }
+
+  async #persist(cursor: number): Promise<void> {
+    this.#cursor = cursor;
+    await writeCursor(this.#options.cursorFile, cursor);
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * The `/changes` cursor, persisted in a small JSON file in the sidecar's data dir so a restarted
+ * sidecar resumes where it stopped. Written atomically (temporary file, then rename, POSIX
+ * rename(2)) so a crash mid-write leaves the old cursor, never a torn one.
+ */
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+export interface StoredCursor {
+  /** The last change sequence number whose instance has been handled. */
+  readonly since: number;
+  readonly updatedAt: string;
+}
+
+export class CursorFileError extends Error {
+  override readonly name = 'CursorFileError';
+}
+
+/** The saved cursor, or undefined when there is none yet. A file that is not a cursor is an error. */
+export async function readCursor(path: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new CursorFileError(`Cannot read the changes cursor at ${path}`, { cause });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new CursorFileError(`The changes cursor at ${path} is not JSON`, { cause });
+  }
+  const since = (parsed as { since?: unknown } | null)?.since;
+  if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) {
+    throw new CursorFileError(`The changes cursor at ${path} has no non-negative integer 'since'`);
+  }
+  return since;
+}
+
+export async function writeCursor(path: string, since: number, now: Date = new Date()): Promise<void> {
+  const stored: StoredCursor = { since, updatedAt: now.toISOString() };
+  await mkdir(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, `${JSON.stringify(stored)}\n`);
+  await rename(temporary, path);
+}

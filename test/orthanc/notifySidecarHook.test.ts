@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiPaths } from '../../inference-service/src/config/defaults.ts';
+import { orthancPaths } from '../../inference-service/src/orthanc/settings.ts';
+import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { pydicomTestFilesDir, realJpegBaselineDcm } from '../support/paths.ts';
+
+interface ReceivedEvent {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: unknown;
+}
+
+/** A stand-in for the sidecar's internal endpoint: a real HTTP listener that records what it is sent. */
+class EventListener {
+  readonly events: ReceivedEvent[] = [];
+  readonly #waiters: Array<() => void> = [];
+  readonly server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (c: Buffer) => chunks.push(c));
+    request.on('end', () => {
+      const text = Buffer.concat(chunks).toString('utf8');
+      this.events.push({ method: request.method ?? '', path: request.url ?? '', headers: request.headers, body: JSON.parse(text) as unknown });
+      response.writeHead(202, { 'Content-Type': 'application/json' }).end('{"accepted":true}');
+      for (const wake of this.#waiters.splice(0)) wake();
+    });
+  });
+
+  async listen(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;
+  }
+
+  /** Resolves once `count` events have arrived (the hook posts asynchronously, after the upload answered). */
+  async waitFor(count: number): Promise<ReceivedEvent[]> {
+    while (this.events.length < count) await new Promise<void>((r) => this.#waiters.push(r));
+    return this.events.slice(0, count);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+describe('orthanc/lua/notify-sidecar.lua', () => {
+  const token = 'hook-test-token';
+  let listener: EventListener;
+  let orthanc: TestOrthanc;
+  let image: Uint8Array;
+  let structuredReport: Uint8Array;
+  let ct: Uint8Array;
+
+  beforeAll(async () => {
+    listener = new EventListener();
+    const sidecarUrl = await listener.listen();
+    [orthanc, image, structuredReport, ct] = await Promise.all([
+      startTestOrthanc({ sidecar: { url: sidecarUrl, token } }),
+      readFile(realJpegBaselineDcm),
+      readFile(join(pydicomTestFilesDir, 'test-SR.dcm')),
+      readFile(join(pydicomTestFilesDir, 'CT_small.dcm')),
+    ]);
+  });
+  afterAll(async () => {
+    await orthanc?.stop();
+    await listener?.close();
+  });
+
+  describe('when images and a structured report arrive', () => {
+    it('should post each image to the sidecar with its token, skip the SR, and post again for AlreadyStored', async () => {
+      const sr = await orthanc.client.uploadInstance(structuredReport);
+      const first = await orthanc.client.uploadInstance(image);
+      const ctUpload = await orthanc.client.uploadInstance(ct);
+      const again = await orthanc.client.uploadInstance(image);
+      expect(again.Status).toBe('AlreadyStored');
+
+      // The hook runs events in arrival order, so once the last image is posted the SR would have been too.
+      const events = await listener.waitFor(3);
+      expect(events.map((e) => (e.body as { orthancInstanceId: string }).orthancInstanceId)).toEqual([first.ID, ctUpload.ID, first.ID]);
+      for (const event of events) {
+        expect(event.method).toBe('POST');
+        expect(event.path).toBe(apiPaths.orthancEvent);
+        expect(event.headers.authorization).toBe(`Bearer ${token}`);
+        expect(event.headers['content-type']).toBe('application/json');
+        expect(event.body).toEqual({ orthancInstanceId: expect.any(String) });
+      }
+      expect(events.some((e) => (e.body as { orthancInstanceId: string }).orthancInstanceId === sr.ID)).toBe(false);
+    });
+  });
+
+  describe('when the sidecar is down', () => {
+    it('should log the lost event and keep storing', async () => {
+      await listener.close();
+      const fresh = await orthanc.client.uploadInstance(image);
+      expect(fresh.Status).toBe('AlreadyStored');
+      const log = await waitForLog(orthanc.logFile, /notify-sidecar: POST \/api\/internal\/orthanc-event failed for instance/);
+      expect(log).toMatch(new RegExp(`failed for instance ${fresh.ID}`));
+    });
+  });
+});
+
+describe('orthanc/lua/notify-sidecar.lua without a sidecar URL', () => {
+  it('should say at load that auto-classify on arrival is off', async () => {
+    const orthanc = await startTestOrthanc({ luaScripts: [orthancPaths.notifySidecarScript] });
+    try {
+      const log = await waitForLog(orthanc.logFile, /CXR_SIDECAR_URL is not set/);
+      expect(log).toMatch(/auto-classify on arrival is off/);
+    } finally {
+      await orthanc.stop();
+    }
+  });
+});
+
+/** Orthanc writes its log asynchronously; poll it (bounded) for the line a behaviour leaves. */
+async function waitForLog(logFile: string, pattern: RegExp): Promise<string> {
+  for (let i = 0; i < 100; i++) {
+    const text = await readFile(logFile, 'utf8');
+    if (pattern.test(text)) return text;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`Orthanc log ${logFile} never matched ${pattern}`);
+}
