@@ -5,8 +5,10 @@
  */
 import { ensureActiveModel } from './setup/activeModel.ts';
 import { ensureDebianPackages, productPackages, testPackages } from './setup/debianPackages.ts';
+import { ensureOhifViewer } from './setup/ohifViewer.ts';
 
 const forTests = process.argv.includes('--for-tests');
 
 ensureDebianPackages(forTests ? [...productPackages, ...testPackages] : productPackages);
 await ensureActiveModel();
+await ensureOhifViewer();

@@ -1,0 +1,38 @@
+import { classifiableSopClasses, structuredReportSopClassPrefix } from './constants.ts';
+import type { OhifDisplaySet } from './ohifTypes.ts';
+
+/** The image the sidecar is asked about, by its UIDs (the sidecar never takes a URL). */
+export interface ClassifyTarget {
+  readonly studyInstanceUID: string;
+  readonly seriesInstanceUID: string;
+  readonly sopInstanceUID: string;
+}
+
+export type Classifiable = { readonly ok: true; readonly target: ClassifyTarget } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Decides, from what the viewer already holds, whether the shown image can be sent: an image display set
+ * (not an SR) of a radiograph or secondary-capture SOP class. `imageIndex` is the stack position shown.
+ */
+export function classifiableImage(displaySet: OhifDisplaySet | undefined, imageIndex: number): Classifiable {
+  if (!displaySet) return { ok: false, reason: 'No image is shown in the active viewport' };
+  const sopClass = displaySet.SOPClassUID ?? displaySet.images?.[0]?.SOPClassUID;
+  if (displaySet.Modality === 'SR' || sopClass?.startsWith(structuredReportSopClassPrefix)) {
+    return { ok: false, reason: 'The active viewport shows a report, not an image' };
+  }
+  const images = displaySet.images ?? [];
+  if (images.length === 0) return { ok: false, reason: 'The active viewport shows no image' };
+  if (!sopClass || !(sopClass in classifiableSopClasses)) {
+    return { ok: false, reason: `Only chest radiographs (CR, DX or secondary capture) can be classified; this is SOP class ${sopClass ?? '(none)'}` };
+  }
+  const image = images[Math.min(Math.max(0, Math.trunc(imageIndex)), images.length - 1)];
+  if (!image?.SOPInstanceUID) return { ok: false, reason: 'The shown image has no SOP Instance UID' };
+  return {
+    ok: true,
+    target: {
+      studyInstanceUID: image.StudyInstanceUID ?? displaySet.StudyInstanceUID,
+      seriesInstanceUID: image.SeriesInstanceUID ?? displaySet.SeriesInstanceUID,
+      sopInstanceUID: image.SOPInstanceUID,
+    },
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The slice of OHIF 3.13's run-time API this extension uses. The `@ohif/*` packages ship UMD bundles
+ * without TypeScript types, so the shapes are declared here, narrowly: only members we call, as OHIF
+ * defines them (platform/core/src/services, extensions/default/src/DicomWebDataSource).
+ */
+
+export interface OhifInstance {
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+  readonly SOPClassUID?: string;
+  readonly Modality?: string;
+  readonly imageId?: string;
+}
+
+export interface OhifDisplaySet {
+  readonly displaySetInstanceUID: string;
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPClassUID?: string;
+  readonly Modality?: string;
+  readonly images?: readonly OhifInstance[];
+  readonly instances?: readonly OhifInstance[];
+}
+
+export interface DisplaySetService {
+  getDisplaySetByUID(displaySetInstanceUID: string): OhifDisplaySet | undefined;
+  getDisplaySetsForSeries(SeriesInstanceUID: string): OhifDisplaySet[];
+  subscribe(event: string, callback: (payload: unknown) => void): { unsubscribe(): void };
+  readonly EVENTS: { readonly DISPLAY_SETS_ADDED: string };
+}
+
+export interface ViewportGridViewport {
+  readonly viewportId: string;
+  readonly displaySetInstanceUIDs: readonly string[];
+}
+
+export interface ViewportGridService {
+  getActiveViewportId(): string;
+  getState(): { readonly activeViewportId: string; readonly viewports: Map<string, ViewportGridViewport> };
+  setDisplaySetsForViewport(props: { viewportId: string; displaySetInstanceUIDs: string[] }): void;
+}
+
+/** A cornerstone stack viewport, as far as we ask it which image is shown. */
+export interface CornerstoneViewport {
+  getCurrentImageIdIndex?(): number;
+  getCurrentImageId?(): string | undefined;
+}
+
+export interface CornerstoneViewportService {
+  getCornerstoneViewport(viewportId: string): CornerstoneViewport | null | undefined;
+}
+
+export type NotificationType = 'info' | 'success' | 'warning' | 'error' | 'loading';
+
+export interface UINotificationService {
+  show(options: {
+    title: string;
+    message: string;
+    type?: NotificationType;
+    duration?: number;
+    autoClose?: boolean;
+    allowDuplicates?: boolean;
+    id?: string;
+  }): string;
+  hide(id: string): void;
+}
+
+export interface ToolbarButtonDefinition {
+  readonly id: string;
+  readonly uiType: string;
+  readonly props: Record<string, unknown>;
+}
+
+export interface ToolbarService {
+  register(buttons: ToolbarButtonDefinition[], replace?: boolean): void;
+  updateSection(section: string, buttonIds: string[]): void;
+}
+
+export interface HangingProtocolService {
+  getViewportsRequireUpdate(viewportId: string, displaySetInstanceUID: string, isHangingProtocolLayout?: boolean): unknown[];
+}
+
+export interface OhifServices {
+  readonly displaySetService: DisplaySetService;
+  readonly viewportGridService: ViewportGridService;
+  readonly uiNotificationService: UINotificationService;
+  readonly toolbarService: ToolbarService;
+  readonly hangingProtocolService?: HangingProtocolService;
+  readonly cornerstoneViewportService?: CornerstoneViewportService;
+}
+
+export interface ServicesManager {
+  readonly services: OhifServices;
+}
+
+export interface CommandsManager {
+  run(command: string, options?: Record<string, unknown>): unknown;
+}
+
+/** The DICOMweb data source of @ohif/extension-default. */
+export interface DicomWebDataSource {
+  getConfig?(): { readonly name?: string } | undefined;
+  deleteStudyMetadataPromise?(key: string): void;
+  readonly retrieve: {
+    readonly series: {
+      metadata(options: { StudyInstanceUID: string; filters?: { seriesInstanceUID?: string[] } }): Promise<unknown>;
+    };
+  };
+}
+
+export interface ExtensionManager {
+  getActiveDataSource(): DicomWebDataSource[];
+}
+
+/** What OHIF passes to every module getter and lifecycle hook of an extension. */
+export interface ExtensionParams {
+  readonly servicesManager: ServicesManager;
+  readonly commandsManager: CommandsManager;
+  readonly extensionManager: ExtensionManager;
+}
+
+export interface CommandsModule {
+  readonly definitions: Record<string, { commandFn: (options: Record<string, unknown>) => unknown }>;
+  readonly defaultContext: string;
+}
+
+export interface ToolbarEvaluation {
+  readonly disabled: boolean;
+  readonly disabledText?: string;
+}
+
+export interface ToolbarModuleEntry {
+  readonly name: string;
+  readonly evaluate: (args: { viewportId?: string }) => ToolbarEvaluation;
+}
