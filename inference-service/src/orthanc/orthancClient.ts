@@ -23,7 +23,8 @@ import type {
 export interface OrthancClientOptions {
   /** Orthanc's base URL, e.g. `http://127.0.0.1:8042` (a path prefix behind a proxy is kept). */
   readonly url: string;
-  readonly credentials: OrthancCredentials;
+  /** Absent: no Authorization header (an Orthanc with authentication off, or behind an authenticating proxy). */
+  readonly credentials?: OrthancCredentials;
   /** Per-request timeout; past it the call fails with `OrthancUnavailableError`. */
   readonly timeoutMs?: number;
 }
@@ -36,7 +37,7 @@ interface RequestOptions {
 
 export class OrthancClient {
   readonly url: string;
-  readonly #authorization: string;
+  readonly #authorization: string | undefined;
   readonly #timeoutMs: number;
 
   constructor(options: OrthancClientOptions) {
@@ -44,9 +45,9 @@ export class OrthancClient {
       throw new Error(`OrthancClient: option 'url' must be an http(s) URL, got '${options.url}'`);
     }
     this.url = options.url.replace(/\/+$/, '');
-    const { username, password } = options.credentials;
     // RFC 7617 basic authentication; Orthanc's RegisteredUsers are checked this way.
-    this.#authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+    const credentials = options.credentials;
+    this.#authorization = credentials && `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
     this.#timeoutMs = options.timeoutMs ?? orthancDefaults.requestTimeoutMs;
   }
 
@@ -162,7 +163,8 @@ export class OrthancClient {
 
   async #request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
     const url = this.url + path;
-    const headers: Record<string, string> = { Authorization: this.#authorization };
+    const headers: Record<string, string> = {};
+    if (this.#authorization !== undefined) headers.Authorization = this.#authorization;
     if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
     let response: Response;
     try {
