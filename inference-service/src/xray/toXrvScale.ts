@@ -1,0 +1,105 @@
+import type { DicomPixelFrame } from '../dicom/types.ts';
+import { XrayReadError } from './errors.ts';
+import type { XrayImage } from './types.ts';
+
+/** The only interpretations TorchXRayVision's read_xray_dcm accepts (it raises on every other). */
+export const xrvPhotometricInterpretations = ['MONOCHROME1', 'MONOCHROME2'] as const;
+
+/** Above this many bits a lookup table would cost more than it saves. */
+const maxLutBits = 16;
+const lutCache = new Map<string, Float32Array>();
+
+/**
+ * TorchXRayVision's `utils.read_xray_dcm(path)` with its defaults, on an already decoded frame:
+ * - no Modality LUT (RescaleSlope/Intercept ignored) and no VOI LUT (window ignored), as upstream;
+ * - MONOCHROME1 ("minimum is white", PS3.3 C.7.6.3.1.2) inverted as `max − x`, `max = 2^BitsStored − 1`,
+ *   the largest value BitsStored can hold, not the image's own maximum;
+ * - scaled with upstream's `normalize(x, max)`: `(2·x/max − 1)·1024`, so [0, max] maps onto [−1024, 1024].
+ * The arithmetic follows numpy's float32 steps (x/max rounded to float32, then 2·q − 1 rounded), so the
+ * values are bit-identical to upstream's.
+ *
+ * Beyond upstream: signed pixels (PixelRepresentation 1). Upstream hands pydicom's negative values to
+ * normalize(), which then yields values below −1024 for half the range. Here a signed stored value is
+ * offset by 2^(BitsStored−1) first (two's complement read as offset binary), so the full signed range
+ * [−2^(B−1), 2^(B−1)−1] maps monotonically onto [−1024, 1024], exactly as an unsigned image of the same
+ * BitsStored would; MONOCHROME1 inversion then applies to the offset value.
+ */
+export function toXrvScale(frame: DicomPixelFrame): XrayImage {
+  const photometric = frame.photometricInterpretation.trim();
+  if (!(xrvPhotometricInterpretations as readonly string[]).includes(photometric)) {
+    throw new XrayReadError(
+      'unsupported-photometric',
+      `PhotometricInterpretation '${photometric}' is not supported: TorchXRayVision reads only MONOCHROME1 and ` +
+        'MONOCHROME2 (single-channel grey radiographs); colour, YBR and palette images are not what the model was trained on',
+    );
+  }
+  if (frame.samplesPerPixel !== 1) {
+    throw new XrayReadError(
+      'unsupported-samples-per-pixel',
+      `SamplesPerPixel ${frame.samplesPerPixel} with ${photometric}: a MONOCHROME image has exactly one sample per pixel (PS3.3 C.7.6.3.1.1)`,
+    );
+  }
+  const bits = frame.bitsStored;
+  if (!Number.isInteger(bits) || bits < 1 || bits > 32 || bits > frame.bitsAllocated) {
+    throw new XrayReadError(
+      'unsupported-bits-stored',
+      `BitsStored ${bits} (BitsAllocated ${frame.bitsAllocated}) cannot be scaled: it must be an integer in 1..32 and at most BitsAllocated`,
+    );
+  }
+  const count = frame.rows * frame.columns;
+  if (frame.pixels.length !== count) {
+    throw new XrayReadError(
+      'pixel-count-mismatch',
+      `The frame has ${frame.pixels.length} stored values but Rows ${frame.rows} × Columns ${frame.columns} needs ${count}`,
+    );
+  }
+
+  const max = 2 ** bits - 1;
+  const offset = frame.pixelRepresentation === 1 ? 2 ** (bits - 1) : 0;
+  const invert = photometric === 'MONOCHROME1';
+  const pixels = frame.pixels;
+  const data = new Float32Array(count);
+
+  if (bits <= maxLutBits) {
+    const lut = scaleLut(bits, invert);
+    for (let i = 0; i < count; i++) {
+      const u = (pixels[i] as number) + offset;
+      // `>>> 0` turns a negative index into a huge one, so one comparison checks both ends.
+      if (u >>> 0 > max) throw outOfRange(pixels[i] as number, i, frame, offset, max);
+      data[i] = lut[u] as number;
+    }
+  } else {
+    for (let i = 0; i < count; i++) {
+      const u = (pixels[i] as number) + offset;
+      if (u < 0 || u > max) throw outOfRange(pixels[i] as number, i, frame, offset, max);
+      data[i] = xrvScale(invert ? max - u : u, max);
+    }
+  }
+  return { width: frame.columns, height: frame.rows, data };
+}
+
+/** Upstream's normalize(x, max) for one value, with numpy's float32 rounding at each step. */
+function xrvScale(x: number, max: number): number {
+  return Math.fround(2 * Math.fround(x / max) - 1) * 1024;
+}
+
+function scaleLut(bits: number, invert: boolean): Float32Array {
+  const key = `${bits}:${invert ? 1 : 0}`;
+  let lut = lutCache.get(key);
+  if (lut === undefined) {
+    const max = 2 ** bits - 1;
+    lut = new Float32Array(max + 1);
+    for (let u = 0; u <= max; u++) lut[u] = xrvScale(invert ? max - u : u, max);
+    lutCache.set(key, lut);
+  }
+  return lut;
+}
+
+function outOfRange(value: number, index: number, frame: DicomPixelFrame, offset: number, max: number): XrayReadError {
+  const lowest = -offset;
+  return new XrayReadError(
+    'pixel-out-of-range',
+    `Stored value ${value} at row ${Math.floor(index / frame.columns)}, column ${index % frame.columns} is outside ` +
+      `[${lowest}, ${max - offset}] allowed by BitsStored ${frame.bitsStored} and PixelRepresentation ${frame.pixelRepresentation}`,
+  );
+}
