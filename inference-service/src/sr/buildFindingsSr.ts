@@ -63,7 +63,10 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
     return { label, concept: findingCode(label), probability, percent: (probability * 100).toFixed(2) };
   });
 
-  const warnings = unique([isDemo ? `${demoNotice}.` : undefined, card.warning, result.model.warning]);
+  // What the reader must see before the numbers: the card's own warning, or at least that it is a demo.
+  const cardWarnings = unique([card.warning, result.model.warning]);
+  const warnings =
+    isDemo && !cardWarnings.some((w) => w.includes('DEMO MODEL')) ? [`${demoNotice}.`, ...cardWarnings] : cardWarnings;
   const positives = scores.filter((s) => s.probability >= operatingPoint).sort((a, b) => b.probability - a.probability);
   const impression =
     (isDemo ? `${demoNotice}. ` : '') +
@@ -157,7 +160,7 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
 
 /** TID 4019: name, version, parameters. The parameters carry what identifies the model exactly. */
 function tid4019AlgorithmIdentification(card: ModelCard, result: ImageFindings, isDemo: boolean): DicomDataset[] {
-  const name = isDemo ? `${card.name} - ${demoNotice}` : card.name;
+  const name = isDemo && !card.name.includes('DEMO MODEL') ? `${card.name} - ${demoNotice}` : card.name;
   const parameters: [keyof typeof algorithmParameterKeys, string][] = [
     ['modelId', card.id],
     ['modelKind', card.kind],

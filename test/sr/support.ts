@@ -1,0 +1,88 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { demoWarning, readModelCard, upstreamCardPath } from '../../inference-service/src/model/modelCard.ts';
+import type { ModelCard } from '../../inference-service/src/model/modelCard.ts';
+import type { FindingProbabilities, ImageFindings } from '../../inference-service/src/pipeline/types.ts';
+import { realJpegBaselineDcm } from '../support/paths.ts';
+
+/** A fixed ONNX hash: tests of the SR need a model identity, not a model. */
+export const onnxShaA = 'a3f1c2e4b5d6978812345678901234567890abcdefabcdefabcdefabcdef0123';
+export const onnxShaB = 'b3f1c2e4b5d6978812345678901234567890abcdefabcdefabcdefabcdef0123';
+
+export const upstreamCard: ModelCard = await readModelCard(upstreamCardPath);
+
+export function demoCard(): ModelCard {
+  return { ...upstreamCard, id: `${upstreamCard.id}-demo`, kind: 'demo', name: 'DenseNet-121 with seeded weights', warning: demoWarning };
+}
+
+export function readRealImage(): DicomDataset {
+  return readDicomDataset(new Uint8Array(readFileSync(realJpegBaselineDcm))).dataset;
+}
+
+/** Spread over [0, 1] so that some findings are above the operating point and some below. */
+export function spreadFindings(labels: readonly string[]): FindingProbabilities {
+  return Object.fromEntries(labels.map((label, i) => [label, Math.round(((i * 0.0557) % 1) * 1e6) / 1e6]));
+}
+
+export function findingsFor(
+  image: DicomDataset,
+  card: ModelCard,
+  findings: FindingProbabilities,
+  onnxSha256: string = onnxShaA,
+): ImageFindings {
+  return {
+    StudyInstanceUID: image['StudyInstanceUID'] as string,
+    SeriesInstanceUID: image['SeriesInstanceUID'] as string,
+    SOPInstanceUID: image['SOPInstanceUID'] as string,
+    findings,
+    model: { id: card.id, kind: card.kind, onnxSha256, ...(card.warning === undefined ? {} : { warning: card.warning }) },
+    timingsMs: { decode: 0, preprocess: 0, inference: 0 },
+  };
+}
+
+/** A secondary-capture CR chest image with only what the SR needs: no pixels, a non-ASCII name. */
+export function syntheticImage(): DicomDataset {
+  return {
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1',
+    SOPInstanceUID: '2.25.1000000000000000000000000000000001',
+    StudyInstanceUID: '2.25.1000000000000000000000000000000002',
+    SeriesInstanceUID: '2.25.1000000000000000000000000000000003',
+    Modality: 'DX',
+    PatientName: [{ Alphabetic: 'Müller^Jürgen' }],
+    PatientID: 'SYN-0001',
+    PatientSex: 'O',
+    StudyID: 'S1',
+    AccessionNumber: 'ACC-42',
+    StudyDate: '20240229',
+    StudyTime: '101500',
+    StudyDescription: 'Thorax PA',
+    SeriesNumber: 3,
+  };
+}
+
+export function writeTemp(name: string, bytes: Uint8Array): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cxr-sr-'));
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+export interface ToolRun {
+  readonly status: number | null;
+  readonly output: string;
+}
+
+/** dciodvfy writes its findings to stderr, dsrdump its report to stdout: one string for both. */
+export function runTool(command: string, args: readonly string[]): ToolRun {
+  const r = spawnSync(command, args, { encoding: 'utf8' });
+  if (r.error) throw new Error(`${command} could not run (is it installed? scripts/setup/debianPackages.ts): ${r.error.message}`);
+  return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+export function dciodvfyErrors(output: string): string[] {
+  return output.split('\n').filter((line) => line.startsWith('Error'));
+}
