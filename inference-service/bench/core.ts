@@ -1,0 +1,83 @@
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { readDicomImage } from '../src/dicom/index.ts';
+import { FindingsModel, loadActiveModel } from '../src/model/index.ts';
+import { FindingsPipeline } from '../src/pipeline/findingsPipeline.ts';
+import { prepareModelInput, toXrvScale } from '../src/xray/index.ts';
+import { collectFiles } from '../src/cli/collectFiles.ts';
+import { makeLargeDx } from './syntheticDicom.ts';
+import { ms, report, timeRuns } from './stats.ts';
+
+const sharedCxr = resolve(import.meta.dirname, '../../../shared/data/cxr');
+
+/** Issue 2's figures: decode, preprocess and inference per image, and a folder through the whole path. */
+export async function benchCore(): Promise<void> {
+  const active = await loadActiveModel();
+  console.log(`Model: ${active.card.id} (${active.card.kind})`);
+  const realBytes = await readFile(join(sharedCxr, 'siim-pa-jpeg-baseline.dcm'));
+  const realImage = await readDicomImage(realBytes);
+  const largeBytes = makeLargeDx({ width: realImage.frame.columns, height: realImage.frame.rows, pixels: realImage.frame.pixels }, 3000);
+
+  for (const threads of [2]) {
+    const model = await FindingsModel.create({ onnxPath: active.onnxPath, card: active.card, intraOpThreads: threads });
+    const resolution = active.card.input.resolution;
+    for (const [name, bytes] of [
+      ['real 1024² JPEG baseline 8-bit', realBytes],
+      ['3000² native 16-bit (BitsStored 12)', largeBytes],
+    ] as const) {
+      const image = await readDicomImage(bytes);
+      const xrv = toXrvScale(image.frame);
+      const input = prepareModelInput(xrv, resolution);
+      const decode = await timeRuns(20, () => readDicomImage(bytes));
+      const scale = await timeRuns(20, () => toXrvScale(image.frame));
+      const resize = await timeRuns(20, () => prepareModelInput(xrv, resolution));
+      const infer1 = await timeRuns(20, () => model.run([input.tensor]));
+      const batch8 = Array.from({ length: 8 }, () => input.tensor);
+      const infer8 = await timeRuns(10, () => model.run(batch8));
+      const total1 = decode.median + scale.median + resize.median + infer1.median;
+      const total8 = decode.median + scale.median + resize.median + infer8.median / 8;
+      console.log(`\n${name} (${image.frame.columns}×${image.frame.rows}), ${threads} threads, medians:`);
+      report([
+        ['decode (read Part-10 + first frame)', ms(decode.median)],
+        ['read_xray_dcm scaling', ms(scale.median)],
+        ['crop + resize to 224 (preprocess)', ms(resize.median), name.startsWith('real') ? '≤ 10 ms' : undefined],
+        ['inference, batch 1', ms(infer1.median)],
+        ['inference, batch 8, per image', ms(infer8.median / 8)],
+        ['decode + preprocess + inference, batch 1', ms(total1), name.startsWith('real') ? '≤ 40 ms' : undefined],
+        ['decode + preprocess + inference, batch 8, per image', ms(total8)],
+      ]);
+    }
+    await model.dispose();
+  }
+
+  // A folder through the same code path as `cxr-findings classify DIR`: walk, read, prepare, batched runs.
+  const dir = await mkdtemp(join(tmpdir(), 'cxr-bench-folder-'));
+  try {
+    const count = 64;
+    for (let i = 0; i < count; i += 1) {
+      const source = i % 2 === 0 ? 'siim-pa-jpeg-baseline.dcm' : 'siim-pa-monochrome1-jpeg-baseline.dcm';
+      await copyFile(join(sharedCxr, source), join(dir, `image-${String(i).padStart(3, '0')}.dcm`));
+    }
+    const model = await FindingsModel.create({ onnxPath: active.onnxPath, card: active.card });
+    const pipeline = FindingsPipeline.create(model, { maxBatch: 8 });
+    const pass = async (): Promise<number> => {
+      const t0 = performance.now();
+      const { files } = await collectFiles([dir]);
+      for (let start = 0; start < files.length; start += 8) {
+        const chunk = await Promise.all(files.slice(start, start + 8).map((f) => readFile(f)));
+        const outcomes = await pipeline.classify(chunk);
+        if (outcomes.some((o) => !o.ok)) throw new Error('bench: an image failed to classify');
+      }
+      return (files.length / (performance.now() - t0)) * 1000;
+    };
+    await pass();
+    const rates = [await pass(), await pass(), await pass()];
+    console.log(`\nFolder of ${count} real 1024² DICOM files, whole path (walk, read, decode, preprocess, batch 8):`);
+    report([['throughput (median of 3 passes)', `${rates.sort((a, b) => a - b)[1]?.toFixed(1)} images/s`, '≥ 35 images/s']]);
+    await model.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

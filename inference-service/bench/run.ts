@@ -1,0 +1,16 @@
+/**
+ * `npm run bench`: the product's speed, measured on this machine. Figures go into issue notes; nothing
+ * here asserts a time (tests assert behaviour).
+ */
+import { benchCore } from './core.ts';
+
+const only = process.argv.slice(2);
+const sections: Record<string, () => Promise<void>> = {
+  core: benchCore,
+};
+
+for (const [name, run] of Object.entries(sections)) {
+  if (only.length && !only.includes(name)) continue;
+  console.log(`\n=== ${name} ===`);
+  await run();
+}
