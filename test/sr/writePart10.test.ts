@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { implementationIdentity, writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
 import { runTool, syntheticImage, writeTemp } from './support.ts';
 
 describe('writePart10', () => {
   describe('for a small data set', () => {
-    const dataset = { ...syntheticImage(), '00091010': 'private, dropped' };
+    const dataset: DicomDataset = { ...syntheticImage(), '00091010': 'private, dropped' };
     const bytes = writePart10(dataset);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
