@@ -102,7 +102,9 @@ export class ClassificationService {
 
   /**
    * One instance Orthanc told us about (the Lua hook or the changes feed). Ineligible instances, our
-   * own SRs among them, are skipped quietly; the outcome is returned for the caller to log.
+   * own SRs among them, are skipped quietly; the outcome is returned for the caller to log. The
+   * changes follower waits for room in the queue (its own concurrency bounds it); a hook event is
+   * refused when the queue is full, and the follower picks the instance up later.
    */
   async classifyOrthancInstance(orthancId: string, source: Exclude<ClassifySource, 'api' | 'file'>): Promise<InstanceOutcome> {
     const tags = await this.#orthanc.instanceTags(orthancId);
@@ -112,7 +114,7 @@ export class ClassificationService {
       this.#metrics.imagesSkipped.inc();
       return { kind: 'skipped', item: { SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason } };
     }
-    const [outcome] = await this.#classifyInstances([instance], source);
+    const [outcome] = await this.#classifyInstances([instance], source, { bounded: source !== 'changes' });
     if (!outcome) throw new Error(`classifyOrthancInstance: no outcome for instance ${orthancId}`);
     return outcome;
   }
@@ -210,13 +212,13 @@ export class ClassificationService {
    * Admits all the images of a request to the work queue or none (429 for the whole request rather
    * than half a study), joining work already in flight for the same image and model.
    */
-  #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource): Promise<InstanceOutcome[]> {
+  #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource, options: { bounded?: boolean } = {}): Promise<InstanceOutcome[]> {
     const keyOf = (instance: StoredInstance) => `${instance.SOPInstanceUID}|${this.model.onnxSha256}`;
     const fresh = new Set(instances.map(keyOf).filter((key) => !this.#inFlight.has(key)));
-    this.#queue.assertRoomFor(fresh.size);
+    if (options.bounded !== false) this.#queue.assertRoomFor(fresh.size);
     return Promise.all(
       instances.map((instance) => {
-        const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source)));
+        const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source), options));
         if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
         return promise;
       }),

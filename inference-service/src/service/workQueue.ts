@@ -34,6 +34,7 @@ export class WorkQueue {
   /** Exponential moving average of task duration, for Retry-After. */
   #averageTaskMs = 100;
   readonly #onDepth: ((waiting: number, running: number) => void) | undefined;
+  #idleWaiters: (() => void)[] = [];
 
   constructor(options: WorkQueueOptions) {
     if (!Number.isInteger(options.concurrency) || options.concurrency < 1) {
@@ -65,15 +66,25 @@ export class WorkQueue {
     return Math.max(1, Math.ceil((backlog * this.#averageTaskMs) / this.concurrency / 1000));
   }
 
+  /** Resolves once nothing runs or waits (for a graceful shutdown). */
+  idle(): Promise<void> {
+    if (this.#running === 0 && this.#waiting.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
   /** Refuses synchronously when full, so a caller can admit a whole request's images or none. */
   assertRoomFor(count: number): void {
     if (count > this.available) throw new QueueFullError(this.maxQueue, this.retryAfterSeconds);
   }
 
-  /** Runs `task` when a slot is free; throws QueueFullError (synchronously checked) when the queue is full. */
-  run<T>(task: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `task` when a slot is free; rejects with QueueFullError (checked synchronously) when the
+   * queue is full. `bounded: false` waits regardless: only for callers whose own concurrency is
+   * bounded (the changes follower), so the total stays bounded too.
+   */
+  run<T>(task: () => Promise<T>, options: { bounded?: boolean } = {}): Promise<T> {
     if (this.#running < this.concurrency) return this.#start(task);
-    if (this.#waiting.length >= this.maxQueue) {
+    if (options.bounded !== false && this.#waiting.length >= this.maxQueue) {
       return Promise.reject(new QueueFullError(this.maxQueue, this.retryAfterSeconds));
     }
     return new Promise<T>((resolve, reject) => {
@@ -92,6 +103,11 @@ export class WorkQueue {
       const next = this.#waiting.shift();
       if (next) next.start();
       else this.#report();
+      if (this.#running === 0 && this.#waiting.length === 0) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        for (const resolve of waiters) resolve();
+      }
     };
     let promise: Promise<T>;
     try {

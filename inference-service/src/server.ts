@@ -1,0 +1,156 @@
+/**
+ * The sidecar process: the only module that listens. It reads the configuration from the environment,
+ * loads the active model once, serves the API (and the viewer when it is installed), follows Orthanc's
+ * changes, and shuts down cleanly on SIGTERM/SIGINT.
+ *
+ *   CXR_API_TOKEN=… CXR_ORTHANC_USERNAME=… CXR_ORTHANC_PASSWORD=… tsx inference-service/src/server.ts
+ */
+import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { serve } from '@hono/node-server';
+import type { Hono } from 'hono';
+import { issueViewerSession, requireAuth } from './api/auth.ts';
+import { buildSidecar, type SidecarParts } from './api/sidecar.ts';
+import { ConfigError, loadConfig, type SidecarConfig } from './config/config.ts';
+import { createLogger, type Logger } from './log.ts';
+import type { FindingsPipeline } from './pipeline/findingsPipeline.ts';
+import { loadPipeline } from './pipeline/loadPipeline.ts';
+import { viewerRoutes } from './viewer/viewerRoutes.ts';
+
+/** Where the viewer's files are; read from the environment so an image (Docker) can place them anywhere. */
+export const viewerEnv = {
+  dir: 'CXR_VIEWER_DIR',
+  extensionFile: 'CXR_VIEWER_EXTENSION_FILE',
+} as const;
+
+export interface ViewerFiles {
+  readonly viewerDir: string;
+  readonly extensionFile: string;
+}
+
+export interface RunningSidecar {
+  /** `http://<host>:<port>` as it listens (the port is the real one when 0 was asked for). */
+  readonly url: string;
+  readonly port: number;
+  readonly parts: SidecarParts;
+  readonly pipeline: FindingsPipeline;
+  /** Stops accepting connections, stops following changes, waits for work in progress, frees the model. */
+  stop(): Promise<void>;
+}
+
+export interface StartSidecarOptions {
+  readonly config: SidecarConfig;
+  readonly logger?: Logger;
+  /** A pipeline already loaded (tests share one); otherwise the active model is loaded here. */
+  readonly pipeline?: FindingsPipeline;
+  /** The viewer's files; without them the sidecar serves the API only. */
+  readonly viewer?: ViewerFiles;
+  /** Start following Orthanc's /changes (when auto-classify is on). Default true. */
+  readonly followChanges?: boolean;
+}
+
+function buildViewer(files: ViewerFiles, config: SidecarConfig): Hono {
+  const credentials = config.orthanc.credentials;
+  return viewerRoutes({
+    viewerDir: files.viewerDir,
+    extensionFile: files.extensionFile,
+    orthanc: { url: config.orthanc.url, ...(credentials ?? {}) },
+    onIndexHtml: (c) => issueViewerSession(c, config.apiToken),
+    // The proxy adds Orthanc's credentials: without this guard anyone reaching the port could read the PACS.
+    proxyGuard: requireAuth(config.apiToken, { allowViewerSession: true }),
+  });
+}
+
+export async function startSidecar(options: StartSidecarOptions): Promise<RunningSidecar> {
+  const { config } = options;
+  const logger = options.logger ?? createLogger({ tag: 'sidecar', level: config.logLevel });
+  const ownsPipeline = options.pipeline === undefined;
+  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads }));
+  const card = pipeline.model.card;
+  logger.info('model loaded', { modelId: card.id, kind: card.kind, name: card.name, onnxSha256: card.onnx?.sha256 });
+  if (card.kind !== 'upstream') {
+    logger.warn(`${card.kind.toUpperCase()} MODEL ACTIVE: ${card.warning ?? 'not the published TorchXRayVision weights'}`, { modelId: card.id });
+  }
+  if (config.apiTokenGenerated) logger.warn('CXR_API_TOKEN is not set: using a token generated for this process (development only)');
+
+  const viewer = options.viewer && existsSync(join(options.viewer.viewerDir, 'index.html')) ? buildViewer(options.viewer, config) : undefined;
+  if (options.viewer && !viewer) logger.warn('viewer not installed; serving the API only (run `npm run setup`)', { viewerDir: options.viewer.viewerDir });
+  const parts = buildSidecar({ settings: config, pipeline, logger, ...(viewer ? { viewer } : {}) });
+
+  const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', (error) => reject(new Error(`The sidecar cannot listen on ${config.host}:${config.port}`, { cause: error })));
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  if (parts.follower && options.followChanges !== false) parts.follower.start();
+  logger.info('listening', { url, orthanc: config.orthanc.url, autoClassify: config.autoClassify, viewer: viewer !== undefined });
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections would hold close() open; requests in flight still finish.
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      await parts.follower?.stop();
+      await closed;
+      await parts.queue.idle();
+      if (ownsPipeline) await pipeline.model.dispose();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { url, port, parts, pipeline, stop };
+}
+
+async function viewerFilesFromEnv(env: NodeJS.ProcessEnv): Promise<ViewerFiles> {
+  const dir = env[viewerEnv.dir];
+  const extensionFile = env[viewerEnv.extensionFile];
+  if (dir && extensionFile) return { viewerDir: dir, extensionFile };
+  // In a checkout the set-up script knows where it put them (imported only then: it needs esbuild).
+  const setup = await import('../../scripts/setup/ohifViewer.ts');
+  return { viewerDir: dir || setup.viewerDir, extensionFile: extensionFile || setup.extensionFile };
+}
+
+async function main(): Promise<void> {
+  let config: SidecarConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const logger = createLogger({ tag: 'sidecar', level: config.logLevel });
+  const sidecar = await startSidecar({ config, logger, viewer: await viewerFilesFromEnv(process.env) });
+  let signalled = false;
+  const shutDown = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info(`${signal}: shutting down`);
+    sidecar.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', shutDown);
+  process.on('SIGINT', shutDown);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    createLogger({ tag: 'sidecar' }).error('the sidecar failed to start', { error });
+    process.exit(1);
+  });
+}

@@ -1,0 +1,208 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SidecarParts } from '../../inference-service/src/api/sidecar.ts';
+import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
+import { distinctCopies } from '../support/orthanc.ts';
+import { auth, errorOf, postJson, readPydicomFile, readRealImage, rgbRadiograph, startHarness, type Harness } from './harness.ts';
+
+const imageStudy = '1.2.276.0.7230010.3.1.2.8323329.6904.1517875201.850818';
+const imageSeries = '1.2.276.0.7230010.3.1.3.8323329.6904.1517875201.850817';
+const imageSop = '1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819';
+const ctStudy = '1.3.6.1.4.1.5962.1.2.1.20040119072730.12322';
+
+type DicomJson = Record<string, { vr: string; Value?: unknown[] }>;
+
+/** The value of a DICOM JSON (PS3.18 F.2) attribute by tag, e.g. '0040A730'. */
+function values(item: DicomJson, tag: string): unknown[] {
+  return item[tag]?.Value ?? [];
+}
+
+function codeValue(item: DicomJson): string | undefined {
+  const concept = values(item, '0040A043')[0] as DicomJson | undefined;
+  return concept ? (values(concept, '00080100')[0] as string) : undefined;
+}
+
+async function srSeriesOfStudy(h: Harness, StudyInstanceUID: string) {
+  const studyId = await h.orthanc.client.studyIdByUid(StudyInstanceUID);
+  if (!studyId) throw new Error(`study ${StudyInstanceUID} not in Orthanc`);
+  const series = await h.orthanc.client.findSeries({ Query: { StudyInstanceUID, Modality: 'SR' } });
+  return series;
+}
+
+describe('POST /api/classify', () => {
+  let h: Harness;
+  let sidecar: SidecarParts;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    sidecar = h.build();
+    await h.orthanc.client.uploadInstance(await readRealImage());
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  describe('the real chest X-ray stored in Orthanc', () => {
+    let report: ClassifyReport;
+
+    it('should classify it by study UID and store exactly one SR in a new series of the same study', async () => {
+      const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
+      expect(response.status).toBe(200);
+      report = (await response.json()) as ClassifyReport;
+
+      expect(report.model.kind).toBe(h.pipeline.model.card.kind);
+      expect(report.model.onnxSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(report.results).toHaveLength(1);
+      const [result] = report.results;
+      expect(result?.SOPInstanceUID).toBe(imageSop);
+      expect(Object.keys(result?.findings ?? {})).toEqual(h.pipeline.model.card.labels);
+      for (const p of Object.values(result?.findings ?? {})) expect(p).toBeGreaterThanOrEqual(0), expect(p).toBeLessThanOrEqual(1);
+      expect(result?.sr.alreadyExisted).toBe(false);
+      expect(result?.sr.StudyInstanceUID).toBe(imageStudy);
+      expect(result?.sr.SeriesInstanceUID).not.toBe(imageSeries);
+      expect(result?.timingsMs.total).toBeGreaterThan(0);
+
+      const srSeries = await srSeriesOfStudy(h, imageStudy);
+      expect(srSeries).toHaveLength(1);
+      expect(srSeries[0]?.MainDicomTags.SeriesInstanceUID).toBe(result?.sr.SeriesInstanceUID);
+      expect(srSeries[0]?.Instances).toHaveLength(1);
+    });
+
+    it('should store an SR whose content items read back over DICOMweb WADO-RS metadata', async () => {
+      const sr = report.results[0]?.sr;
+      const url = `${h.orthanc.url}/dicom-web/studies/${imageStudy}/series/${sr?.SeriesInstanceUID}/instances/${sr?.SOPInstanceUID}/metadata`;
+      const basic = Buffer.from(`${h.orthanc.credentials.username}:${h.orthanc.credentials.password}`).toString('base64');
+      const response = await fetch(url, { headers: { Authorization: `Basic ${basic}`, Accept: 'application/dicom+json' } });
+      expect(response.status).toBe(200);
+      const [metadata] = (await response.json()) as DicomJson[];
+      if (!metadata) throw new Error('no metadata');
+
+      expect(values(metadata, '00080060')).toEqual(['SR']);
+      expect(codeValue(metadata)).toBe('18748-4');
+      const evidence = values(metadata, '0040A375')[0] as DicomJson;
+      const evidenceSeries = values(evidence, '00081115')[0] as DicomJson;
+      const evidenceSop = values(evidenceSeries, '00081199')[0] as DicomJson;
+      expect(values(evidenceSop, '00081155')).toEqual([imageSop]);
+
+      const content = values(metadata, '0040A730') as DicomJson[];
+      const findingsContainer = content.find((item) => codeValue(item) === '121070');
+      if (!findingsContainer) throw new Error('no Findings container (121070, DCM)');
+      const nums = (values(findingsContainer, '0040A730') as DicomJson[]).filter((item) => values(item, '0040A040')[0] === 'NUM');
+      expect(nums).toHaveLength(18);
+      const findings = report.results[0]?.findings ?? {};
+      const percents = nums.map((item) => Number(values(values(item, '0040A300')[0] as DicomJson, '0040A30A')[0]));
+      const expected = Object.values(findings).map((p) => p * 100);
+      expect(percents.toSorted((a, b) => a - b)).toEqual(expected.toSorted((a, b) => a - b).map((v) => expect.closeTo(v, 1)));
+    });
+
+    it('should answer a second request with the existing SR and do no work', async () => {
+      const storedBefore = await sidecar.metrics.srsStored.get();
+      const classifiedBefore = await sidecar.metrics.imagesClassified.get();
+      const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID: imageSop });
+      expect(response.status).toBe(200);
+      const again = (await response.json()) as ClassifyReport;
+      expect(again.results[0]?.sr).toEqual({ ...report.results[0]?.sr, alreadyExisted: true });
+      expect(again.results[0]?.findings).toBeUndefined();
+      expect((await sidecar.metrics.srsStored.get()).values).toEqual(storedBefore.values);
+      expect((await sidecar.metrics.imagesClassified.get()).values).toEqual(classifiedBefore.values);
+      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(1);
+    });
+
+    it('should make one SR for concurrent identical requests', async () => {
+      const [copy] = distinctCopies(await readRealImage(), 1);
+      if (!copy) throw new Error('no copy');
+      const { dataset } = readDicomDataset(copy);
+      const sop = dataset.SOPInstanceUID as string;
+      await h.orthanc.client.uploadInstance(copy);
+      const before = (await srSeriesOfStudy(h, imageStudy)).length;
+
+      const responses = await Promise.all(
+        Array.from({ length: 5 }, () => postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID: sop })),
+      );
+      const reports = (await Promise.all(responses.map((r) => r.json()))) as ClassifyReport[];
+      expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+      const srUids = new Set(reports.map((r) => r.results[0]?.sr.SOPInstanceUID));
+      expect(srUids.size).toBe(1);
+      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 1);
+    });
+
+    it('should classify every image of a study and skip the SRs in it with their reason', async () => {
+      const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
+      expect(response.status).toBe(200);
+      const whole = (await response.json()) as ClassifyReport;
+      expect(whole.results).toHaveLength(2);
+      expect(whole.results.every((r) => r.sr.alreadyExisted)).toBe(true);
+      expect(whole.skipped).toHaveLength(2);
+      expect(whole.skipped.every((s) => /structured report/.test(s.reason))).toBe(true);
+    });
+  });
+
+  describe('requests that cannot be served', () => {
+    it('should answer 404 naming an unknown study UID', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: '1.2.3.4.5' }));
+      expect(error).toEqual({ status: 404, code: 'not-found', message: 'Study 1.2.3.4.5 is not in Orthanc' });
+    });
+
+    it('should answer 404 naming an unknown instance UID in a known study', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID: '1.2.3.999' }));
+      expect(error).toMatchObject({ status: 404, code: 'not-found', message: expect.stringContaining('1.2.3.999') });
+    });
+
+    it('should answer 404 when the instance is not in the study named', async () => {
+      await h.orthanc.client.uploadInstance(await readPydicomFile('CT_small.dcm'));
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: ctStudy, sopInstanceUID: imageSop }));
+      expect(error).toMatchObject({ status: 404, message: `Instance ${imageSop} is not in study ${ctStudy}` });
+    });
+
+    it('should answer 422 with the reason for a CT study', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: ctStudy }));
+      expect(error).toMatchObject({ status: 422, code: 'ineligible' });
+      expect(error.message).toMatch(/study 1\.3\.6\.1\.4\.1\.5962.*SOP class 1\.2\.840\.10008\.5\.1\.4\.1\.1\.2 is not a projection radiograph/);
+    });
+
+    it('should answer 422 with the reason for an RGB image', async () => {
+      const rgb = await rgbRadiograph();
+      await h.orthanc.client.uploadInstance(rgb);
+      const { dataset } = readDicomDataset(rgb);
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: dataset.StudyInstanceUID }));
+      expect(error).toMatchObject({ status: 422, code: 'ineligible', message: expect.stringMatching(/photometric interpretation RGB is not MONOCHROME1 or MONOCHROME2/) });
+    });
+
+    it('should answer 400 for malformed JSON', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/classify', '{"studyInstanceUID": '));
+      expect(error).toEqual({ status: 400, code: 'malformed-json', message: 'Malformed JSON in request body' });
+    });
+
+    it('should answer 400 naming a missing field', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { seriesInstanceUID: imageSeries }));
+      expect(error).toMatchObject({ status: 400, code: 'invalid-request', message: expect.stringContaining("Field 'studyInstanceUID'") });
+    });
+
+    it('should answer 400 naming a field that is not a UID', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID: '1.02.x' }));
+      expect(error).toMatchObject({ status: 400, message: expect.stringMatching(/^Field 'sopInstanceUID' must be a DICOM UID/) });
+    });
+
+    it('should refuse a field it does not know, such as a URL to fetch from', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, url: 'http://elsewhere/' }));
+      expect(error).toMatchObject({ status: 400, code: 'invalid-request', message: expect.stringContaining('url') });
+    });
+
+    it('should answer 415 for a body that is not JSON', async () => {
+      const response = await sidecar.app.request('/api/classify', { method: 'POST', headers: { ...auth, 'Content-Type': 'text/plain' }, body: imageStudy });
+      expect(await errorOf(response)).toMatchObject({ status: 415, code: 'unsupported-media-type' });
+    });
+
+    it('should answer 413 for a body over the JSON limit', async () => {
+      const huge = JSON.stringify({ studyInstanceUID: imageStudy, padding: 'x'.repeat(100_000) });
+      const error = await errorOf(await postJson(sidecar, '/api/classify', huge));
+      expect(error).toMatchObject({ status: 413, code: 'payload-too-large' });
+    });
+
+    it('should keep serving after all of these', async () => {
+      const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID: imageSop });
+      expect(response.status).toBe(200);
+    });
+  });
+});
