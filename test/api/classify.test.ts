@@ -57,7 +57,10 @@ describe('POST /api/classify', () => {
       const [result] = report.results;
       expect(result?.SOPInstanceUID).toBe(imageSop);
       expect(Object.keys(result?.findings ?? {})).toEqual(h.pipeline.model.card.labels);
-      for (const p of Object.values(result?.findings ?? {})) expect(p).toBeGreaterThanOrEqual(0), expect(p).toBeLessThanOrEqual(1);
+      for (const p of Object.values(result?.findings ?? {})) {
+        expect(p).toBeGreaterThanOrEqual(0);
+        expect(p).toBeLessThanOrEqual(1);
+      }
       expect(result?.sr.alreadyExisted).toBe(false);
       expect(result?.sr.StudyInstanceUID).toBe(imageStudy);
       expect(result?.sr.SeriesInstanceUID).not.toBe(imageSeries);
