@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   buildDemoModel,
@@ -7,6 +8,9 @@ import {
   sha256Hex,
 } from '../../inference-service/src/model/index.ts';
 import type { ModelCard } from '../../inference-service/src/model/index.ts';
+import { readDicomImage } from '../../inference-service/src/dicom/index.ts';
+import { prepareModelInput, toXrvScale } from '../../inference-service/src/xray/index.ts';
+import { realJpegBaselineDcm } from '../support/paths.ts';
 import { fixtureInput } from './fixtureInputs.ts';
 import { cardWith, scratchDir } from './modelFiles.ts';
 
@@ -55,6 +59,23 @@ describe('buildDemoModel', () => {
 
     it('should be byte-identical when built again (seeded)', () => {
       expect(sha256Hex(buildDemoModel(upstream).onnxBytes)).toBe(sha256Hex(demo.onnxBytes));
+    });
+  });
+
+  describe('run on a real chest X-ray (SIIM PA, JPEG Baseline) read and preprocessed as TorchXRayVision does', () => {
+    it('should give 18 finite values in [0, 1] that differ between findings, the same on a second run', async () => {
+      const image = await readDicomImage(await readFile(realJpegBaselineDcm));
+      const { tensor } = prepareModelInput(toXrvScale(image.frame), demo.card.input.resolution);
+      const [first = new Float32Array()] = (await model.run([tensor])).probabilities;
+      expect(first).toHaveLength(18);
+      for (const v of first) {
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThanOrEqual(1);
+      }
+      expect(Math.max(...first) - Math.min(...first)).toBeGreaterThan(0.2);
+      const [second = new Float32Array()] = (await model.run([tensor])).probabilities;
+      expect(Array.from(second)).toEqual(Array.from(first));
     });
   });
 
