@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
-import { buildFindingsSr, findingCode, readFindingsSrIdentity, srSopClassUids } from '../../inference-service/src/sr/index.ts';
+import { buildFindingsSr, findingCode, readFindingsSrIdentity, scoreExplanation, srSopClassUids } from '../../inference-service/src/sr/index.ts';
 import {
   dciodvfyErrors,
   demoCard,
@@ -135,6 +135,12 @@ describe('buildFindingsSr', () => {
         CodingSchemeDesignator: 'DCM',
         CodeMeaning: 'Device',
       });
+    });
+
+    it('should say beside the numbers that they are operating-point scores, not probabilities of disease', () => {
+      const comments = rootItems(readBack.dataset, 'Comment').map((item) => item['TextValue']);
+      expect(comments).toEqual([scoreExplanation]);
+      expect(scoreExplanation).toMatch(/not calibrated probabilities of disease/);
     });
 
     it('should be recognised as ours for this image and model once read back', () => {

@@ -34,6 +34,14 @@ const deviceName = 'CXR Findings';
 const deviceModelName = 'CXR Findings inference service';
 const demoNotice = 'DEMO MODEL - not clinically meaningful';
 
+/**
+ * Said next to the numbers because "Pneumothorax 50.6 %" reads as a probability of disease: op_norm
+ * rescales each output around its operating threshold, it does not calibrate.
+ */
+export const scoreExplanation =
+  `Scores are the model's outputs rescaled so that ${operatingPoint * 100} % is each finding's operating point; ` +
+  'they are not calibrated probabilities of disease. Produced by software and not reviewed by a physician.';
+
 /** Our SRs follow their image's series (series numbers are display order in viewers). */
 const seriesNumberOffset = 9000;
 
@@ -87,6 +95,7 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
     codeItem('HAS CONCEPT MOD', srConcepts.procedureReported, srConcepts.plainChestXray),
     ...tid4019AlgorithmIdentification(card, result, isDemo),
     ...warnings.map((w) => textItem('CONTAINS', srConcepts.comment, w)),
+    textItem('CONTAINS', srConcepts.comment, scoreExplanation),
     containerItem(
       'CONTAINS',
       srConcepts.findings,

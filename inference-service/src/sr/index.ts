@@ -1,7 +1,7 @@
 /**
  * The findings Structured Report: build it, name it deterministically, recognise it again.
  */
-export { buildFindingsSr, defaultSoftware, operatingPoint } from './buildFindingsSr.ts';
+export { buildFindingsSr, defaultSoftware, operatingPoint, scoreExplanation } from './buildFindingsSr.ts';
 export type { FindingsSr, FindingsSrInput } from './buildFindingsSr.ts';
 export { findingsSrUids } from './uids.ts';
 export { readFindingsSrIdentity } from './identity.ts';
