@@ -1,0 +1,146 @@
+import type { FeatureMaps } from '../model/findingsModel.ts';
+import type { CropGeometry } from '../xray/types.ts';
+import { axisSample, bilinearAt, extremeCandidates } from './bilinear.ts';
+import type { ClassifierWeight } from './classifierWeight.ts';
+
+export interface CamOptions {
+  /** The region is where the map is ≥ min + level·(max − min) of the upsampled map; 0.5 by default. */
+  readonly level?: number;
+  /** Finding indices to compute (all by default). */
+  readonly findings?: readonly number[];
+}
+
+export interface CamPoint {
+  /** Original-image pixel column and row. */
+  readonly x: number;
+  readonly y: number;
+  readonly value: number;
+}
+
+/** Inclusive pixel box in original-image coordinates. */
+export interface CamRegion {
+  readonly x0: number;
+  readonly y0: number;
+  readonly x1: number;
+  readonly y1: number;
+  readonly level: number;
+  /** The map value the level corresponds to. */
+  readonly threshold: number;
+}
+
+export interface FindingCam {
+  readonly finding: number;
+  /** Σ_k w[c,k]·A_k at the feature-map resolution, row-major. */
+  readonly map: Float32Array;
+  readonly width: number;
+  readonly height: number;
+  /**
+   * Where the map upsampled over the crop is highest: a pixel next to a sample centre (on the flat margin
+   * the clamped upsampling leaves at the crop's edges, the pixel nearest the centre rather than the edge).
+   */
+  readonly peak: CamPoint;
+  /** Its lowest value over the crop. */
+  readonly min: number;
+  readonly region: CamRegion;
+}
+
+export interface ImageSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/**
+ * Class activation maps (Zhou et al., CVPR 2016). TorchXRayVision's DenseNet ends in ReLU → global average
+ * pool → linear, so finding c's logit is bias + mean over the map of Σ_k w[c,k]·A_k, and that sum is the CAM.
+ * Each map is bilinearly upsampled (as F.interpolate, align_corners=False) over the model's centre crop in
+ * original pixels — the crop was resized to the model input, so this undoes the resize — and shifted by the
+ * crop's offset. Peaks and regions are exact for that upsampled map without building it: the interpolation
+ * is linear between sample centres, so extremes lie at pixels next to sample centres (`extremeCandidates`)
+ * and a column (row) holds a value above the threshold iff one of those rows (columns) does.
+ */
+export function computeCams(
+  featureMaps: FeatureMaps,
+  weight: ClassifierWeight,
+  crop: CropGeometry,
+  originalSize: ImageSize,
+  options: CamOptions = {},
+): FindingCam[] {
+  const { channels, height, width, data } = featureMaps;
+  const cells = height * width;
+  if (weight.channels !== channels) {
+    throw new Error(`computeCams: the classifier weight has ${weight.channels} channels, the feature maps ${channels}`);
+  }
+  if (data.length !== channels * cells) throw new Error(`computeCams: feature maps hold ${data.length} values, [${channels},${height},${width}] needs ${channels * cells}`);
+  if (crop.x < 0 || crop.y < 0 || crop.x + crop.size > originalSize.width || crop.y + crop.size > originalSize.height) {
+    throw new Error(`computeCams: crop ${crop.size}² at (${crop.x}, ${crop.y}) lies outside the ${originalSize.width}×${originalSize.height} image`);
+  }
+  const level = options.level ?? 0.5;
+  const findings = options.findings ?? Array.from({ length: weight.numClasses }, (_, i) => i);
+  const size = crop.size;
+  const columns = extremeCandidates(width, size);
+  const rows = extremeCandidates(height, size);
+
+  return findings.map((c) => {
+    if (!Number.isInteger(c) || c < 0 || c >= weight.numClasses) throw new Error(`computeCams: no finding ${c} (the classifier has ${weight.numClasses})`);
+    const map = new Float64Array(cells);
+    const w = weight.data.subarray(c * channels, (c + 1) * channels);
+    for (let k = 0; k < channels; k++) {
+      const wk = w[k] ?? 0;
+      if (wk === 0) continue;
+      const a = data.subarray(k * cells, (k + 1) * cells);
+      for (let i = 0; i < cells; i++) map[i] = (map[i] ?? 0) + wk * (a[i] ?? 0);
+    }
+
+    let peak = { px: 0, py: 0, value: Number.NEGATIVE_INFINITY };
+    let min = Number.POSITIVE_INFINITY;
+    for (const py of rows) {
+      for (const px of columns) {
+        const v = bilinearAt(map, width, height, size, px, py);
+        if (v > peak.value || (v === peak.value && (py < peak.py || (py === peak.py && px < peak.px)))) peak = { px, py, value: v };
+        if (v < min) min = v;
+      }
+    }
+    const threshold = min + level * (peak.value - min);
+
+    // Row profiles at the candidate rows: along x the upsampled map at those rows is (1−t)·h[i0] + t·h[i1].
+    const profiles = rows.map((py) => {
+      const y = axisSample(py, height, size);
+      return Float64Array.from({ length: width }, (_, j) => (map[y.i0 * width + j] ?? 0) * (1 - y.t) + (map[y.i1 * width + j] ?? 0) * y.t);
+    });
+    const columnProfiles = columns.map((px) => {
+      const x = axisSample(px, width, size);
+      return Float64Array.from({ length: height }, (_, i) => (map[i * width + x.i0] ?? 0) * (1 - x.t) + (map[i * width + x.i1] ?? 0) * x.t);
+    });
+    const reaches = (p: number, n: number, lines: Float64Array[]): boolean => {
+      const s = axisSample(p, n, size);
+      return lines.some((line) => (line[s.i0] ?? 0) * (1 - s.t) + (line[s.i1] ?? 0) * s.t >= threshold);
+    };
+    const first = (n: number, lines: Float64Array[]): number => {
+      let p = 0;
+      while (p < size - 1 && !reaches(p, n, lines)) p++;
+      return p;
+    };
+    const last = (n: number, lines: Float64Array[]): number => {
+      let p = size - 1;
+      while (p > 0 && !reaches(p, n, lines)) p--;
+      return p;
+    };
+
+    return {
+      finding: c,
+      map: Float32Array.from(map),
+      width,
+      height,
+      peak: { x: crop.x + peak.px, y: crop.y + peak.py, value: peak.value },
+      min,
+      region: {
+        x0: crop.x + first(width, profiles),
+        x1: crop.x + last(width, profiles),
+        y0: crop.y + first(height, columnProfiles),
+        y1: crop.y + last(height, columnProfiles),
+        level,
+        threshold,
+      },
+    };
+  });
+}
