@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import {
   activateModel,
   buildDemoModel,
+  isStaleDemo,
   loadActiveModel,
   modelsDir,
   readModelCard,
@@ -23,7 +24,9 @@ export async function ensureActiveModel(dir = modelsDir): Promise<ActiveModel> {
   const activeCardPath = resolve(dir, 'active.json');
   if (existsSync(activeCardPath)) {
     try {
-      return await loadActiveModel(dir);
+      const active = await loadActiveModel(dir);
+      if (!isStaleDemo(active.card, await readModelCard(upstreamCardPath))) return active;
+      console.log('setup: the demo model was built from another card or recipe; rebuilding it');
     } catch (error) {
       // A broken demo model is rebuilt; a broken real model is the user's to re-import, never silently replaced.
       const card = await readModelCard(activeCardPath).catch(() => undefined);

@@ -33,6 +33,16 @@ describe('ensureActiveModel', () => {
       expect((await readFile(rebuilt.onnxPath)).length).toBeGreaterThan(28_000_000);
     });
 
+    it('should rebuild a demo model made from another card (say, older thresholds)', async () => {
+      const built = await ensureActiveModel(scratch.dir);
+      const cardPath = join(scratch.dir, 'active.json');
+      const stale = { ...built.card, operatingThresholds: built.card.operatingThresholds.map(() => 0.5) };
+      await writeFile(cardPath, JSON.stringify(stale));
+      expect((await loadActiveModel(scratch.dir)).card.operatingThresholds[0]).toBe(0.5);
+      const rebuilt = await ensureActiveModel(scratch.dir);
+      expect(rebuilt.card.operatingThresholds).toEqual(built.card.operatingThresholds);
+    });
+
     it('should not replace a damaged imported model, but say what is wrong', async () => {
       const imported = await activateModel({ ...(await cardWith()), kind: 'upstream' }, new Uint8Array([1, 2, 3]), scratch.dir);
       await writeFile(imported.onnxPath, 'damaged');

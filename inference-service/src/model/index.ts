@@ -5,7 +5,7 @@ export { denseNetLayout, denseNetTensorShapes, featureMapSide, validateDenseNetW
 export type { DenseNetArchitecture, DenseNetLayout, WeightMap, WeightTensor } from './denseNetLayout.ts';
 export { batchDim, buildDenseNetOnnx, denseNetOnnxNames } from './buildDenseNetOnnx.ts';
 export { createDemoWeights } from './demoWeights.ts';
-export { buildDemoModel, demoModelSeed } from './demoModel.ts';
+export { buildDemoModel, demoModelCard, demoModelSeed, isStaleDemo } from './demoModel.ts';
 export { calibratedProbabilities, opNorm, sigmoid } from './opNorm.ts';
 export { defaultIntraOpThreads, FindingsModel } from './findingsModel.ts';
 export type { FeatureMaps, FindingsModelOptions, FindingsOutput } from './findingsModel.ts';
