@@ -1,0 +1,153 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SidecarParts } from '../../inference-service/src/api/sidecar.ts';
+import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
+import { distinctCopies } from '../support/orthanc.ts';
+import { auth, errorOf, postDicom, postJson, readRealImage, startHarness, type Harness } from './harness.ts';
+
+const imageStudy = '1.2.276.0.7230010.3.1.2.8323329.6904.1517875201.850818';
+
+describe('the sidecar app', () => {
+  let h: Harness;
+  let sidecar: SidecarParts;
+
+  beforeAll(async () => {
+    h = await startHarness();
+    sidecar = h.build();
+    await h.orthanc.client.uploadInstance(await readRealImage());
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  describe('GET /api/health', () => {
+    it('should say ok with Orthanc reachable and the model loaded, without a token', async () => {
+      const response = await sidecar.app.request('/api/health');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({
+        status: 'ok',
+        orthanc: { url: h.orthanc.url, reachable: true, version: expect.stringMatching(/^1\./) },
+        model: { loaded: true, id: h.pipeline.model.card.id, kind: h.pipeline.model.card.kind },
+        queue: { running: 0, waiting: 0, concurrency: 2, maxQueue: 16 },
+      });
+    });
+  });
+
+  describe('GET /api/model', () => {
+    it('should return the active card to a caller with the token', async () => {
+      const response = await sidecar.app.request('/api/model', { headers: auth });
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual(h.pipeline.model.card);
+    });
+
+    it('should refuse a caller without it', async () => {
+      expect((await sidecar.app.request('/api/model')).status).toBe(401);
+    });
+  });
+
+  describe('GET /api/openapi.json', () => {
+    it('should describe every route, with the request schema generated from the validator', async () => {
+      const doc = (await (await sidecar.app.request('/api/openapi.json')).json()) as {
+        openapi: string;
+        paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: object } }> } }>>;
+      };
+      expect(doc.openapi).toBe('3.1.0');
+      expect(Object.keys(doc.paths).sort()).toEqual(
+        ['/api/classify', '/api/classify/file', '/api/health', '/api/internal/orthanc-event', '/api/model', '/api/openapi.json', '/metrics'].sort(),
+      );
+      const schema = doc.paths['/api/classify']?.post?.requestBody?.content['application/json']?.schema;
+      expect(schema?.required).toEqual(['studyInstanceUID']);
+      expect(Object.keys(schema?.properties ?? {})).toEqual(['studyInstanceUID', 'seriesInstanceUID', 'sopInstanceUID']);
+    });
+  });
+
+  describe('GET /metrics', () => {
+    it('should count requests by route pattern and status, and classified images', async () => {
+      expect((await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy })).status).toBe(200);
+      await postJson(sidecar, '/api/classify', { studyInstanceUID: '1.2.3' });
+      const text = await (await sidecar.app.request('/metrics')).text();
+      expect(text).toMatch(/cxr_http_requests_total\{method="POST",route="\/api\/classify",status="200"\} 1/);
+      expect(text).toMatch(/cxr_http_requests_total\{method="POST",route="\/api\/classify",status="404"\} 1/);
+      expect(text).toMatch(/cxr_images_classified_total\{source="api"\} 1/);
+      expect(text).toMatch(/cxr_srs_stored_total 1/);
+      expect(text).toMatch(/cxr_errors_total\{kind="not-found"\} 1/);
+      expect(text).toMatch(/cxr_http_request_duration_seconds_bucket\{le="[0-9.]+",method="POST",route="\/api\/classify"\}/);
+      expect(text).toMatch(/cxr_queue_waiting 0/);
+    });
+  });
+
+  describe('unknown routes', () => {
+    it('should answer 404 in the API error format', async () => {
+      expect(await errorOf(await sidecar.app.request('/api/nothing-here', { headers: auth }))).toMatchObject({ status: 404, code: 'not-found' });
+    });
+  });
+
+  describe('a full work queue', () => {
+    it('should answer 429 with Retry-After, and serve again once there is room', async () => {
+      const busy = h.build({ concurrency: 1, maxQueue: 0 });
+      let release = (): void => undefined;
+      // A real task holds the only slot, as a long classification would.
+      const holding = busy.queue.run(() => new Promise<void>((resolve) => (release = resolve)));
+      const response = await postDicom(busy, await readRealImage());
+      expect(response.status).toBe(429);
+      expect(Number(response.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+      expect(await errorOf(response)).toMatchObject({ code: 'queue-full', message: expect.stringMatching(/work queue is full/) });
+      expect((await postJson(busy, '/api/classify', { studyInstanceUID: imageStudy })).status).toBe(429);
+      release();
+      await holding;
+      expect((await postDicom(busy, await readRealImage())).status).toBe(200);
+    });
+  });
+
+  describe('a request slower than the timeout', () => {
+    it('should answer 504, finish the work in the background, and keep serving', async () => {
+      // A new image (not yet classified): its work waits on Orthanc several times, so 1 ms passes.
+      const [copy] = distinctCopies(await readRealImage(), 1);
+      if (!copy) throw new Error('no copy');
+      await h.orthanc.client.uploadInstance(copy);
+      const sopInstanceUID = readDicomDataset(copy).dataset.SOPInstanceUID as string;
+      const hasty = h.build({ requestTimeoutMs: 1 });
+      const error = await errorOf(await postJson(hasty, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID }));
+      expect(error).toMatchObject({ status: 504, code: 'timeout', message: expect.stringMatching(/did not finish within 1 ms/) });
+      await hasty.queue.idle();
+      const again = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID });
+      expect(((await again.json()) as ClassifyReport).results[0]?.sr.alreadyExisted).toBe(true);
+    });
+  });
+
+  describe('POST /api/internal/orthanc-event', () => {
+    it('should refuse a caller without the token', async () => {
+      const response = await postJson(sidecar, '/api/internal/orthanc-event', { orthancInstanceId: 'x' }, {});
+      expect(response.status).toBe(401);
+    });
+
+    it('should answer 400 naming a malformed instance id', async () => {
+      const error = await errorOf(await postJson(sidecar, '/api/internal/orthanc-event', { orthancInstanceId: '../../system' }));
+      expect(error).toMatchObject({ status: 400, message: expect.stringContaining("Field 'orthancInstanceId'") });
+    });
+
+    it('should accept an event and ignore it while auto-classify is off', async () => {
+      const [instance] = await h.orthanc.client.findInstances({ Query: { StudyInstanceUID: imageStudy, Modality: 'CR' } });
+      const response = await postJson(sidecar, '/api/internal/orthanc-event', { orthancInstanceId: instance?.ID });
+      expect(response.status).toBe(202);
+      expect(await response.json()).toMatchObject({ accepted: false });
+    });
+  });
+
+  describe('Orthanc going down and coming back', () => {
+    it('should answer 503 naming Orthanc while it is down, then serve again when it is back', async () => {
+      await h.orthanc.kill();
+      const down = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy }));
+      expect(down).toMatchObject({ status: 503, code: 'orthanc-unavailable', message: expect.stringContaining(`Orthanc at ${h.orthanc.url} is unreachable`) });
+      const health = await sidecar.app.request('/api/health');
+      expect(health.status).toBe(503);
+      expect(await health.json()).toMatchObject({ status: 'unavailable', orthanc: { reachable: false }, error: { code: 'orthanc-unavailable' } });
+
+      await h.orthanc.restart();
+      expect((await sidecar.app.request('/api/health')).status).toBe(200);
+      const back = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
+      expect(back.status).toBe(200);
+    });
+  });
+});
