@@ -15,9 +15,10 @@ export interface PixelRegion {
  * been cut out first (the zero padding of the filter and the sampler sits at the region's edges, as it
  * does after upstream's `XRayCenterCrop`).
  *
- * Both axes are folded into tap tables (see axisKernel.ts), then applied separably: each needed row of
- * the region is reduced to `width` columns, and those rows are combined into `height` output rows. For a
- * 1024² → 224² resize that is ~16 taps per output per axis instead of a full 15-tap filter of every pixel.
+ * Both axes are folded into tap tables (see axisKernel.ts), then applied separably: for each output row,
+ * its ~16 input rows are summed into one line, which is then reduced to `width` columns. For 1024² → 224²
+ * that is 224·16 row passes plus 224²·16 taps, instead of a 15-tap Gaussian over every pixel on both axes
+ * followed by sampling. Sums run in float64 and round once to float32 (skimage rounds after each step).
  *
  * Last, like skimage's `_clip_warp_output`: the result is clipped to the region's own [min, max] (taken
  * before filtering); when 0 — the padding value — lies outside that range but inside the result's range,
@@ -29,7 +30,7 @@ export function resizeRegion(img: XrayImage, region: PixelRegion, width: number,
   const ky = axisKernel(region.height, height);
 
   // Rows first: each output row is a weighted sum of whole input rows (a contiguous multiply-add the JIT
-  // runs fast), then that one row is reduced to `width` columns. No full-size intermediate image.
+  // runs fast), then that one line is reduced to `width` columns. No full-size intermediate image.
   const src = img.data;
   const out = new Float32Array(width * height);
   const line = new Float64Array(region.width);
