@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUploadCommand } from '../../inference-service/src/cli/uploadCommand.ts';
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
 import { findFreePort } from '../../inference-service/src/orthanc/freePort.ts';
+import { localCredentialsFile } from '../../inference-service/src/orthanc/localCredentials.ts';
 import { distinctCopies, startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
 
@@ -85,6 +86,27 @@ describe('cxr-findings upload', () => {
     });
   });
 
+  describe('without credentials in the environment', () => {
+    it('should log in with the credentials npm start keeps in the data dir', async () => {
+      const dataDir = join(workDir, 'data');
+      await mkdir(dataDir, { recursive: true });
+      await writeFile(join(dataDir, localCredentialsFile), JSON.stringify(orthanc.credentials));
+      const file = join(workDir, 'local.dcm');
+      await writeFile(file, copies[0]!);
+      const run = await upload([file], { [configEnv.orthancUsername]: '', [configEnv.orthancPassword]: '', [configEnv.dataDir]: dataDir });
+      expect(run.code).toBe(0);
+      expect(run.out).toEqual([`Sent 1 file(s) to ${orthanc.url}: 0 new, 1 already stored, 0 refused.`]);
+    });
+
+    it('should say which variables to set when there are none and Orthanc asks', async () => {
+      const file = join(workDir, 'anonymous.dcm');
+      await writeFile(file, copies[0]!);
+      const run = await upload([file], { [configEnv.orthancUsername]: '', [configEnv.orthancPassword]: '', [configEnv.dataDir]: join(workDir, 'empty') });
+      expect(run.code).toBe(1);
+      expect(run.err[0]).toMatch(/refused the credentials \(401\)/);
+    });
+  });
+
   describe('when Orthanc cannot be used', () => {
     it('should stop at once and say Orthanc is not running', async () => {
       const url = `http://127.0.0.1:${await findFreePort()}`;
@@ -105,7 +127,7 @@ describe('cxr-findings upload', () => {
     });
 
     it('should refuse half a set of credentials', async () => {
-      await expect(upload([workDir], { [configEnv.orthancPassword]: '' })).rejects.toThrow(/Set both CXR_ORTHANC_USERNAME and CXR_ORTHANC_PASSWORD, or neither/);
+      await expect(upload([workDir], { [configEnv.orthancUsername]: 'someone', [configEnv.orthancPassword]: '' })).rejects.toThrow(/Set both CXR_ORTHANC_USERNAME and CXR_ORTHANC_PASSWORD, or neither/);
     });
   });
 

@@ -3,9 +3,11 @@
  * with progress, and says how many were new, already stored, or refused and why.
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configDefaults, configEnv } from '../config/defaults.ts';
 import { OrthancHttpError, OrthancUnavailableError } from '../orthanc/errors.ts';
+import { readLocalOrthancCredentials } from '../orthanc/localCredentials.ts';
 import { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { OrthancCredentials } from '../orthanc/types.ts';
 import { collectFiles } from './collectFiles.ts';
@@ -15,7 +17,8 @@ export const uploadUsage = `cxr-findings upload <files or folders> [options]
 
 Sends DICOM files to Orthanc; folders are searched recursively (only DICOM Part-10 files in them).
 Orthanc is ${configEnv.orthancUrl} (default ${configDefaults.orthancUrl}) with ${configEnv.orthancUsername}
-and ${configEnv.orthancPassword}. Exits non-zero when Orthanc refused a file or a path does not exist.
+and ${configEnv.orthancPassword}, or else the credentials \`npm start\` keeps in ${configEnv.dataDir} (default ${configDefaults.dataDir}).
+Exits non-zero when Orthanc refused a file or a path does not exist.
 
   --url URL        Orthanc's URL (overrides ${configEnv.orthancUrl})
   --parallel N     uploads at once (default 4)`;
@@ -59,7 +62,7 @@ export async function runUploadCommand(args: string[], io: UploadIo = {}): Promi
   const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a positive integer, got '${values.parallel}'`);
   const url = values.url ?? nonEmpty(env[configEnv.orthancUrl]) ?? configDefaults.orthancUrl;
-  const client = new OrthancClient({ url, credentials: credentialsFrom(env) });
+  const client = new OrthancClient({ url, credentials: await credentialsFrom(env) });
 
   const { files, skipped, missing } = await collectFiles(positionals);
   for (const path of missing) err(`${path}: no such file or folder`);
@@ -142,13 +145,15 @@ function refusalReason(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function credentialsFrom(env: Record<string, string | undefined>): OrthancCredentials | undefined {
+/** The environment's credentials, else those `npm start` made for the local Orthanc, else none. */
+async function credentialsFrom(env: Record<string, string | undefined>): Promise<OrthancCredentials | undefined> {
   const username = nonEmpty(env[configEnv.orthancUsername]);
   const password = nonEmpty(env[configEnv.orthancPassword]);
   if ((username === undefined) !== (password === undefined)) {
     throw new Error(`Set both ${configEnv.orthancUsername} and ${configEnv.orthancPassword}, or neither`);
   }
-  return username !== undefined && password !== undefined ? { username, password } : undefined;
+  if (username !== undefined && password !== undefined) return { username, password };
+  return readLocalOrthancCredentials(resolve(nonEmpty(env[configEnv.dataDir]) ?? configDefaults.dataDir));
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

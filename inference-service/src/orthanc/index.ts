@@ -5,3 +5,5 @@ export { ChangesFollower, type ChangesFollowerOptions, type DrainResult, type Ne
 export { startOrthanc, type RunningOrthanc, type StartOrthancOptions } from './startOrthanc.ts';
 export { luaHookEnv, orthancDefaults, orthancPaths } from './settings.ts';
 export type * from './types.ts';
+export { ensureLocalOrthancCredentials, localCredentialsFile, readLocalOrthancCredentials } from './localCredentials.ts';
+export { composeServices, orthancContainer, sidecarContainer } from './composeLayout.ts';
