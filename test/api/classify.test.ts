@@ -130,13 +130,28 @@ describe('POST /api/classify', () => {
       expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 1);
     });
 
+    it('should make one SR when two sidecars (no shared memory) classify the same image at once', async () => {
+      const [, copy] = distinctCopies(await readRealImage(), 2);
+      if (!copy) throw new Error('no copy');
+      const sop = readDicomDataset(copy).dataset.SOPInstanceUID as string;
+      await h.orthanc.client.uploadInstance(copy);
+      const before = (await srSeriesOfStudy(h, imageStudy)).length;
+      const other = h.build();
+
+      const responses = await Promise.all([sidecar, other].map((s) => postJson(s, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID: sop })));
+      const reports = (await Promise.all(responses.map((r) => r.json()))) as ClassifyReport[];
+      expect(responses.map((r) => r.status)).toEqual([200, 200]);
+      expect(reports[0]?.results[0]?.sr.SOPInstanceUID).toBe(reports[1]?.results[0]?.sr.SOPInstanceUID);
+      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 1);
+    });
+
     it('should classify every image of a study and skip the SRs in it with their reason', async () => {
       const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
       expect(response.status).toBe(200);
       const whole = (await response.json()) as ClassifyReport;
-      expect(whole.results).toHaveLength(2);
+      expect(whole.results).toHaveLength(3);
       expect(whole.results.every((r) => r.sr.alreadyExisted)).toBe(true);
-      expect(whole.skipped).toHaveLength(2);
+      expect(whole.skipped).toHaveLength(3);
       expect(whole.skipped.every((s) => /structured report/.test(s.reason))).toBe(true);
     });
   });

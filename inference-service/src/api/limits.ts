@@ -15,6 +15,9 @@ export function limitBody(maxBytes: number): MiddlewareHandler {
         413,
         apiErrorCodes.payloadTooLarge,
         `${c.req.method} ${c.req.path}: the body is larger than the limit of ${formatBytes(maxBytes)}`,
+        // The unread rest of the body is still on the wire: a client reusing this connection would
+        // send its next request into it. Closing is what RFC 9110 §15.5.14 suggests for 413.
+        { headers: { Connection: 'close' } },
       );
     },
   });

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../inference-service/src/config/config.ts';
+import { configDefaults, configEnv } from '../../inference-service/src/config/defaults.ts';
+
+const required = {
+  [configEnv.apiToken]: 'a-token-of-sixteen-or-more',
+  [configEnv.orthancUsername]: 'orthanc',
+  [configEnv.orthancPassword]: 'secret',
+};
+
+describe('loadConfig', () => {
+  describe('a minimal environment', () => {
+    it('should fill in the documented defaults', () => {
+      const config = loadConfig(required);
+      expect(config).toMatchObject({
+        port: configDefaults.port,
+        host: configDefaults.host,
+        orthanc: { url: configDefaults.orthancUrl, credentials: { username: 'orthanc', password: 'secret' } },
+        autoClassify: true,
+        maxQueue: configDefaults.maxQueue,
+        concurrency: configDefaults.concurrency,
+        intraOpThreads: configDefaults.intraOpThreads,
+        bodyLimitBytes: configDefaults.bodyLimitMb * 1024 * 1024,
+        requestTimeoutMs: configDefaults.requestTimeoutMs,
+        apiTokenGenerated: false,
+      });
+    });
+
+    it('should read switches and numbers, and treat empty as unset', () => {
+      const config = loadConfig({ ...required, [configEnv.autoClassify]: 'off', [configEnv.port]: '0', [configEnv.bodyLimitMb]: '0.5', [configEnv.host]: '' });
+      expect(config).toMatchObject({ autoClassify: false, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host });
+    });
+
+    it('should make up a token in development only', () => {
+      const { [configEnv.apiToken]: _omitted, ...withoutToken } = required;
+      const config = loadConfig({ ...withoutToken, NODE_ENV: 'development' });
+      expect(config.apiTokenGenerated).toBe(true);
+      expect(config.apiToken.length).toBeGreaterThanOrEqual(32);
+    });
+  });
+
+  describe('a wrong environment', () => {
+    it('should name a variable that is not a number', () => {
+      expect(() => loadConfig({ ...required, [configEnv.port]: 'eighty' })).toThrow(/^Invalid sidecar configuration: CXR_PORT: /);
+    });
+
+    it('should name an unknown switch value', () => {
+      expect(() => loadConfig({ ...required, [configEnv.autoClassify]: 'maybe' })).toThrow(/CXR_AUTO_CLASSIFY/);
+    });
+
+    it('should name a URL that is not http(s)', () => {
+      expect(() => loadConfig({ ...required, [configEnv.orthancUrl]: 'ftp://pacs' })).toThrow(/CXR_ORTHANC_URL/);
+    });
+
+    it('should require the token outside development, saying how to get one', () => {
+      const { [configEnv.apiToken]: _omitted, ...withoutToken } = required;
+      expect(() => loadConfig(withoutToken)).toThrow(ConfigError);
+      expect(() => loadConfig(withoutToken)).toThrow(/CXR_API_TOKEN is required/);
+    });
+
+    it('should refuse a username without a password', () => {
+      expect(() => loadConfig({ [configEnv.apiToken]: required[configEnv.apiToken], [configEnv.orthancUsername]: 'orthanc' })).toThrow(
+        /set both CXR_ORTHANC_USERNAME and CXR_ORTHANC_PASSWORD/,
+      );
+    });
+  });
+});
