@@ -8,8 +8,7 @@ Commands:
   classify <files or folders>   classify chest X-ray DICOM with the active model
   preprocess <file> --out x.npy write the model input TorchXRayVision would build, as NumPy
   model import|fetch|show       import the real TorchXRayVision weights, or show the active model
-  upload <files or folders>     send DICOM to Orthanc
-  serve                         run the sidecar service
+  upload <files or folders>     send DICOM to Orthanc (the sidecar classifies what arrives)
 
 Run 'cxr-findings <command> --help' for a command's options.`;
 
@@ -18,6 +17,8 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, () => Promise<Command>> = {
   classify: async () => (await import('./classifyCommand.ts')).runClassifyCommand,
   preprocess: async () => (await import('./preprocessCommand.ts')).runPreprocessCommand,
+  model: async () => (await import('./modelCommand.ts')).runModelCommand,
+  upload: async () => (await import('./uploadCommand.ts')).runUploadCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
