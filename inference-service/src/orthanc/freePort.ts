@@ -18,3 +18,19 @@ export function findFreePort(): Promise<number> {
     });
   });
 }
+
+/** Throws naming the port when something already listens on it (Orthanc's own error is a line deep in its log). */
+export function assertPortFree(port: number, what: string): Promise<void> {
+  return new Promise((resolveFree, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`${what}: port ${port} is already in use (another Orthanc still running?)`, { cause: error })
+          : error,
+      );
+    });
+    server.listen(port, () => server.close(() => resolveFree()));
+  });
+}

@@ -7,3 +7,4 @@ export { luaHookEnv, orthancDefaults, orthancPaths } from './settings.ts';
 export type * from './types.ts';
 export { ensureLocalOrthancCredentials, localCredentialsFile, readLocalOrthancCredentials } from './localCredentials.ts';
 export { composeServices, orthancContainer, sidecarContainer } from './composeLayout.ts';
+export { startLocalOrthanc, type StartLocalOrthancOptions } from './startLocalOrthanc.ts';

@@ -17,8 +17,6 @@ export const orthancPaths = Object.freeze({
   configTemplate: resolve(repoRoot, 'orthanc/orthanc.json'),
   luaDir: resolve(repoRoot, 'orthanc/lua'),
   notifySidecarScript: resolve(repoRoot, 'orthanc/lua/notify-sidecar.lua'),
-  /** `npm start`'s own storage; tests use temporary directories. */
-  defaultStorageDir: resolve(repoRoot, 'data/orthanc'),
 });
 
 export const orthancDefaults = Object.freeze({

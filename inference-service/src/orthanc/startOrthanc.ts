@@ -8,7 +8,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { findFreePort } from './freePort.ts';
+import { assertPortFree, findFreePort } from './freePort.ts';
 import { OrthancClient } from './orthancClient.ts';
 import { buildOrthancConfiguration, readOrthancTemplate } from './orthancConfig.ts';
 import { luaHookEnv, orthancDefaults, orthancPaths } from './settings.ts';
@@ -61,10 +61,14 @@ export async function startOrthanc(options: StartOrthancOptions): Promise<Runnin
       return await startOnce(options, httpPort, dicomPort);
     } catch (error) {
       // A picked port can be taken between the probe and Orthanc's bind: try other ones.
-      const retriable = (pickHttp || pickDicom) && error instanceof OrthancExitedError && attempt < portAttempts;
+      const retriable = (pickHttp || pickDicom) && attempt < portAttempts && (error instanceof OrthancExitedError || isPortInUse(error));
       if (!retriable) throw error;
     }
   }
+}
+
+function isPortInUse(error: unknown): boolean {
+  return error instanceof Error && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
 }
 
 class OrthancExitedError extends Error {
@@ -72,6 +76,9 @@ class OrthancExitedError extends Error {
 }
 
 async function startOnce(options: StartOrthancOptions, httpPort: number, dicomPort: number | false): Promise<RunningOrthanc> {
+  // A server already on the port would answer our readiness probe in place of the Orthanc we start.
+  await assertPortFree(httpPort, 'Orthanc HTTP');
+  if (dicomPort !== false) await assertPortFree(dicomPort, 'Orthanc DICOM');
   const runDir = options.runDir ?? options.storageDir;
   await mkdir(options.storageDir, { recursive: true });
   await mkdir(runDir, { recursive: true });
