@@ -39,6 +39,7 @@ export interface ViewportGridService {
   getActiveViewportId(): string;
   getState(): { readonly activeViewportId: string; readonly viewports: Map<string, ViewportGridViewport> };
   setDisplaySetsForViewport(props: { viewportId: string; displaySetInstanceUIDs: string[] }): void;
+  readonly EVENTS: { readonly ACTIVE_VIEWPORT_ID_CHANGED: string; readonly GRID_STATE_CHANGED: string };
 }
 
 /** A cornerstone stack viewport, as far as we ask it which image is shown. */
@@ -75,6 +76,8 @@ export interface ToolbarButtonDefinition {
 export interface ToolbarService {
   register(buttons: ToolbarButtonDefinition[], replace?: boolean): void;
   updateSection(section: string, buttonIds: string[]): void;
+  /** Re-evaluates the buttons whenever `service` broadcasts one of `events`. */
+  registerEventForToolbarUpdate(service: object, events: string[]): void;
 }
 
 export interface HangingProtocolService {
