@@ -1,6 +1,6 @@
 import { decodeFirstFrame } from './decodeFirstFrame.ts';
 import { DicomReadError } from './errors.ts';
-import { nativePixelDataFits } from './nativeTruncation.ts';
+import { encapsulatedPixelDataComplete, nativePixelDataFits } from './pixelDataTruncation.ts';
 import { parsePart10 } from './parsePart10.ts';
 import { readPixelAttributes } from './pixelAttributes.ts';
 import { toStoredValues } from './storedValues.ts';
@@ -44,6 +44,11 @@ export async function readDicomImage(part10: Uint8Array): Promise<DicomImage> {
         `readDicomImage: Pixel Data (7FE0,0010) declares ${declared} bytes but the file ends before them (truncated file)`,
       );
     }
+  } else if (encapsulatedPixelDataComplete(part10) === false) {
+    throw new DicomReadError(
+      'corrupt-pixel-data',
+      'readDicomImage: encapsulated Pixel Data (7FE0,0010) has no Sequence Delimitation Item (truncated file, PS3.5 A.4)',
+    );
   }
   let frame;
   try {
