@@ -44,6 +44,40 @@ export interface FindingCam {
   readonly region: CamRegion;
 }
 
+/** `axisSample` for every output pixel of an axis, computed once per image and shared by all findings. */
+interface AxisTable {
+  readonly i0: Int32Array;
+  readonly i1: Int32Array;
+  readonly t: Float64Array;
+}
+
+function axisTable(inSize: number, outSize: number): AxisTable {
+  const table = { i0: new Int32Array(outSize), i1: new Int32Array(outSize), t: new Float64Array(outSize) };
+  for (let p = 0; p < outSize; p++) {
+    const s = axisSample(p, inSize, outSize);
+    table.i0[p] = s.i0;
+    table.i1[p] = s.i1;
+    table.t[p] = s.t;
+  }
+  return table;
+}
+
+/** Σ_k w[c,k]·A_k for each wanted finding c, channel-major so each feature map is read once. */
+function weightedSums(data: Float32Array, weight: ClassifierWeight, findings: readonly number[], cells: number): Float64Array {
+  const { channels } = weight;
+  const out = new Float64Array(findings.length * cells);
+  for (let k = 0; k < channels; k++) {
+    const a = data.subarray(k * cells, (k + 1) * cells);
+    for (let f = 0; f < findings.length; f++) {
+      const w = weight.data[(findings[f] ?? 0) * channels + k] ?? 0;
+      if (w === 0) continue;
+      const base = f * cells;
+      for (let i = 0; i < cells; i++) out[base + i] = (out[base + i] ?? 0) + w * (a[i] ?? 0);
+    }
+  }
+  return out;
+}
+
 export interface ImageSize {
   readonly width: number;
   readonly height: number;
@@ -76,21 +110,18 @@ export function computeCams(
   }
   const level = options.level ?? 0.5;
   const findings = options.findings ?? Array.from({ length: weight.numClasses }, (_, i) => i);
+  for (const c of findings) {
+    if (!Number.isInteger(c) || c < 0 || c >= weight.numClasses) throw new Error(`computeCams: no finding ${c} (the classifier has ${weight.numClasses})`);
+  }
   const size = crop.size;
   const columns = extremeCandidates(width, size);
   const rows = extremeCandidates(height, size);
+  const xs = axisTable(width, size);
+  const ys = width === height ? xs : axisTable(height, size);
+  const maps = weightedSums(data, weight, findings, cells);
 
-  return findings.map((c) => {
-    if (!Number.isInteger(c) || c < 0 || c >= weight.numClasses) throw new Error(`computeCams: no finding ${c} (the classifier has ${weight.numClasses})`);
-    const map = new Float64Array(cells);
-    const w = weight.data.subarray(c * channels, (c + 1) * channels);
-    for (let k = 0; k < channels; k++) {
-      const wk = w[k] ?? 0;
-      if (wk === 0) continue;
-      const a = data.subarray(k * cells, (k + 1) * cells);
-      for (let i = 0; i < cells; i++) map[i] = (map[i] ?? 0) + wk * (a[i] ?? 0);
-    }
-
+  return findings.map((c, f) => {
+    const map = maps.subarray(f * cells, (f + 1) * cells);
     let peak = { px: 0, py: 0, value: Number.NEGATIVE_INFINITY };
     let min = Number.POSITIVE_INFINITY;
     for (const py of rows) {
@@ -105,24 +136,31 @@ export function computeCams(
     // Row profiles at the candidate rows: along x the upsampled map at those rows is (1−t)·h[i0] + t·h[i1].
     const profiles = rows.map((py) => {
       const y = axisSample(py, height, size);
-      return Float64Array.from({ length: width }, (_, j) => (map[y.i0 * width + j] ?? 0) * (1 - y.t) + (map[y.i1 * width + j] ?? 0) * y.t);
+      const line = new Float64Array(width);
+      for (let j = 0; j < width; j++) line[j] = (map[y.i0 * width + j] ?? 0) * (1 - y.t) + (map[y.i1 * width + j] ?? 0) * y.t;
+      return line;
     });
     const columnProfiles = columns.map((px) => {
       const x = axisSample(px, width, size);
-      return Float64Array.from({ length: height }, (_, i) => (map[i * width + x.i0] ?? 0) * (1 - x.t) + (map[i * width + x.i1] ?? 0) * x.t);
+      const line = new Float64Array(height);
+      for (let i = 0; i < height; i++) line[i] = (map[i * width + x.i0] ?? 0) * (1 - x.t) + (map[i * width + x.i1] ?? 0) * x.t;
+      return line;
     });
-    const reaches = (p: number, n: number, lines: Float64Array[]): boolean => {
-      const s = axisSample(p, n, size);
-      return lines.some((line) => (line[s.i0] ?? 0) * (1 - s.t) + (line[s.i1] ?? 0) * s.t >= threshold);
+    const reaches = (p: number, axis: AxisTable, lines: Float64Array[]): boolean => {
+      const i0 = axis.i0[p] ?? 0;
+      const i1 = axis.i1[p] ?? 0;
+      const t = axis.t[p] ?? 0;
+      for (const line of lines) if ((line[i0] ?? 0) * (1 - t) + (line[i1] ?? 0) * t >= threshold) return true;
+      return false;
     };
-    const first = (n: number, lines: Float64Array[]): number => {
+    const first = (axis: AxisTable, lines: Float64Array[]): number => {
       let p = 0;
-      while (p < size - 1 && !reaches(p, n, lines)) p++;
+      while (p < size - 1 && !reaches(p, axis, lines)) p++;
       return p;
     };
-    const last = (n: number, lines: Float64Array[]): number => {
+    const last = (axis: AxisTable, lines: Float64Array[]): number => {
       let p = size - 1;
-      while (p > 0 && !reaches(p, n, lines)) p--;
+      while (p > 0 && !reaches(p, axis, lines)) p--;
       return p;
     };
 
@@ -134,10 +172,10 @@ export function computeCams(
       peak: { x: crop.x + peak.px, y: crop.y + peak.py, value: peak.value },
       min,
       region: {
-        x0: crop.x + first(width, profiles),
-        x1: crop.x + last(width, profiles),
-        y0: crop.y + first(height, columnProfiles),
-        y1: crop.y + last(height, columnProfiles),
+        x0: crop.x + first(xs, profiles),
+        x1: crop.x + last(xs, profiles),
+        y0: crop.y + first(ys, columnProfiles),
+        y1: crop.y + last(ys, columnProfiles),
         level,
         threshold,
       },
