@@ -57,14 +57,14 @@ describe('viewer', () => {
         await page.screenshot({ path: join(screenshots, 'button.png') });
         expect(await srSeriesOf(realImageUids.StudyInstanceUID)).toEqual([]);
         // A marker on window survives only if the page is not reloaded.
-        await page.evaluate(() => Object.assign(window, { cxrNoReload: true }));
+        await page.evaluate('window.cxrNoReload = true');
 
         await classifyButton(page).click();
         await waitForReport(page);
         await settled(page);
         await page.screenshot({ path: join(screenshots, 'report.png') });
 
-        expect(await page.evaluate(() => (window as unknown as { cxrNoReload?: boolean }).cxrNoReload)).toBe(true);
+        expect(await page.evaluate('window.cxrNoReload')).toBe(true);
         const report = await activeViewport(page).innerText();
         const meanings = Object.values(findingCodes).map((code) => code.CodeMeaning);
         expect(meanings).toHaveLength(18);

@@ -40,15 +40,8 @@ export async function dismissFirstRunOverlays(page: Page): Promise<void> {
 /** Opens the study and waits until the image is shown and the button is enabled for it. */
 export async function openStudy(page: Page, baseUrl: string, StudyInstanceUID: string, timeoutMs = 45_000): Promise<void> {
   await page.goto(viewerUrl(baseUrl, StudyInstanceUID));
-  await classifyButton(page).waitFor({ state: 'visible', timeout: timeoutMs });
-  await page.waitForFunction(
-    (id) => {
-      const button = document.querySelector<HTMLButtonElement>(`button[name="${id}"]`);
-      return button !== null && !button.disabled;
-    },
-    classifyButtonId,
-    { timeout: timeoutMs },
-  );
+  // Enabled only once the image is shown and judged classifiable (the toolbar evaluator).
+  await page.locator(`button[name="${classifyButtonId}"]:enabled`).waitFor({ state: 'visible', timeout: timeoutMs });
   await dismissFirstRunOverlays(page);
 }
 
@@ -59,5 +52,6 @@ export async function waitForReport(page: Page, timeoutMs = 30_000): Promise<voi
 
 /** Waits until no CSS animation or transition runs (a toast sliding in), so a screenshot shows the settled page. */
 export async function settled(page: Page, timeoutMs = 5_000): Promise<void> {
-  await page.waitForFunction(() => document.getAnimations().every((animation) => animation.playState !== 'running'), null, { timeout: timeoutMs });
+  // A string: it runs in the page, and this project's TypeScript has no DOM library.
+  await page.waitForFunction("document.getAnimations().every((animation) => animation.playState !== 'running')", null, { timeout: timeoutMs });
 }
