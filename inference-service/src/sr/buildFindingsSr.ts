@@ -3,10 +3,10 @@ import { writePart10 } from '../dicom/writePart10.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids } from './codes.ts';
-import { codeItem, codeSequence, containerItem, numItem, textItem, uidrefItem } from './contentItems.ts';
-import { findingCode, localCodingScheme, usesLocalScheme } from './findingCodes.ts';
-import { algorithmParameterKeys, formatAlgorithmParameter } from './identity.ts';
-import { findingsSrUids, nameBasedUid } from './uids.ts';
+import { codeSequence } from './contentItems.ts';
+import { localCodingScheme, usesLocalScheme } from './findingCodes.ts';
+import { demoNotice, deviceModelName, findingScores, findingsContent } from './findingsContent.ts';
+import { findingsSrUids } from './uids.ts';
 
 export interface FindingsSrInput {
   /** The classified image's naturalized data set (its pixel data is not needed). */
@@ -25,22 +25,7 @@ export interface FindingsSr {
   readonly SeriesInstanceUID: string;
 }
 
-/** TorchXRayVision's op_norm maps each finding's operating threshold to 0.5. */
-export const operatingPoint = 0.5;
-
 export const defaultSoftware = Object.freeze({ manufacturer: 'CXR Findings project', version: '0.1.0' });
-
-const deviceName = 'CXR Findings';
-const deviceModelName = 'CXR Findings inference service';
-const demoNotice = 'DEMO MODEL - not clinically meaningful';
-
-/**
- * Said next to the numbers because "Pneumothorax 50.6 %" reads as a probability of disease: op_norm
- * rescales each output around its operating threshold, it does not calibrate.
- */
-export const scoreExplanation =
-  `Scores are the model's outputs rescaled so that ${operatingPoint * 100} % is each finding's operating point; ` +
-  'they are not calibrated probabilities of disease. Produced by software and not reviewed by a physician.';
 
 /** Our SRs follow their image's series (series numbers are display order in viewers). */
 const seriesNumberOffset = 9000;
@@ -63,46 +48,8 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
   const { SOPInstanceUID, SeriesInstanceUID } = findingsSrUids(imageRef.SOPInstanceUID, result.model.onnxSha256);
   const isDemo = card.kind === 'demo' || result.model.kind === 'demo';
 
-  const scores = card.labels.map((label) => {
-    const probability = result.findings[label];
-    if (typeof probability !== 'number' || !Number.isFinite(probability) || probability < 0 || probability > 1) {
-      throw new Error(`buildFindingsSr: finding '${label}' has no probability in [0, 1] (got ${String(probability)})`);
-    }
-    return { label, concept: findingCode(label), probability, percent: (probability * 100).toFixed(2) };
-  });
-
-  // What the reader must see before the numbers: the card's own warning, or at least that it is a demo.
-  const cardWarnings = unique([card.warning, result.model.warning]);
-  const warnings =
-    isDemo && !cardWarnings.some((w) => w.includes('DEMO MODEL')) ? [`${demoNotice}.`, ...cardWarnings] : cardWarnings;
-  const positives = scores.filter((s) => s.probability >= operatingPoint).sort((a, b) => b.probability - a.probability);
-  const impression =
-    (isDemo ? `${demoNotice}. ` : '') +
-    (positives.length === 0
-      ? `No finding reached the operating point (${operatingPoint * 100} %).`
-      : `At or above the operating point (${operatingPoint * 100} %): ` +
-        positives.map((s) => `${s.concept.CodeMeaning} ${s.percent} %`).join(', ') +
-        '.');
-
-  const content: DicomDataset[] = [
-    codeItem('HAS CONCEPT MOD', srConcepts.languageOfContent, srConcepts.english),
-    // TID 1002 with TID 1004: the observer is a device, this service.
-    codeItem('HAS OBS CONTEXT', srConcepts.observerType, srConcepts.device),
-    uidrefItem('HAS OBS CONTEXT', srConcepts.deviceObserverUID, nameBasedUid('device', software.manufacturer, deviceName)),
-    textItem('HAS OBS CONTEXT', srConcepts.deviceObserverName, deviceName),
-    textItem('HAS OBS CONTEXT', srConcepts.deviceObserverManufacturer, software.manufacturer),
-    textItem('HAS OBS CONTEXT', srConcepts.deviceObserverModelName, deviceModelName),
-    codeItem('HAS CONCEPT MOD', srConcepts.procedureReported, srConcepts.plainChestXray),
-    ...tid4019AlgorithmIdentification(card, result, isDemo),
-    ...warnings.map((w) => textItem('CONTAINS', srConcepts.comment, w)),
-    textItem('CONTAINS', srConcepts.comment, scoreExplanation),
-    containerItem(
-      'CONTAINS',
-      srConcepts.findings,
-      scores.map((s) => numItem('CONTAINS', s.concept, s.percent, srConcepts.percent)),
-    ),
-    containerItem('CONTAINS', srConcepts.impressions, [textItem('CONTAINS', srConcepts.impression, impression)]),
-  ];
+  const scores = findingScores(card, result);
+  const content = findingsContent({ card, result, scores, manufacturer: software.manufacturer, isDemo });
 
   const date = dicomDate(now);
   const time = dicomTime(now);
@@ -165,26 +112,6 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
   // default repertoire applies, which every reader (dsrdump's VR checker too) handles.
   if (hasNonAscii(dataset)) dataset['SpecificCharacterSet'] = 'ISO_IR 192';
   return { dataset, part10: writePart10(dataset), SOPInstanceUID, SeriesInstanceUID };
-}
-
-/** TID 4019: name, version, parameters. The parameters carry what identifies the model exactly. */
-function tid4019AlgorithmIdentification(card: ModelCard, result: ImageFindings, isDemo: boolean): DicomDataset[] {
-  const name = isDemo && !card.name.includes('DEMO MODEL') ? `${card.name} - ${demoNotice}` : card.name;
-  const parameters: [keyof typeof algorithmParameterKeys, string][] = [
-    ['modelId', card.id],
-    ['modelKind', card.kind],
-    ['onnxSha256', result.model.onnxSha256],
-  ];
-  if (card.weights !== undefined) parameters.push(['weightsSha256', card.weights.sha256]);
-  parameters.push(
-    ['input', `${card.input.resolution}x${card.input.resolution}, ${card.input.channels} channel, intensity range [${card.input.range.join(', ')}]`],
-    ['output', `per-finding score in percent after TorchXRayVision op_norm; ${operatingPoint * 100} % is each finding's operating point`],
-  );
-  return [
-    textItem('HAS CONCEPT MOD', srConcepts.algorithmName, name),
-    textItem('HAS CONCEPT MOD', srConcepts.algorithmVersion, `${card.id}@${result.model.onnxSha256.slice(0, 12)}`),
-    ...parameters.map(([key, value]) => textItem('HAS CONCEPT MOD', srConcepts.algorithmParameters, formatAlgorithmParameter(key, value))),
-  ];
 }
 
 interface ImageReference {
@@ -252,8 +179,3 @@ function hasNonAscii(value: unknown): boolean {
   if (typeof value === 'object' && value !== null) return Object.values(value).some(hasNonAscii);
   return false;
 }
-
-function unique(values: readonly (string | undefined)[]): string[] {
-  return [...new Set(values.filter((v): v is string => v !== undefined && v.length > 0))];
-}
-

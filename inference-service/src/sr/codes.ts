@@ -56,9 +56,3 @@ export const srConcepts = Object.freeze({
   percent: code('%', 'UCUM', 'Percent'),
 } as const);
 
-/** Root content item relationship types used here (PS3.3 C.17.3.2.4). */
-export const relationshipTypes = Object.freeze({
-  contains: 'CONTAINS',
-  hasObsContext: 'HAS OBS CONTEXT',
-  hasConceptMod: 'HAS CONCEPT MOD',
-} as const);
