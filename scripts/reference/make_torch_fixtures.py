@@ -121,6 +121,26 @@ class ResNet(nn.Module):
         self.fc = nn.Linear(8, 18)
 
 
+# PyTorch <= 1.1 pickled every module's `_backend` as a call of torch.nn.backends.thnn._get_thnn_function_backend.
+# Debian's torch has no such module any more; a stand-in registered under that name makes pickle record the
+# same global, so the reader is proven on the layout of files from that era.
+thnn = types.ModuleType('torch.nn.backends.thnn')
+sys.modules['torch.nn.backends.thnn'] = thnn
+
+
+def _get_thnn_function_backend():
+    return None
+
+
+_get_thnn_function_backend.__module__ = 'torch.nn.backends.thnn'
+thnn._get_thnn_function_backend = _get_thnn_function_backend
+
+
+class OldBackend:
+    def __reduce__(self):
+        return (_get_thnn_function_backend, ())
+
+
 class RunsShellCommand:
     """Pickles as a call of os.system (recorded as posix.system) WITHOUT running it: __reduce__ only describes it."""
 
@@ -242,6 +262,10 @@ def make_committed_fixtures(card):
         'halfZipStateDict': 'tiny-densenet.half.state-dict.zip.pt',
     }
     save_legacy(model, os.path.join(OUT, files['legacyModule']))
+    old = make_densenet(arch, 18, inputs, seed=3)
+    for m in old.modules():
+        m._backend = OldBackend()
+    save_legacy(old, os.path.join(OUT, 'tiny-densenet.old-torch-backend.legacy.pt'))
     torch.save(model.state_dict(), os.path.join(OUT, files['zipStateDict']))
     torch.save({k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()},
                os.path.join(OUT, files['halfZipStateDict']))

@@ -48,6 +48,12 @@ const rebuildParameter: Reducer = (args, where) => {
   return args[0];
 };
 
+/**
+ * PyTorch ≤ 1.1 stored every module's `_backend` as a call of this zero-argument factory; the backend
+ * object holds no weights, so it becomes an empty inert record.
+ */
+const oldModuleBackend: Reducer = () => new PyObject('torch.nn.backends.thnn.THNNFunctionBackend', []);
+
 const functions: Readonly<Record<string, Reducer>> = {
   'collections.OrderedDict': pairsToMap,
   'builtins.set': toSet,
@@ -56,6 +62,7 @@ const functions: Readonly<Record<string, Reducer>> = {
   'torch._utils._rebuild_tensor': rebuildTensor,
   'torch._utils._rebuild_parameter': rebuildParameter,
   'torch._utils._rebuild_parameter_with_state': rebuildParameter,
+  'torch.nn.backends.thnn._get_thnn_function_backend': oldModuleBackend,
 };
 
 /** Module classes kept as inert records: PyTorch's own layers and TorchXRayVision's (and torchvision's) models. */
