@@ -141,6 +141,16 @@ class OldBackend:
         return (_get_thnn_function_backend, ())
 
 
+class OldParameter:
+    """PyTorch 0.4 pickled a Parameter as a call of the Parameter class itself on (data, requires_grad)."""
+
+    def __init__(self, p):
+        self.data = p.detach()
+
+    def __reduce__(self):
+        return (nn.Parameter, (self.data, True))
+
+
 class RunsShellCommand:
     """Pickles as a call of os.system (recorded as posix.system) WITHOUT running it: __reduce__ only describes it."""
 
@@ -265,7 +275,10 @@ def make_committed_fixtures(card):
     old = make_densenet(arch, 18, inputs, seed=3)
     for m in old.modules():
         m._backend = OldBackend()
-    save_legacy(old, os.path.join(OUT, 'tiny-densenet.old-torch-backend.legacy.pt'))
+        for name, p in list(m._parameters.items()):
+            if p is not None:
+                m._parameters[name] = OldParameter(p)
+    save_legacy(old, os.path.join(OUT, 'tiny-densenet.old-torch-layout.legacy.pt'))
     torch.save(model.state_dict(), os.path.join(OUT, files['zipStateDict']))
     torch.save({k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()},
                os.path.join(OUT, files['halfZipStateDict']))

@@ -48,8 +48,8 @@ describe('importModel', () => {
       ['legacy', 'module', reference.files.legacyModule.file, reference.images],
       ['zip', 'state-dict', reference.files.zipStateDict.file, reference.images],
       ['zip', 'state-dict', reference.files.halfZipStateDict.file, halfReference.images],
-      // The layout of PyTorch ≤ 1.1 files: every module carries a pickled `_backend` factory call.
-      ['legacy', 'module', 'tiny-densenet.old-torch-backend.legacy.pt', reference.images],
+      // Older PyTorch layouts: a pickled `_backend` factory call on every module (≤ 1.1), Parameter(data, grad) (0.4).
+      ['legacy', 'module', 'tiny-densenet.old-torch-layout.legacy.pt', reference.images],
     ] as const)('should import a %s-format %s (%s) whose ONNX outputs equal PyTorch within 1e-4', async (format, contents, file, expected) => {
       const dir = freshDir();
       const result = await importModel(torchFixture(file), { modelsDir: dir });

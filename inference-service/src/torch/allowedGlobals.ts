@@ -63,6 +63,8 @@ const functions: Readonly<Record<string, Reducer>> = {
   'torch._utils._rebuild_parameter': rebuildParameter,
   'torch._utils._rebuild_parameter_with_state': rebuildParameter,
   'torch.nn.backends.thnn._get_thnn_function_backend': oldModuleBackend,
+  // PyTorch 0.4 reduced a Parameter to `Parameter(data, requires_grad)`.
+  'torch.nn.parameter.Parameter': rebuildParameter,
 };
 
 /** Module classes kept as inert records: PyTorch's own layers and TorchXRayVision's (and torchvision's) models. */
