@@ -59,7 +59,8 @@ describe('ChangesFollower', () => {
       expect(firstPass.delivered).toBe(2);
       // NewSeries, NewStudy… are read too but are not handed over.
       expect(firstPass.cursor).toBe((await orthanc.client.changes(0, 1000)).Last);
-      expect(await readCursor(cursorFile)).toBe(firstPass.cursor);
+      const lastChange = (await orthanc.client.changes(firstPass.cursor - 1, 1)).Changes[0]!;
+      expect(await readCursor(cursorFile)).toEqual({ since: firstPass.cursor, id: lastChange.ID });
       expect((await first.drain()).delivered).toBe(0);
 
       const meanwhile = await upload(3);
@@ -90,8 +91,32 @@ describe('ChangesFollower', () => {
       const all = (await orthanc.client.changes(0, 1000)).Changes.filter((c) => c.ChangeType === 'NewInstance').map((c) => c.ID);
       expect(result.restarted).toBe(true);
       expect(seen.ids).toEqual(all);
-      expect(await readCursor(cursorFile)).toBeLessThan(1_000_000);
-      expect(lines.some((l) => l.level === 'warn' && /database was reset/.test(String(l.msg)) && l.cursor === 1_000_000)).toBe(true);
+      expect((await readCursor(cursorFile))?.since).toBeLessThan(1_000_000);
+      expect(lines.some((l) => l.level === 'warn' && /database was reset or replaced/.test(String(l.msg)) && l.cursor === 1_000_000)).toBe(true);
+    });
+
+    it('should restart from the first change when Orthanc has another resource at the saved sequence (a replaced, grown database)', async () => {
+      const cursorFile = freshCursorFile();
+      const { Changes } = await orthanc.client.changes(0, 1000);
+      const third = Changes[2]!;
+      await writeFile(cursorFile, JSON.stringify({ since: third.Seq, id: 'aaaaaaaa-bbbbbbbb-cccccccc-dddddddd-eeeeeeee', updatedAt: '2026-01-01T00:00:00.000Z' }));
+      const seen = recorder();
+      const { logger, lines } = memoryLogger();
+      const result = await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
+      expect(result.restarted).toBe(true);
+      expect(seen.ids).toEqual(Changes.filter((c) => c.ChangeType === 'NewInstance').map((c) => c.ID));
+      expect(lines.some((l) => l.level === 'warn' && /reset or replaced/.test(String(l.msg)) && l.id === 'aaaaaaaa-bbbbbbbb-cccccccc-dddddddd-eeeeeeee')).toBe(true);
+    });
+
+    it('should trust a saved cursor whose change is the one Orthanc has at that sequence', async () => {
+      const cursorFile = freshCursorFile();
+      const { Changes, Last } = await orthanc.client.changes(0, 1000);
+      const last = Changes.at(-1)!;
+      await writeFile(cursorFile, JSON.stringify({ since: last.Seq, id: last.ID, updatedAt: '2026-01-01T00:00:00.000Z' }));
+      const seen = recorder();
+      const result = await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler }).drain();
+      expect(result).toEqual({ cursor: Last, delivered: 0, abandoned: 0, restarted: false });
+      expect(seen.ids).toEqual([]);
     });
 
     it('should start from the first change when the cursor file is not a cursor', async () => {
@@ -102,7 +127,7 @@ describe('ChangesFollower', () => {
       await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
       expect(seen.ids.length).toBeGreaterThan(0);
       expect(lines.some((l) => l.level === 'warn' && /Unreadable changes cursor/.test(String(l.msg)))).toBe(true);
-      expect(await readCursor(cursorFile)).toBe((await orthanc.client.changes(0, 1000)).Last);
+      expect((await readCursor(cursorFile))?.since).toBe((await orthanc.client.changes(0, 1000)).Last);
     });
   });
 
@@ -146,7 +171,7 @@ describe('ChangesFollower', () => {
       expect(calls).toEqual([poison, poison, healthy]);
       expect(result).toMatchObject({ delivered: 1, abandoned: 1 });
       expect(lines.filter((l) => l.level === 'error').map((l) => l.orthancInstanceId)).toEqual([poison]);
-      expect(await readCursor(cursorFile)).toBe(result.cursor);
+      expect((await readCursor(cursorFile))?.since).toBe(result.cursor);
     });
 
     it('should keep the cursor before an instance whose handler found Orthanc unavailable', async () => {
@@ -164,7 +189,7 @@ describe('ChangesFollower', () => {
       });
       await expect(follower.drain()).rejects.toBeInstanceOf(OrthancUnavailableError);
       expect(calls).toEqual([delivered, blocked]);
-      const saved = await readCursor(cursorFile);
+      const saved = (await readCursor(cursorFile))?.since;
       const changes = (await orthanc.client.changes(start, 1000)).Changes;
       expect(saved).toBe(changes.find((c) => c.ID === delivered)?.Seq);
 
@@ -209,7 +234,7 @@ describe('ChangesFollower', () => {
       expect(follower.running).toBe(false);
       expect([...seen].sort()).toEqual([...uploaded].sort());
       expect(maxInFlight).toBe(3);
-      expect(await readCursor(cursorFile)).toBe((await orthanc.client.changes(0, 1000)).Last);
+      expect((await readCursor(cursorFile))?.since).toBe((await orthanc.client.changes(0, 1000)).Last);
     });
   });
 
@@ -223,7 +248,7 @@ describe('ChangesFollower', () => {
       await orthanc.kill();
       try {
         await expect(follower.drain()).rejects.toThrow(/Orthanc is unavailable: GET http:\/\/127\.0\.0\.1:\d+\/changes\?since=\d+&limit=100 failed \(ECONNREFUSED\)/);
-        expect(await readCursor(cursorFile)).toBe(cursor);
+        expect((await readCursor(cursorFile))?.since).toBe(cursor);
       } finally {
         await orthanc.restart();
       }

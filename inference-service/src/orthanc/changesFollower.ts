@@ -51,6 +51,10 @@ export class ChangesFollower {
   readonly #options: Required<Omit<ChangesFollowerOptions, 'logger'>>;
   readonly #log: Logger;
   #cursor: number | undefined;
+  /** The Orthanc resource of change `#cursor`, to recognise the same database later. */
+  #cursorId: string | undefined;
+  /** Whether `#cursor` was checked against Orthanc since it was loaded or Orthanc was last unreachable. */
+  #checked = false;
   #current: Promise<DrainResult> | undefined;
   #queued: Promise<DrainResult> | undefined;
   #loop: Promise<void> | undefined;
@@ -157,31 +161,41 @@ export class ChangesFollower {
   }
 
   async #drainNow(): Promise<DrainResult> {
+    try {
+      return await this.#drainPass();
+    } catch (error) {
+      // Orthanc may come back with another database: check the cursor against it again then.
+      if (error instanceof OrthancUnavailableError) this.#checked = false;
+      throw error;
+    }
+  }
+
+  async #drainPass(): Promise<DrainResult> {
     const { client, pageSize, cursorFile } = this.#options;
     let cursor = this.#cursor ?? (await this.#loadCursor());
     let delivered = 0;
     let abandoned = 0;
     let restarted = false;
+    if (!this.#checked) {
+      restarted = !(await this.#sameDatabase(cursor));
+      if (restarted) cursor = await this.#restart({ cursor, id: this.#cursorId });
+      this.#checked = true;
+    }
     for (;;) {
       const page = await client.changes(cursor, pageSize);
       if (page.Last < cursor) {
         // Orthanc numbers changes from 1 in a new database: a cursor past its last change means the
         // database was replaced. Everything in it is new to us.
-        this.#log.warn('Saved changes cursor is ahead of Orthanc; its database was reset, reading its changes from the start', {
-          cursor,
-          last: page.Last,
-        });
-        cursor = 0;
+        cursor = await this.#restart({ cursor, last: page.Last });
         restarted = true;
-        await this.#persist(cursor);
         continue;
       }
       const { reached, outcomes } = await this.#deliverPage(page.Changes);
       delivered += outcomes.filter((o) => o === 'delivered').length;
       abandoned += outcomes.filter((o) => o === 'abandoned').length;
-      if (reached !== undefined && reached > cursor) {
-        cursor = reached;
-        await this.#persist(cursor);
+      if (reached !== undefined && reached.Seq > cursor) {
+        cursor = reached.Seq;
+        await this.#persist(reached.Seq, reached.ID);
       }
       const interrupted = outcomes.includes('interrupted');
       if (page.Done || page.Changes.length === 0 || interrupted || this.#stopping) break;
@@ -191,10 +205,10 @@ export class ChangesFollower {
   }
 
   /**
-   * Delivers a page's new instances, `concurrency` at a time. Returns the highest sequence number
-   * before which everything settled, so an interrupted page resumes at its first unsettled change.
+   * Delivers a page's new instances, `concurrency` at a time. Returns the last change up to which
+   * everything settled, so an interrupted page resumes at its first unsettled change.
    */
-  async #deliverPage(changes: readonly OrthancChange[]): Promise<{ reached: number | undefined; outcomes: Outcome[] }> {
+  async #deliverPage(changes: readonly OrthancChange[]): Promise<{ reached: OrthancChange | undefined; outcomes: Outcome[] }> {
     const outcomes: Array<Outcome | undefined> = changes.map((c) => (c.ChangeType === 'NewInstance' ? undefined : 'other'));
     const pending = changes.map((c, i) => i).filter((i) => outcomes[i] === undefined);
     let unavailable: OrthancUnavailableError | undefined;
@@ -215,14 +229,14 @@ export class ChangesFollower {
     };
     await Promise.all(Array.from({ length: this.#options.concurrency }, worker));
 
-    let reached: number | undefined;
+    let reached: OrthancChange | undefined;
     for (const [i, change] of changes.entries()) {
       if (outcomes[i] === 'interrupted') break;
-      reached = change.Seq;
+      reached = change;
     }
     // Save what was done before saying Orthanc went away, so the next pass starts there.
     if (unavailable) {
-      if (reached !== undefined) await this.#persist(reached);
+      if (reached !== undefined) await this.#persist(reached.Seq, reached.ID);
       throw unavailable;
     }
     return { reached, outcomes: outcomes.map((o) => o ?? 'interrupted') };
@@ -251,19 +265,42 @@ export class ChangesFollower {
 
   async #loadCursor(): Promise<number> {
     try {
-      this.#cursor = (await readCursor(this.#options.cursorFile)) ?? 0;
+      const stored = await readCursor(this.#options.cursorFile);
+      this.#cursor = stored?.since ?? 0;
+      this.#cursorId = stored?.id;
     } catch (error) {
       if (!(error instanceof CursorFileError)) throw error;
       // Starting over costs a re-check of every instance (the handler de-duplicates); refusing to
       // start would cost auto-classify altogether.
       this.#log.warn('Unreadable changes cursor; reading Orthanc changes from the start', { error });
       this.#cursor = 0;
+      this.#cursorId = undefined;
     }
     return this.#cursor;
   }
 
-  async #persist(cursor: number): Promise<void> {
-    this.#cursor = cursor;
-    await writeCursor(this.#options.cursorFile, cursor);
+  /**
+   * Whether change `cursor` in Orthanc is still the one the cursor was saved at. A replaced database
+   * that has already grown past the cursor has another resource at that sequence number.
+   */
+  async #sameDatabase(cursor: number): Promise<boolean> {
+    if (cursor === 0 || this.#cursorId === undefined) return true;
+    const page = await this.#options.client.changes(cursor - 1, 1);
+    const change = page.Changes[0];
+    // An emptied change log (DELETE /changes) also lands here: reading again from the start is safe.
+    return change !== undefined && change.Seq === cursor && change.ID === this.#cursorId;
+  }
+
+  async #restart(why: Record<string, unknown>): Promise<number> {
+    // Everything in a database we have not seen is new to us; the handler de-duplicates the rest.
+    this.#log.warn('Saved changes cursor does not match Orthanc (its database was reset or replaced); reading its changes from the start', why);
+    await this.#persist(0, undefined);
+    return 0;
+  }
+
+  async #persist(since: number, id: string | undefined): Promise<void> {
+    this.#cursor = since;
+    this.#cursorId = id;
+    await writeCursor(this.#options.cursorFile, id === undefined ? { since } : { since, id });
   }
 }

@@ -9,6 +9,11 @@ import { dirname } from 'node:path';
 export interface StoredCursor {
   /** The last change sequence number whose instance has been handled. */
   readonly since: number;
+  /**
+   * The Orthanc resource of change `since`: a replaced database that has grown past `since` has
+   * another resource there, which is how the follower notices it.
+   */
+  readonly id?: string;
   readonly updatedAt: string;
 }
 
@@ -17,7 +22,7 @@ export class CursorFileError extends Error {
 }
 
 /** The saved cursor, or undefined when there is none yet. A file that is not a cursor is an error. */
-export async function readCursor(path: string): Promise<number | undefined> {
+export async function readCursor(path: string): Promise<Pick<StoredCursor, 'since' | 'id'> | undefined> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -31,15 +36,18 @@ export async function readCursor(path: string): Promise<number | undefined> {
   } catch (cause) {
     throw new CursorFileError(`The changes cursor at ${path} is not JSON`, { cause });
   }
-  const since = (parsed as { since?: unknown } | null)?.since;
+  const { since, id } = (parsed ?? {}) as { since?: unknown; id?: unknown };
   if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) {
     throw new CursorFileError(`The changes cursor at ${path} has no non-negative integer 'since'`);
   }
-  return since;
+  if (id !== undefined && typeof id !== 'string') {
+    throw new CursorFileError(`The changes cursor at ${path} has an 'id' that is not a string`);
+  }
+  return id === undefined ? { since } : { since, id };
 }
 
-export async function writeCursor(path: string, since: number, now: Date = new Date()): Promise<void> {
-  const stored: StoredCursor = { since, updatedAt: now.toISOString() };
+export async function writeCursor(path: string, cursor: Pick<StoredCursor, 'since' | 'id'>, now: Date = new Date()): Promise<void> {
+  const stored: StoredCursor = { ...cursor, updatedAt: now.toISOString() };
   await mkdir(dirname(path), { recursive: true });
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(stored)}\n`);
