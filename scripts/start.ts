@@ -1,0 +1,91 @@
+/**
+ * `npm start`: the whole product on this machine. Orthanc (Debian's, storage under the data dir, port
+ * 8042) and the sidecar with the viewer (port 3000) start and answer; the sample DICOM is uploaded and
+ * classified on arrival, so a new user sees SRs at once. Ctrl-C stops both.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { collectFiles } from '../inference-service/src/cli/collectFiles.ts';
+import { uploadFiles } from '../inference-service/src/cli/uploadCommand.ts';
+import { ensureApiToken } from '../inference-service/src/config/apiToken.ts';
+import { loadConfig } from '../inference-service/src/config/config.ts';
+import { configDefaults, configEnv, dataFiles } from '../inference-service/src/config/defaults.ts';
+import { readDicomDataset } from '../inference-service/src/dicom/index.ts';
+import { OrthancClient } from '../inference-service/src/orthanc/index.ts';
+import { startLocalOrthanc } from '../inference-service/src/orthanc/startLocalOrthanc.ts';
+import { checkEligibility } from '../inference-service/src/pipeline/eligibility.ts';
+import { startSidecar } from '../inference-service/src/server.ts';
+import { extensionFile, viewerDir } from './setup/ohifViewer.ts';
+
+const repoRoot = resolve(import.meta.dirname, '..');
+const samplesDir = resolve(repoRoot, 'dicom_samples');
+const dataDir = resolve(process.env[configEnv.dataDir] ?? resolve(repoRoot, 'data'));
+const port = Number(process.env[configEnv.port] ?? configDefaults.port);
+
+const token = await ensureApiToken(dataDir);
+const sidecarUrl = `http://127.0.0.1:${port}`;
+const orthanc = await startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token } });
+let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
+
+async function stopAll(): Promise<void> {
+  await sidecar?.stop();
+  await orthanc.stop();
+}
+
+try {
+  const config = loadConfig({
+    ...process.env,
+    [configEnv.port]: String(port),
+    [configEnv.apiToken]: token,
+    [configEnv.dataDir]: dataDir,
+    [configEnv.orthancUrl]: orthanc.url,
+    [configEnv.orthancUsername]: orthanc.credentials.username,
+    [configEnv.orthancPassword]: orthanc.credentials.password,
+  });
+  sidecar = await startSidecar({ config, viewer: { viewerDir, extensionFile } });
+
+  // Upload the samples; the Lua hook tells the sidecar, which writes one SR per eligible image.
+  const client = new OrthancClient({ url: orthanc.url, credentials: orthanc.credentials });
+  const { files } = await collectFiles([samplesDir]);
+  const counts = await uploadFiles(client, files, 4);
+  console.log(`Samples: ${counts.stored} new, ${counts.alreadyStored} already stored, ${counts.refused.length} refused.`);
+  let eligible = 0;
+  for (const file of files) {
+    if (checkEligibility(readDicomDataset(await readFile(file)).dataset).eligible) eligible += 1;
+  }
+  const deadline = Date.now() + 120_000;
+  let reports = 0;
+  while (Date.now() < deadline) {
+    reports = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
+    if (reports >= eligible) break;
+    await sleep(500);
+  }
+  console.log(`Structured reports in Orthanc: ${reports} (for ${eligible} eligible sample images).`);
+  console.log(`
+CXR Findings is running.
+  Viewer:   ${sidecar.url}/            (open a study, press "Classify findings")
+  API:      ${sidecar.url}/api/openapi.json   token in ${resolve(dataDir, dataFiles.apiToken)}
+  Orthanc:  ${orthanc.url}/   credentials in ${resolve(dataDir, 'orthanc-credentials.json')}
+  Model:    ${sidecar.pipeline.model.card.id} (${sidecar.pipeline.model.card.kind})${sidecar.pipeline.model.card.warning ? `\n  WARNING:  ${sidecar.pipeline.model.card.warning}` : ''}
+Press Ctrl-C to stop.`);
+} catch (error) {
+  await stopAll();
+  throw error;
+}
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    console.log(`\n${signal}: stopping the sidecar and Orthanc…`);
+    stopAll().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
+}
