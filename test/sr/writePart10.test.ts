@@ -51,6 +51,28 @@ describe('writePart10', () => {
     });
   });
 
+  describe('for native pixel data without a VR for it', () => {
+    const image = (BitsAllocated: number, PixelData: ArrayBuffer): DicomDataset => ({
+      ...syntheticImage(),
+      Rows: 2,
+      Columns: 2,
+      SamplesPerPixel: 1,
+      PhotometricInterpretation: 'MONOCHROME2',
+      BitsAllocated,
+      BitsStored: BitsAllocated,
+      HighBit: BitsAllocated - 1,
+      PixelRepresentation: 0,
+      PixelData,
+    });
+
+    it('should write OB for 8-bit and OW for 16-bit pixels (PS3.5 8.2), values intact', () => {
+      const dump8 = runTool('dcmdump', ['-q', writeTemp('p8.dcm', writePart10(image(8, new Uint8Array([1, 2, 3, 250]).buffer)))]);
+      const dump16 = runTool('dcmdump', ['-q', writeTemp('p16.dcm', writePart10(image(16, new Uint16Array([1, 2, 3, 4000]).buffer)))]);
+      expect(dump8.output).toMatch(/\(7fe0,0010\) OB 01\\02\\03\\fa/);
+      expect(dump16.output).toMatch(/\(7fe0,0010\) OW 0001\\0002\\0003\\0fa0/);
+    });
+  });
+
   describe('without the UIDs the meta header needs', () => {
     it('should name the missing SOPClassUID', () => {
       const { SOPClassUID: _omitted, ...rest } = syntheticImage();

@@ -45,6 +45,7 @@ export function writePart10(dataset: DicomDataset): Uint8Array {
     if (!dcmjsKeys.has(key) && key.startsWith('_')) continue;
     elements[key] = value;
   }
+  withPixelDataVR(elements);
   let dict: DcmjsDict;
   try {
     dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(elements);
@@ -64,4 +65,16 @@ export function writePart10(dataset: DicomDataset): Uint8Array {
   const file = new dcmjs.data.DicomDict(meta);
   file.dict = dict;
   return new Uint8Array(file.write());
+}
+
+/**
+ * Pixel Data's VR depends on the data (dcmjs's dictionary says "ox"); without a `_vrMap` entry dcmjs
+ * logs and guesses OW. PS3.5 A.2 / 8.2: native pixels are OB when BitsAllocated is 8 or less, else OW.
+ */
+function withPixelDataVR(elements: DicomDataset): void {
+  if (elements['PixelData'] === undefined || elements['PixelData'] === null) return;
+  const vrMap = (elements['_vrMap'] ?? {}) as Record<string, string>;
+  if (vrMap['PixelData'] !== undefined) return;
+  const bitsAllocated = Number(elements['BitsAllocated']);
+  elements['_vrMap'] = { ...vrMap, PixelData: Number.isFinite(bitsAllocated) && bitsAllocated > 8 ? 'OW' : 'OB' };
 }
