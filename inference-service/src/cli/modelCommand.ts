@@ -16,8 +16,9 @@ const usage = `cxr-findings model <import|fetch|show> [options]
   import <file.pt> [--strict]   import TorchXRayVision weights (a torch.save file, legacy or zip format),
                                 build the ONNX and make it the active model; a file whose size or SHA-256
                                 differs from the card is imported as "custom" with a warning (--strict refuses)
-  fetch [--timeout-ms N]        download the card's weights URL and import it, refusing any other file
-                                (needs internet; gives up after 10 s without an answer)
+  fetch [--url URL] [--timeout-ms N]
+                                download the card's weights URL (or a mirror's) and import it, refusing
+                                any other file (needs network; gives up after 10 s without an answer)
   show                          print the active model
 
   --models-dir DIR              where models live (default ${defaultModelsDir})`;
@@ -50,9 +51,9 @@ async function download(url: string, destination: string, timeoutMs: number): Pr
   await pipeline(Readable.fromWeb(response.body as WebReadableStream), createWriteStream(destination));
 }
 
-async function fetchCommand(modelsDir: string, timeoutMs: number): Promise<number> {
+async function fetchCommand(modelsDir: string, timeoutMs: number, mirror: string | undefined): Promise<number> {
   const upstream = await readModelCard(upstreamCardPath);
-  const url = upstream.weights?.url;
+  const url = mirror ?? upstream.weights?.url;
   const fileName = upstream.weights?.fileName ?? 'weights.pt';
   if (!url) throw new Error(`model fetch: the card ${upstreamCardPath} has no weights URL`);
   const dir = await mkdtemp(join(tmpdir(), 'cxr-findings-fetch-'));
@@ -95,6 +96,7 @@ export async function runModelCommand(args: string[]): Promise<number> {
       strict: { type: 'boolean', default: false },
       'models-dir': { type: 'string' },
       'timeout-ms': { type: 'string' },
+      url: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -117,7 +119,7 @@ export async function runModelCommand(args: string[]): Promise<number> {
     case 'fetch': {
       const timeoutMs = values['timeout-ms'] === undefined ? defaultFetchTimeoutMs : Number(values['timeout-ms']);
       if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new Error(`model fetch: --timeout-ms must be a positive number, got '${values['timeout-ms']}'`);
-      return fetchCommand(modelsDir, timeoutMs);
+      return fetchCommand(modelsDir, timeoutMs, values.url);
     }
     case 'show':
       return showCommand(modelsDir);
