@@ -263,8 +263,10 @@ export class ClassificationService {
     const modelMs = elapsed(tModel);
     this.#metrics.imagesClassified.inc({ source });
 
-    const tStore = performance.now();
+    const tBuild = performance.now();
     const sr = buildFindingsSr({ image: prepared.dataset, result: classified.result, card: this.#pipeline.model.card, ...this.#softwareOption() });
+    const buildSrMs = elapsed(tBuild);
+    const tStore = performance.now();
     const stored = await this.#orthanc.uploadInstance(sr.part10);
     const storeMs = elapsed(tStore);
     // AlreadyStored: another sidecar (or an earlier run that crashed before answering) wrote it first.
@@ -275,6 +277,7 @@ export class ClassificationService {
     const totalMs = elapsed(started);
     this.#metrics.classifyDuration.observe({ stage: 'fetch' }, fetchMs / 1000);
     this.#metrics.classifyDuration.observe({ stage: 'model' }, modelMs / 1000);
+    this.#metrics.classifyDuration.observe({ stage: 'build-sr' }, buildSrMs / 1000);
     this.#metrics.classifyDuration.observe({ stage: 'store' }, storeMs / 1000);
     this.#metrics.classifyDuration.observe({ stage: 'total' }, totalMs / 1000);
     this.#logger.info('classified', { source, SOPInstanceUID: instance.SOPInstanceUID, srSOPInstanceUID: sr.SOPInstanceUID, alreadyExisted, totalMs });
@@ -287,7 +290,7 @@ export class ClassificationService {
         SOPInstanceUID: instance.SOPInstanceUID,
         findings: classified.result.findings,
         sr: { StudyInstanceUID: instance.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
-        timingsMs: { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, store: storeMs, total: totalMs },
+        timingsMs: { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, total: totalMs },
       },
     };
   }

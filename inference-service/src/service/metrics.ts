@@ -76,7 +76,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     }),
     classifyDuration: new Histogram({
       name: 'cxr_classify_stage_duration_seconds',
-      help: 'Time per image by stage (fetch, classify, store, total)',
+      help: 'Time per image by stage (fetch, model, build-sr, store, total)',
       labelNames: ['stage'],
       buckets: [0.005, 0.01, 0.02, 0.04, 0.06, 0.1, 0.2, 0.5, 1, 2, 5],
       registers,
