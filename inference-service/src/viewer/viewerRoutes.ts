@@ -85,16 +85,13 @@ export function viewerRoutes(options: ViewerRoutesOptions): Hono {
       .on(['GET', 'HEAD'], viewerPaths.wado, guard, proxy)
       .get('/', serveIndexHtml)
       .get('/index.html', serveIndexHtml)
-      .get(
-        '*',
-        serveStatic({
-          root: options.viewerDir,
-          onFound: (path, c) => {
-            const name = path.slice(path.lastIndexOf('/') + 1);
-            c.header('Cache-Control', contentHashedName.test(name) ? 'public, max-age=31536000, immutable' : 'no-cache');
-          },
-        }),
-      )
+      .get('*', async (c, next) => {
+        await next();
+        if (c.res.status !== 200 || c.res.headers.has('Cache-Control')) return;
+        const name = c.req.path.slice(c.req.path.lastIndexOf('/') + 1);
+        c.res.headers.set('Cache-Control', contentHashedName.test(name) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      })
+      .get('*', serveStatic({ root: options.viewerDir }))
       .get('*', async (c, next) => {
         if (!isPageRequest(c.req.path)) return next();
         return serveIndexHtml(c);
