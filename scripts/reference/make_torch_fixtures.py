@@ -310,7 +310,10 @@ def make_committed_fixtures(card):
         ('stepped', base[:, ::2]),                # stride (6, 2)
         ('shares_storage', base[2]),              # offset 12
         ('half', torch.tensor([1.5, -2.25, 65504.0, 6.1035156e-05, 5.9604645e-08, 0.0], dtype=torch.float16)),
+        ('bfloat16', torch.tensor([1.5, -3.0, 1e30, 3.14159], dtype=torch.bfloat16)),
         ('double', torch.tensor([[1.0 / 3, -2.5e300]], dtype=torch.float64)),
+        ('int16', torch.tensor([-32768, 1234], dtype=torch.int16)),
+        ('int8', torch.tensor([-128, 127], dtype=torch.int8)),
         ('int64', torch.tensor([-(2 ** 40), 7], dtype=torch.int64)),
         ('int32', torch.tensor([-5, 2 ** 30], dtype=torch.int32)),
         ('uint8', torch.tensor([0, 255], dtype=torch.uint8)),
