@@ -31,8 +31,9 @@ export function toStoredValues(raw: RawWords, bits: StoredBits, owned: boolean):
   const range = 2 ** stored;
   const divisor = 2 ** shift;
   const mask = range - 1;
-  // Bit operators for 8/16-bit words; doubles for 32-bit ones, where `>>`/`&` would wrap at bit 31.
-  const extract = containerBits < 32 ? (w: number) => (w >> shift) & mask : (w: number) => Math.floor(w / divisor) % range;
+  // Bit operators for 8/16-bit words (the hot path: plain loops, no calls); doubles for 32-bit ones,
+  // where `>>`/`&` would wrap at bit 31.
+  const small = containerBits < 32;
   if (signed === 0) {
     if (shift === 0) {
       let clean = true;
@@ -45,7 +46,8 @@ export function toStoredValues(raw: RawWords, bits: StoredBits, owned: boolean):
       if (clean) return raw;
     }
     const out = owned ? raw : (new (raw.constructor as new (length: number) => RawWords)(n));
-    for (let i = 0; i < n; i++) out[i] = extract(raw[i]!);
+    if (small) for (let i = 0; i < n; i++) out[i] = (raw[i]! >> shift) & mask;
+    else for (let i = 0; i < n; i++) out[i] = Math.floor(raw[i]! / divisor) % range;
     return out;
   }
   const half = range / 2;
@@ -63,9 +65,14 @@ export function toStoredValues(raw: RawWords, bits: StoredBits, owned: boolean):
     if (clean) return view;
   }
   const out = owned ? view : (new (view.constructor as new (length: number) => Int8Array | Int16Array | Int32Array)(n));
-  for (let i = 0; i < n; i++) {
-    const v = extract(raw[i]!);
-    out[i] = v >= half ? v - range : v;
+  if (small) {
+    // (v XOR sign bit) − sign bit sign-extends a `stored`-bit value.
+    for (let i = 0; i < n; i++) out[i] = (((raw[i]! >> shift) & mask) ^ half) - half;
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = Math.floor(raw[i]! / divisor) % range;
+      out[i] = v >= half ? v - range : v;
+    }
   }
   return out;
 }
