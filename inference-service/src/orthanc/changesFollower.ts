@@ -9,11 +9,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../log.ts';
 import { readCursor, writeCursor, CursorFileError } from './cursorStore.ts';
+import { deliverPage, type NewInstanceHandler } from './deliverPage.ts';
 import { OrthancUnavailableError } from './errors.ts';
 import type { OrthancClient } from './orthancClient.ts';
-import type { OrthancChange } from './types.ts';
 
-export type NewInstanceHandler = (orthancInstanceId: string, change: OrthancChange) => Promise<unknown>;
+export type { NewInstanceHandler };
 
 export interface ChangesFollowerOptions {
   readonly client: Pick<OrthancClient, 'changes'>;
@@ -43,9 +43,6 @@ export interface DrainResult {
   /** True when the saved cursor was ahead of Orthanc (its database was reset) and reading restarted from 0. */
   readonly restarted: boolean;
 }
-
-/** `other`: a change that is not a new instance (NewSeries, StableStudy…), read past. */
-type Outcome = 'delivered' | 'abandoned' | 'interrupted' | 'other';
 
 export class ChangesFollower {
   readonly #options: Required<Omit<ChangesFollowerOptions, 'logger'>>;
@@ -190,77 +187,24 @@ export class ChangesFollower {
         restarted = true;
         continue;
       }
-      const { reached, outcomes } = await this.#deliverPage(page.Changes);
+      const { reached, outcomes, unavailable } = await deliverPage(page.Changes, {
+        ...this.#options,
+        log: this.#log,
+        isStopping: () => this.#stopping,
+      });
       delivered += outcomes.filter((o) => o === 'delivered').length;
       abandoned += outcomes.filter((o) => o === 'abandoned').length;
       if (reached !== undefined && reached.Seq > cursor) {
         cursor = reached.Seq;
         await this.#persist(reached.Seq, reached.ID);
       }
+      // What was done is saved before saying Orthanc went away, so the next pass starts there.
+      if (unavailable) throw unavailable;
       const interrupted = outcomes.includes('interrupted');
       if (page.Done || page.Changes.length === 0 || interrupted || this.#stopping) break;
     }
     this.#log.debug('Caught up with Orthanc changes', { cursor, delivered, abandoned, cursorFile });
     return { cursor, delivered, abandoned, restarted };
-  }
-
-  /**
-   * Delivers a page's new instances, `concurrency` at a time. Returns the last change up to which
-   * everything settled, so an interrupted page resumes at its first unsettled change.
-   */
-  async #deliverPage(changes: readonly OrthancChange[]): Promise<{ reached: OrthancChange | undefined; outcomes: Outcome[] }> {
-    const outcomes: Array<Outcome | undefined> = changes.map((c) => (c.ChangeType === 'NewInstance' ? undefined : 'other'));
-    const pending = changes.map((c, i) => i).filter((i) => outcomes[i] === undefined);
-    let unavailable: OrthancUnavailableError | undefined;
-    const worker = async (): Promise<void> => {
-      for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
-        if (unavailable || this.#stopping) {
-          outcomes[next] = 'interrupted';
-          continue;
-        }
-        try {
-          outcomes[next] = await this.#deliver(changes[next] as OrthancChange);
-        } catch (error) {
-          outcomes[next] = 'interrupted';
-          if (error instanceof OrthancUnavailableError) unavailable ??= error;
-          else throw error;
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: this.#options.concurrency }, worker));
-
-    let reached: OrthancChange | undefined;
-    for (const [i, change] of changes.entries()) {
-      if (outcomes[i] === 'interrupted') break;
-      reached = change;
-    }
-    // Save what was done before saying Orthanc went away, so the next pass starts there.
-    if (unavailable) {
-      if (reached !== undefined) await this.#persist(reached.Seq, reached.ID);
-      throw unavailable;
-    }
-    return { reached, outcomes: outcomes.map((o) => o ?? 'interrupted') };
-  }
-
-  /** One instance, retried a bounded number of times. Orthanc being down is not the instance's fault: it propagates. */
-  async #deliver(change: OrthancChange): Promise<Outcome> {
-    const { maxAttempts, retryDelayMs, onNewInstance } = this.#options;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await onNewInstance(change.ID, change);
-        return 'delivered';
-      } catch (error) {
-        if (error instanceof OrthancUnavailableError) throw error;
-        const fields = { orthancInstanceId: change.ID, seq: change.Seq, attempt, maxAttempts, error };
-        if (attempt >= maxAttempts) {
-          this.#log.error('New instance handler kept failing; passing over this instance', fields);
-          return 'abandoned';
-        }
-        this.#log.warn('New instance handler failed; retrying', fields);
-        if (this.#stopping) return 'interrupted';
-        await sleep(retryDelayMs * attempt);
-      }
-    }
   }
 
   async #loadCursor(): Promise<number> {

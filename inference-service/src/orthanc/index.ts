@@ -1,7 +1,8 @@
 /** The Orthanc side of the sidecar: run it, talk to it, follow what arrives in it. */
 export { OrthancClient, type OrthancClientOptions } from './orthancClient.ts';
 export { OrthancHttpError, OrthancUnavailableError } from './errors.ts';
-export { ChangesFollower, type ChangesFollowerOptions, type DrainResult, type NewInstanceHandler } from './changesFollower.ts';
+export { ChangesFollower, type ChangesFollowerOptions, type DrainResult } from './changesFollower.ts';
+export type { NewInstanceHandler } from './deliverPage.ts';
 export { startOrthanc, type RunningOrthanc, type StartOrthancOptions } from './startOrthanc.ts';
 export { luaHookEnv, orthancDefaults, orthancPaths } from './settings.ts';
 export type * from './types.ts';
