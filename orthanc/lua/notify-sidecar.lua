@@ -28,7 +28,8 @@ else
   print('notify-sidecar: notifying ' .. sidecarUrl .. eventPath)
 
   function OnStoredInstance(instanceId, tags, metadata, origin)
-    if isStructuredReport(tags) then
+    -- Nothing a Lua script stored (e.g. a modified copy) is an arrival from outside.
+    if isStructuredReport(tags) or (origin ~= nil and origin['RequestOrigin'] == 'Lua') then
       return
     end
     local headers = { ['Content-Type'] = 'application/json' }
