@@ -1,7 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarParts } from '../../inference-service/src/api/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
+import { findingsSrUids } from '../../inference-service/src/sr/index.ts';
 import { distinctCopies } from '../support/orthanc.ts';
 import { auth, errorOf, postDicom, postJson, readRealImage, startHarness, type Harness } from './harness.ts';
 
@@ -110,7 +112,12 @@ describe('the sidecar app', () => {
       const hasty = h.build({ requestTimeoutMs: 1 });
       const error = await errorOf(await postJson(hasty, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID }));
       expect(error).toMatchObject({ status: 504, code: 'timeout', message: expect.stringMatching(/did not finish within 1 ms/) });
-      await hasty.queue.idle();
+      // The 504 may come before the image even reached the queue: wait for the SR itself.
+      const srUid = findingsSrUids(sopInstanceUID, h.pipeline.model.card.onnx?.sha256 ?? '').SOPInstanceUID;
+      for (let tries = 0; !(await h.orthanc.client.instanceIdByUid(srUid)); tries++) {
+        if (tries > 300) throw new Error(`the SR ${srUid} of the timed-out request was never stored`);
+        await sleep(100);
+      }
       const again = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID });
       expect(((await again.json()) as ClassifyReport).results[0]?.sr.alreadyExisted).toBe(true);
     });
