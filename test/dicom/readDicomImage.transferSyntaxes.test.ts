@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DicomReadError, readDicomImage } from '../../inference-service/src/dicom/index.ts';
 import type { DicomImage } from '../../inference-service/src/dicom/index.ts';
-import { realJpegBaselineDcm } from '../support/paths.ts';
+import { realJpegBaselineDcm, realMonochrome1Dcm } from '../support/paths.ts';
 import { readBytes, transferSyntaxOf } from './support/dicomTools.ts';
 import { makeVariants, variantSpecs } from './support/makeVariants.ts';
 import type { VariantSet } from './support/makeVariants.ts';
@@ -50,6 +50,13 @@ describe('readDicomImage', () => {
     it("should equal dcmtk's dcmdjpeg decompression pixel for pixel", () => {
       // Measured: libjpeg-turbo (WASM) and dcmtk's IJG libjpeg give identical samples for this file.
       expect(maxAbsDiff(image.frame.pixels, set.expected.native8)).toBe(0);
+    });
+
+    it('should read its MONOCHROME1 twin as the same stored values, labelled MONOCHROME1', async () => {
+      // Inverting MONOCHROME1 is the next layer's job (TorchXRayVision semantics); the reader reports it.
+      const twin = await readDicomImage(readBytes(realMonochrome1Dcm));
+      expect(twin.frame.photometricInterpretation).toBe('MONOCHROME1');
+      expect(maxAbsDiff(twin.frame.pixels, image.frame.pixels)).toBe(0);
     });
 
     it('should hand out the data set with keyword names', () => {
