@@ -134,6 +134,27 @@ describe('the sidecar app', () => {
       expect(error).toMatchObject({ status: 400, message: expect.stringContaining("Field 'orthancInstanceId'") });
     });
 
+    it('should classify the announced instance in the background when auto-classify is on', async () => {
+      const [copy] = distinctCopies(await readRealImage(), 1);
+      if (!copy) throw new Error('no copy');
+      const { ID } = await h.orthanc.client.uploadInstance(copy);
+      const auto = h.build({ autoClassify: true });
+      const response = await postJson(auto, '/api/internal/orthanc-event', { orthancInstanceId: ID });
+      expect(response.status).toBe(202);
+      expect(await response.json()).toEqual({ accepted: true, orthancInstanceId: ID });
+      const srUid = findingsSrUids(readDicomDataset(copy).dataset.SOPInstanceUID as string, h.pipeline.model.card.onnx?.sha256 ?? '').SOPInstanceUID;
+      for (let tries = 0; !(await h.orthanc.client.instanceIdByUid(srUid)); tries++) {
+        if (tries > 300) throw new Error(`the SR ${srUid} of the announced instance was never stored`);
+        await sleep(100);
+      }
+    });
+
+    it('should skip an announced instance that is gone, without retrying', async () => {
+      const auto = h.build({ autoClassify: true });
+      const outcome = await auto.service.classifyOrthancInstance('00000000-00000000-00000000-00000000-00000000', 'changes');
+      expect(outcome).toEqual({ kind: 'skipped', item: { reason: 'Orthanc instance 00000000-00000000-00000000-00000000-00000000 is no longer stored' } });
+    });
+
     it('should accept an event and ignore it while auto-classify is off', async () => {
       const [instance] = await h.orthanc.client.findInstances({ Query: { StudyInstanceUID: imageStudy, Modality: 'CR' } });
       const response = await postJson(sidecar, '/api/internal/orthanc-event', { orthancInstanceId: instance?.ID });

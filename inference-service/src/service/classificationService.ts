@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.ts';
+import { OrthancHttpError } from '../orthanc/errors.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { OrthancSimplifiedTags } from '../orthanc/types.ts';
 import { ClassifyError } from '../pipeline/classifyError.ts';
@@ -107,7 +108,16 @@ export class ClassificationService {
    * refused when the queue is full, and the follower picks the instance up later.
    */
   async classifyOrthancInstance(orthancId: string, source: Exclude<ClassifySource, 'api' | 'file'>): Promise<InstanceOutcome> {
-    const tags = await this.#orthanc.instanceTags(orthancId);
+    let tags: OrthancSimplifiedTags;
+    try {
+      tags = await this.#orthanc.instanceTags(orthancId);
+    } catch (error) {
+      // Deleted between the event and now: nothing to classify, and retrying will not change that.
+      if (error instanceof OrthancHttpError && error.isNotFound) {
+        return { kind: 'skipped', item: { reason: `Orthanc instance ${orthancId} is no longer stored` } };
+      }
+      throw error;
+    }
     const instance = this.#storedInstance(orthancId, tags);
     const eligibility = checkEligibility(tags as Record<string, unknown>);
     if (!eligibility.eligible) {
