@@ -51,6 +51,18 @@ describe('findings SR in a real Orthanc', () => {
     });
   });
 
+  describe("when read back as Orthanc's simplified tags", () => {
+    it('should be recognised as the SR of this image and model', async () => {
+      const instanceId = await orthanc.client.instanceIdByUid(findingsSrUids(image['SOPInstanceUID'] as string, onnxShaA).SOPInstanceUID);
+      const tags = (await orthanc.client.instanceTags(instanceId ?? '')) as unknown as DicomDataset;
+      expect(readFindingsSrIdentity(tags)).toEqual({
+        referencedSOPInstanceUID: image['SOPInstanceUID'],
+        modelId: upstreamCard.id,
+        onnxSha256: onnxShaA,
+      });
+    });
+  });
+
   describe('when read back over DICOMweb (WADO-RS metadata)', () => {
     let dataset: DicomDataset;
 
