@@ -3,10 +3,12 @@
  * here asserts a time (tests assert behaviour).
  */
 import { benchCore } from './core.ts';
+import { benchSidecar } from './sidecar.ts';
 
 const only = process.argv.slice(2);
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
+  sidecar: benchSidecar,
 };
 
 for (const [name, run] of Object.entries(sections)) {

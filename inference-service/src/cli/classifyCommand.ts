@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { computeCams, readClassifierWeight, writeCamPngs, type ClassifierWeight, type FindingCam } from '../cam/index.ts';
 import { loadPipeline } from '../pipeline/loadPipeline.ts';
 import type { ClassifiedImage } from '../pipeline/findingsPipeline.ts';
 import { collectFiles } from './collectFiles.ts';
@@ -15,10 +16,23 @@ Classifies chest X-ray DICOM files with the active model and prints the 18 findi
   --json           print the results as JSON lines instead of tables
   --batch N        images per model run (default 8)
   --threads N      model threads (default 2)
+  --cam            add class activation maps: per finding, the peak and the region above half of the
+                   map's range, in the original image's pixel coordinates
+  --cam-png DIR    also write heat-map overlays of the three most probable findings into DIR (implies --cam)
   --no-eligibility classify even images whose header says they are not frontal chest radiographs`;
 
+/** Per finding label: where the model looked, in original-image pixels. */
+function camDocument(cams: readonly FindingCam[], labels: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(
+    cams.map((cam) => [
+      labels[cam.finding] ?? String(cam.finding),
+      { peak: cam.peak, region: { x0: cam.region.x0, y0: cam.region.y0, x1: cam.region.x1, y1: cam.region.y1, level: cam.region.level } },
+    ]),
+  );
+}
+
 /** The JSON written per image: the flat label → probability map under `findings`, as the Python scripts wrote. */
-function resultDocument(file: string, image: ClassifiedImage): Record<string, unknown> {
+function resultDocument(file: string, image: ClassifiedImage, cams?: Record<string, unknown>): Record<string, unknown> {
   const { result } = image;
   return {
     file,
@@ -29,7 +43,16 @@ function resultDocument(file: string, image: ClassifiedImage): Record<string, un
     SeriesInstanceUID: result.SeriesInstanceUID,
     SOPInstanceUID: result.SOPInstanceUID,
     timingsMs: result.timingsMs,
+    ...(cams ? { cams } : {}),
   };
+}
+
+function topFindings(probabilities: Record<string, number>, labels: readonly string[], count: number): number[] {
+  return labels
+    .map((label, index) => ({ index, p: probabilities[label] ?? 0 }))
+    .sort((a, b) => b.p - a.p)
+    .slice(0, count)
+    .map((f) => f.index);
 }
 
 export async function runClassifyCommand(args: string[]): Promise<number> {
@@ -42,6 +65,8 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
       batch: { type: 'string', default: '8' },
       threads: { type: 'string', default: '2' },
       'no-eligibility': { type: 'boolean', default: false },
+      cam: { type: 'boolean', default: false },
+      'cam-png': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -63,6 +88,10 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   console.error(`Model: ${card.id} (${card.kind})`);
   if (card.warning) console.error(`WARNING: ${card.warning}`);
   if (values.out) await mkdir(values.out, { recursive: true });
+  const camPngDir = values['cam-png'];
+  const wantCams = values.cam || camPngDir !== undefined;
+  let classifierWeight: ClassifierWeight | undefined;
+  if (wantCams) classifierWeight = readClassifierWeight(await readFile(pipeline.model.onnxPath), pipeline.model.onnxPath);
 
   let failed = missing.length;
   let classified = 0;
@@ -73,7 +102,11 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
     for (let start = 0; start < files.length; start += batch) {
       const chunk = files.slice(start, start + batch);
       const bytes = await Promise.all(chunk.map((f) => readFile(f)));
-      const outcomes = await pipeline.classify(bytes, { checkEligibility: !values['no-eligibility'] });
+      const outcomes = await pipeline.classify(bytes, {
+        checkEligibility: !values['no-eligibility'],
+        featureMaps: wantCams,
+        keepImage: camPngDir !== undefined,
+      });
       for (const [i, outcome] of outcomes.entries()) {
         const file = chunk[i] ?? '';
         progress.tick(basename(file));
@@ -83,7 +116,18 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
           continue;
         }
         classified += 1;
-        const doc = resultDocument(file, outcome);
+        let cams: Record<string, unknown> | undefined;
+        if (classifierWeight && outcome.featureMaps) {
+          const { prepared } = outcome;
+          const all = computeCams(outcome.featureMaps, classifierWeight, prepared.input.crop, { width: prepared.width, height: prepared.height });
+          cams = camDocument(all, card.labels);
+          if (camPngDir && prepared.image) {
+            const top = new Set(topFindings(outcome.result.findings, card.labels, 3));
+            const name = outcome.result.SOPInstanceUID || basename(file);
+            await writeCamPngs(camPngDir, name, prepared.image, prepared.input.crop, all.filter((c) => top.has(c.finding)), card.labels);
+          }
+        }
+        const doc = resultDocument(file, outcome, cams);
         if (values.out) {
           const name = outcome.result.SOPInstanceUID || basename(file);
           await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);

@@ -3,7 +3,7 @@ import { readDicomImage } from '../dicom/index.ts';
 import type { DicomDataset, DicomImage } from '../dicom/types.ts';
 import type { FindingsModel } from '../model/index.ts';
 import { toXrvScale, prepareModelInput } from '../xray/index.ts';
-import type { ModelInput } from '../xray/types.ts';
+import type { ModelInput, XrayImage } from '../xray/types.ts';
 import { ClassifyError } from './classifyError.ts';
 import { checkEligibility } from './eligibility.ts';
 import type { ImageFindings } from './types.ts';
@@ -16,6 +16,13 @@ export interface PreparedImage {
   readonly height: number;
   readonly decodeMs: number;
   readonly preprocessMs: number;
+  /** The whole image in TorchXRayVision's scale, kept only when asked for (CAM overlays draw on it). */
+  readonly image?: XrayImage;
+}
+
+export interface PrepareOptions {
+  readonly checkEligibility?: boolean;
+  readonly keepImage?: boolean;
 }
 
 export interface ClassifiedImage {
@@ -53,7 +60,7 @@ export class FindingsPipeline {
   }
 
   /** Reads and preprocesses one file; throws ClassifyError naming what is wrong with it. */
-  async prepare(part10: Uint8Array, options: { checkEligibility?: boolean } = {}): Promise<PreparedImage> {
+  async prepare(part10: Uint8Array, options: PrepareOptions = {}): Promise<PreparedImage> {
     const t0 = performance.now();
     let image: DicomImage;
     try {
@@ -67,8 +74,10 @@ export class FindingsPipeline {
       if (!eligibility.eligible) throw new ClassifyError('ineligible', `Not classified: ${eligibility.reason}`);
     }
     let input: ModelInput;
+    let xray: XrayImage;
     try {
-      input = prepareModelInput(toXrvScale(image.frame), this.model.card.input.resolution);
+      xray = toXrvScale(image.frame);
+      input = prepareModelInput(xray, this.model.card.input.resolution);
     } catch (cause) {
       throw toClassifyError(cause, 'unsupported-image');
     }
@@ -80,6 +89,7 @@ export class FindingsPipeline {
       height: image.frame.rows,
       decodeMs: t1 - t0,
       preprocessMs: t2 - t1,
+      ...(options.keepImage ? { image: xray } : {}),
     };
   }
 
@@ -109,7 +119,7 @@ export class FindingsPipeline {
   }
 
   /** Prepares and runs many files; a bad file becomes an error outcome, the others go on. */
-  async classify(files: readonly Uint8Array[], options: { featureMaps?: boolean; checkEligibility?: boolean } = {}): Promise<ClassifyOutcome[]> {
+  async classify(files: readonly Uint8Array[], options: PrepareOptions & { featureMaps?: boolean } = {}): Promise<ClassifyOutcome[]> {
     const outcomes: (ClassifyOutcome | undefined)[] = new Array(files.length);
     const ready: { index: number; prepared: PreparedImage }[] = [];
     for (const [index, file] of files.entries()) {

@@ -1,0 +1,108 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { uploadFiles } from '../src/cli/uploadCommand.ts';
+import { loadConfig } from '../src/config/config.ts';
+import { apiPaths, configEnv } from '../src/config/defaults.ts';
+import { readDicomDataset } from '../src/dicom/index.ts';
+import { OrthancClient, startOrthanc } from '../src/orthanc/index.ts';
+import { startSidecar } from '../src/server.ts';
+import { makeDistinctCopies } from './distinctImages.ts';
+import { ms, report, summarize } from './stats.ts';
+
+const realImage = resolve(import.meta.dirname, '../../../shared/data/cxr/siim-pa-jpeg-baseline.dcm');
+
+/** Issue 4's figures: POST /api/classify until the SR is stored, and auto-classify throughput on arrival. */
+export async function benchSidecar(): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'cxr-bench-sidecar-'));
+  const token = randomBytes(24).toString('base64url');
+  const credentials = { username: 'bench', password: randomBytes(12).toString('hex') };
+  try {
+    for (const autoClassify of [false, true]) {
+      const storageDir = join(work, `orthanc-${autoClassify}`);
+      // The sidecar's port is known only once it listens; the hook's target is set after a first start.
+      const sidecarPort = 30_000 + Math.floor(Math.random() * 20_000);
+      const orthanc = await startOrthanc({
+        storageDir,
+        credentials,
+        ...(autoClassify ? { sidecar: { url: `http://127.0.0.1:${sidecarPort}`, token } } : {}),
+      });
+      const config = loadConfig({
+        [configEnv.port]: String(autoClassify ? sidecarPort : 0),
+        [configEnv.apiToken]: token,
+        [configEnv.dataDir]: join(work, `data-${autoClassify}`),
+        [configEnv.orthancUrl]: orthanc.url,
+        [configEnv.orthancUsername]: credentials.username,
+        [configEnv.orthancPassword]: credentials.password,
+        [configEnv.autoClassify]: String(autoClassify),
+        [configEnv.logLevel]: 'warn',
+      });
+      const sidecar = await startSidecar({ config });
+      const client = new OrthancClient({ url: orthanc.url, credentials });
+      try {
+        if (!autoClassify) await benchClassifyRequests(work, client, sidecar.url, token);
+        else await benchAutoClassify(work, client);
+      } finally {
+        await sidecar.stop();
+        await orthanc.stop();
+      }
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+async function benchClassifyRequests(work: string, client: OrthancClient, sidecarUrl: string, token: string): Promise<void> {
+  const count = 60;
+  const warmup = 5;
+  const files = await makeDistinctCopies(realImage, work, count, 'request');
+  await uploadFiles(client, files, 4);
+  const samples: number[] = [];
+  for (const [i, file] of files.entries()) {
+    const { dataset } = readDicomDataset(await readFile(file));
+    const t0 = performance.now();
+    const response = await fetch(`${sidecarUrl}${apiPaths.classify}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ studyInstanceUID: dataset.StudyInstanceUID, sopInstanceUID: dataset.SOPInstanceUID }),
+    });
+    const body = (await response.json()) as { results?: { sr: { alreadyExisted: boolean } }[] };
+    const elapsed = performance.now() - t0;
+    if (!response.ok || body.results?.length !== 1 || body.results[0]?.sr.alreadyExisted) {
+      throw new Error(`bench: POST ${apiPaths.classify} answered ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
+    }
+    if (i >= warmup) samples.push(elapsed);
+  }
+  const s = summarize(samples);
+  console.log(`\nPOST ${apiPaths.classify} → SR stored in Orthanc, real 1024² JPEG image, ${s.n} distinct images one after another:`);
+  report([
+    ['p50', ms(s.median), '≤ 60 ms'],
+    ['p95', ms(s.p95)],
+  ]);
+}
+
+async function benchAutoClassify(work: string, client: OrthancClient): Promise<void> {
+  const count = 120;
+  const files = await makeDistinctCopies(realImage, work, count, 'arrival');
+  const t0 = performance.now();
+  await uploadFiles(client, files, 4);
+  const uploadedAt = performance.now();
+  let reports = 0;
+  const deadline = Date.now() + 300_000;
+  while (Date.now() < deadline) {
+    reports = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
+    if (reports >= count) break;
+    await sleep(100);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  if (reports < count) throw new Error(`bench: only ${reports} of ${count} SRs appeared within 300 s`);
+  console.log(`\nAuto-classify on arrival: ${count} distinct real images uploaded (4 in parallel) until ${count} SRs are stored:`);
+  report([
+    ['upload alone', `${((uploadedAt - t0) / 1000).toFixed(1)} s`],
+    ['upload → all SRs stored', `${seconds.toFixed(1)} s`],
+    ['throughput', `${(count / seconds).toFixed(1)} images/s`, '≥ 25 images/s'],
+  ]);
+}
