@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
@@ -64,9 +64,16 @@ export function syntheticImage(): DicomDataset {
   };
 }
 
+let tempDir: string | undefined;
+
+/** Writes into one temporary folder per test process, removed when the process exits. */
 export function writeTemp(name: string, bytes: Uint8Array): string {
-  const dir = mkdtempSync(join(tmpdir(), 'cxr-sr-'));
-  const path = join(dir, name);
+  if (tempDir === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'cxr-sr-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    tempDir = dir;
+  }
+  const path = join(tempDir, name);
   writeFileSync(path, bytes);
   return path;
 }
