@@ -106,7 +106,9 @@ describe('POST /api/classify', () => {
       expect(response.status).toBe(200);
       const again = (await response.json()) as ClassifyReport;
       expect(again.results[0]?.sr).toEqual({ ...report.results[0]?.sr, alreadyExisted: true });
-      expect(again.results[0]?.findings).toBeUndefined();
+      const computed = report.results[0]?.findings ?? {};
+      expect(Object.keys(again.results[0]?.findings ?? {})).toEqual(Object.keys(computed));
+      for (const [label, p] of Object.entries(again.results[0]?.findings ?? {})) expect(p).toBeCloseTo(computed[label] ?? Number.NaN, 4);
       expect((await sidecar.metrics.srsStored.get()).values).toEqual(storedBefore.values);
       expect((await sidecar.metrics.imagesClassified.get()).values).toEqual(classifiedBefore.values);
       expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(1);

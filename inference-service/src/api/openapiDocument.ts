@@ -58,7 +58,7 @@ const classifyReport = {
           StudyInstanceUID: uidString,
           SeriesInstanceUID: uidString,
           SOPInstanceUID: uidString,
-          findings: { ...findings, description: `${findings.description} Absent when the SR already existed.` },
+          findings: { ...findings, description: `${findings.description} When the SR already existed, read back from it (percent to 2 decimals).` },
           sr: {
             type: 'object',
             required: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'alreadyExisted'],

@@ -1,14 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.ts';
-import { OrthancHttpError } from '../orthanc/errors.ts';
+import { readDicomDataset } from '../dicom/index.ts';
+import { OrthancHttpError, OrthancUnavailableError } from '../orthanc/errors.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { OrthancSimplifiedTags } from '../orthanc/types.ts';
 import { ClassifyError } from '../pipeline/classifyError.ts';
 import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
+import type { FindingProbabilities } from '../pipeline/types.ts';
 import { buildFindingsSr, findingsSrUids } from '../sr/index.ts';
 import { NothingEligibleError, TargetNotFoundError } from './errors.ts';
 import { InFlight } from './inFlight.ts';
+import { readStoredFindings } from './readStoredFindings.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import { ModelBatcher } from './modelBatcher.ts';
 import type {
@@ -160,6 +163,19 @@ export class ClassificationService {
     });
   }
 
+  /** The findings of an SR already stored (a small file): shown again instead of computed again. */
+  async #storedFindings(orthancId: string): Promise<FindingProbabilities | undefined> {
+    try {
+      const { dataset } = readDicomDataset(await this.#orthanc.instanceFile(orthancId));
+      return readStoredFindings(dataset, this.#pipeline.model.card.labels);
+    } catch (error) {
+      if (error instanceof OrthancUnavailableError) throw error;
+      // The SR exists, which is what the caller needs to know; its findings are a courtesy.
+      this.#logger.warn('could not read the findings of a stored SR', { orthancId, error });
+      return undefined;
+    }
+  }
+
   #softwareOption(): { software?: { manufacturer: string; version: string } } {
     return this.#software ? { software: { ...this.#software } } : {};
   }
@@ -242,12 +258,14 @@ export class ClassificationService {
     const existingId = await this.#orthanc.instanceIdByUid(uids.SOPInstanceUID);
     if (existingId) {
       this.#metrics.srsDeduplicated.inc();
+      const findings = await this.#storedFindings(existingId);
       return {
         kind: 'classified',
         item: {
           StudyInstanceUID: instance.StudyInstanceUID,
           SeriesInstanceUID: instance.SeriesInstanceUID,
           SOPInstanceUID: instance.SOPInstanceUID,
+          ...(findings ? { findings } : {}),
           sr: { StudyInstanceUID: instance.StudyInstanceUID, ...uids, alreadyExisted: true },
           timingsMs: { lookup: elapsed(started), total: elapsed(started) },
         },

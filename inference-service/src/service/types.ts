@@ -27,7 +27,7 @@ export interface ClassifiedImage {
   readonly StudyInstanceUID: string;
   readonly SeriesInstanceUID: string;
   readonly SOPInstanceUID: string;
-  /** Absent when the SR already existed (no work is done then; the SR holds the findings). */
+  /** When the SR already existed, read back from it (absent only if it could not be read). */
   readonly findings?: FindingProbabilities;
   readonly sr: SrReference;
   readonly timingsMs: Readonly<Record<string, number>>;
