@@ -13,6 +13,10 @@ export interface DicomPixelFrame {
   readonly rows: number;
   readonly columns: number;
   readonly samplesPerPixel: number;
+  /**
+   * Of the decoded samples: the file's value, except that colour JPEG and JPEG 2000 decode to 'RGB'
+   * (the codecs undo YCbCr / RCT / ICT). MONOCHROME1 is reported, not inverted.
+   */
   readonly photometricInterpretation: string;
   readonly bitsAllocated: number;
   readonly bitsStored: number;
@@ -28,7 +32,7 @@ export interface DicomPixelFrame {
   readonly pixels: StoredPixels;
 }
 
-/** A Part-10 file read once: its meta header, its dataset, and (lazily) the first frame. */
+/** A Part-10 file read once: its meta header, its data set, and its first frame decoded. */
 export interface DicomImage {
   readonly meta: DicomDataset;
   readonly dataset: DicomDataset;
