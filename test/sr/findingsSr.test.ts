@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
@@ -10,6 +10,7 @@ import {
   onnxShaA,
   onnxShaB,
   readRealImage,
+  removeTempFiles,
   runTool,
   spreadFindings,
   syntheticImage,
@@ -36,6 +37,8 @@ function containerChildren(dataset: DicomDataset, meaning: string): DicomDataset
   if (container === undefined) throw new Error(`no '${meaning}' container`);
   return items(container['ContentSequence']);
 }
+
+afterAll(removeTempFiles);
 
 describe('buildFindingsSr', () => {
   describe('for the real SIIM chest radiograph', () => {

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { loadActiveModel } from '../../inference-service/src/model/activeModel.ts';
 import { buildFindingsSr } from '../../inference-service/src/sr/index.ts';
 import type { ImageFindings } from '../../inference-service/src/pipeline/types.ts';
-import { readRealImage, writeTemp } from './support.ts';
+import { readRealImage, removeTempFiles, writeTemp } from './support.ts';
 
 const resultPath = process.argv[2];
 if (resultPath === undefined) throw new Error('usage: tsx test/sr/makeExampleDump.ts <classify --json line>');
@@ -20,3 +20,4 @@ const sr = buildFindingsSr({ image: readRealImage(), result, card: (await loadAc
 const dump = spawnSync('dsrdump', ['+Pc', '+Pl', writeTemp('example.dcm', sr.part10)], { encoding: 'utf8' });
 if (dump.status !== 0) throw new Error(`dsrdump failed: ${dump.stderr}`);
 writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'example.dsrdump.txt'), dump.stdout);
+removeTempFiles();

@@ -66,16 +66,17 @@ export function syntheticImage(): DicomDataset {
 
 let tempDir: string | undefined;
 
-/** Writes into one temporary folder per test process, removed when the process exits. */
+/** Writes into one temporary folder per test file; call removeTempFiles() in afterAll. */
 export function writeTemp(name: string, bytes: Uint8Array): string {
-  if (tempDir === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), 'cxr-sr-'));
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    tempDir = dir;
-  }
+  tempDir ??= mkdtempSync(join(tmpdir(), 'cxr-sr-'));
   const path = join(tempDir, name);
   writeFileSync(path, bytes);
   return path;
+}
+
+export function removeTempFiles(): void {
+  if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+  tempDir = undefined;
 }
 
 export interface ToolRun {

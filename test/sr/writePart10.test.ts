@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { implementationIdentity, writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
-import { runTool, syntheticImage, writeTemp } from './support.ts';
+import { removeTempFiles, runTool, syntheticImage, writeTemp } from './support.ts';
+
+afterAll(removeTempFiles);
 
 describe('writePart10', () => {
   describe('for a small data set', () => {
