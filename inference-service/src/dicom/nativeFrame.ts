@@ -67,8 +67,10 @@ export function firstNativeFrame(
   if (swapUnit > 1) {
     const swapped = new Uint8Array(frameBytes + (frameBytes % swapUnit));
     swapped.set(frame);
-    if (swapUnit === 2) new Uint16Array(swapped.buffer).forEach((_, i, a) => void (a[i] = ((a[i]! & 0xff) << 8) | (a[i]! >> 8)));
-    else {
+    if (swapUnit === 2) {
+      const words = new Uint16Array(swapped.buffer);
+      for (let i = 0; i < words.length; i++) words[i] = ((words[i]! & 0xff) << 8) | (words[i]! >> 8);
+    } else {
       const view = new DataView(swapped.buffer);
       for (let i = 0; i + 4 <= swapped.length; i += 4) view.setUint32(i, view.getUint32(i, false), true);
     }
