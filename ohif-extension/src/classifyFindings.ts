@@ -45,12 +45,15 @@ export async function classifyFindings(params: ExtensionParams): Promise<Classif
     const displaySet = await loadNewSeries(params, report.StudyInstanceUID, report.SeriesInstanceUID);
     openDisplaySet(params, viewportId, displaySet.displaySetInstanceUID);
     const positives = outcome.positiveFindings;
+    // The report lists every finding; the notification only says what to look for in it.
     const summary =
       positives === undefined
         ? 'The findings report was already in the study.'
         : positives.length === 0
           ? 'Findings report added: no finding at or above its operating point.'
-          : `Findings report added: ${positives.join(', ')} at or above the operating point.`;
+          : positives.length <= 3
+            ? `Findings report added: ${positives.join(', ')} at or above the operating point.`
+            : `Findings report added: ${positives.length} of ${outcome.findingCount ?? positives.length} findings at or above the operating point.`;
     uiNotificationService.show({ title, message: summary, type: 'success', allowDuplicates: true, duration: 6000 });
     return 'opened';
   } catch (error) {

@@ -12,7 +12,7 @@ describe('parseClassifyResponse', () => {
         skipped: [],
         timingsMs: { total: 40 },
       };
-      expect(parseClassifyResponse(200, 'OK', body)).toEqual({ ok: true, reports: [sr], positiveFindings: ['Cardiomegaly', 'Effusion', 'Edema'] });
+      expect(parseClassifyResponse(200, 'OK', body)).toEqual({ ok: true, reports: [sr], positiveFindings: ['Cardiomegaly', 'Effusion', 'Edema'], findingCount: 4 });
     });
 
     it('should return the SR without findings when it already existed', () => {

@@ -10,7 +10,13 @@ export interface SrReference {
 }
 
 export type ClassifyOutcome =
-  | { readonly ok: true; readonly reports: readonly SrReference[]; readonly positiveFindings?: readonly string[] }
+  | {
+      readonly ok: true;
+      readonly reports: readonly SrReference[];
+      /** Labels at or above the operating point, highest first; absent when the SR already existed. */
+      readonly positiveFindings?: readonly string[];
+      readonly findingCount?: number;
+    }
   | { readonly ok: false; readonly message: string };
 
 /** The sidecar's operating point after op_norm: at or above it a finding is reported in the Impression. */
@@ -55,7 +61,7 @@ export function parseClassifyResponse(status: number, statusText: string, body: 
         .sort(([, a], [, b]) => (b as number) - (a as number))
         .map(([label]) => label)
     : undefined;
-  return positiveFindings ? { ok: true, reports, positiveFindings } : { ok: true, reports };
+  return positiveFindings && findings ? { ok: true, reports, positiveFindings, findingCount: Object.keys(findings).length } : { ok: true, reports };
 }
 
 /** Asks the sidecar (same origin; its session cookie goes along) to classify one image. */

@@ -12,7 +12,7 @@ export const classifyFindingsButton: ToolbarButtonDefinition = Object.freeze({
   props: {
     icon: 'ToolSegmentAnything',
     label: 'Classify findings',
-    tooltip: 'Classify chest X-ray findings (TorchXRayVision DenseNet-121) and add the report to the study',
+    tooltip: 'Send this chest X-ray to the CXR Findings model and add its report to the study',
     commands: names.command,
     evaluate: names.evaluator,
   },

@@ -52,7 +52,9 @@ describe('viewer', () => {
       const page = await newPage();
       try {
         await openStudy(page, stack.baseUrl, realImageUids.StudyInstanceUID);
+        // The toolbar shows icons; the label is the tooltip (and the accessible name used above).
         await classifyButton(page).hover();
+        await page.getByRole('tooltip').filter({ hasText: 'Classify findings' }).first().waitFor({ state: 'visible', timeout: 10_000 });
         await settled(page);
         await page.screenshot({ path: join(screenshots, 'button.png') });
         expect(await srSeriesOf(realImageUids.StudyInstanceUID)).toEqual([]);
@@ -61,6 +63,8 @@ describe('viewer', () => {
 
         await classifyButton(page).click();
         await waitForReport(page);
+        // Tall enough for the whole report, Impression included, in one picture.
+        await page.setViewportSize({ width: 1400, height: 1500 });
         await settled(page);
         await page.screenshot({ path: join(screenshots, 'report.png') });
 
