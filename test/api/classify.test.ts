@@ -158,6 +158,24 @@ describe('POST /api/classify', () => {
     });
   });
 
+  describe('a request narrowed to a series', () => {
+    it('should take only the images of that series', async () => {
+      const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, seriesInstanceUID: imageSeries });
+      expect(response.status).toBe(200);
+      const report = (await response.json()) as ClassifyReport;
+      expect(report.results).toHaveLength(3);
+      expect(report.results.every((r) => r.SeriesInstanceUID === imageSeries)).toBe(true);
+      expect(report.skipped).toEqual([]);
+    });
+
+    it('should answer 404 when the instance named is not in the series named', async () => {
+      const [srSeries] = await srSeriesOfStudy(h, imageStudy);
+      const srSeriesUid = srSeries?.MainDicomTags.SeriesInstanceUID ?? '';
+      const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, seriesInstanceUID: srSeriesUid, sopInstanceUID: imageSop }));
+      expect(error).toEqual({ status: 404, code: 'not-found', message: `Instance ${imageSop} is not in series ${srSeriesUid}` });
+    });
+  });
+
   describe('requests that cannot be served', () => {
     it('should answer 404 naming an unknown study UID', async () => {
       const error = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: '1.2.3.4.5' }));

@@ -195,9 +195,7 @@ export class ClassificationService {
    * classified; the rest are checked again on their pixels by the pipeline.
    */
   async #resolveTarget(target: ClassifyTarget): Promise<{ instances: StoredInstance[]; skipped: SkippedInstance[] }> {
-    const studyId = await this.#orthanc.studyIdByUid(target.studyInstanceUID);
-    if (!studyId) throw new TargetNotFoundError(`Study ${target.studyInstanceUID} is not in Orthanc`);
-
+    // The narrowest UID given is looked up; the tags read below prove it lies in the study named.
     let orthancIds: string[];
     if (target.sopInstanceUID !== undefined) {
       const instanceId = await this.#orthanc.instanceIdByUid(target.sopInstanceUID);
@@ -208,6 +206,8 @@ export class ClassificationService {
       if (!seriesId) throw new TargetNotFoundError(`Series ${target.seriesInstanceUID} is not in Orthanc`);
       orthancIds = (await this.#orthanc.seriesInstances(seriesId)).map((i) => i.ID);
     } else {
+      const studyId = await this.#orthanc.studyIdByUid(target.studyInstanceUID);
+      if (!studyId) throw new TargetNotFoundError(`Study ${target.studyInstanceUID} is not in Orthanc`);
       orthancIds = (await this.#orthanc.studyInstances(studyId)).map((i) => i.ID);
     }
 
