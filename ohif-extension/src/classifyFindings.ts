@@ -47,8 +47,8 @@ export async function classifyFindings(params: ExtensionParams): Promise<Classif
     const positives = outcome.positiveFindings;
     // The report lists every finding; the notification only says what to look for in it.
     const summary =
-      positives === undefined
-        ? 'The findings report was already in the study.'
+      report.alreadyExisted || positives === undefined
+        ? 'This image already had a findings report: it is open.'
         : positives.length === 0
           ? 'Findings report added: no finding at or above its operating point.'
           : positives.length <= 3
