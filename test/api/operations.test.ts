@@ -94,6 +94,8 @@ describe('the sidecar app', () => {
       const response = await postDicom(busy, await readRealImage());
       expect(response.status).toBe(429);
       expect(Number(response.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
+      // Refused before its body was read: the connection is not to be reused.
+      expect(response.headers.get('Connection')).toBe('close');
       expect(await errorOf(response)).toMatchObject({ code: 'queue-full', message: expect.stringMatching(/work queue is full/) });
       expect((await postJson(busy, '/api/classify', { studyInstanceUID: imageStudy })).status).toBe(429);
       release();

@@ -62,7 +62,7 @@ export function createApp(deps: AppDeps): Hono {
     else logger.info('request', fields);
   });
 
-  app.route(apiPaths.classify, classifyRoutes({ service: deps.service, apiToken: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs }));
+  app.route(apiPaths.classify, classifyRoutes({ service: deps.service, queue: deps.queue, apiToken: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs }));
   app.route(apiPaths.health, healthRoutes({ orthanc: deps.orthanc, service: deps.service, queue: deps.queue }));
   app.route(apiPaths.model, modelRoutes({ card: deps.card, apiToken: config.apiToken }));
   app.route(apiPaths.metrics, metricsRoutes({ metrics }));

@@ -1,6 +1,7 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import type { ClassificationService } from '../../service/classificationService.ts';
+import { QueueFullError, type WorkQueue } from '../../service/workQueue.ts';
 import { requireAuth } from '../auth.ts';
 import { ApiError, apiErrorCodes } from '../errors.ts';
 import { jsonBodyLimitBytes, limitBody, limitTime } from '../limits.ts';
@@ -8,6 +9,7 @@ import { classifyRequestSchema, requireMediaType, validationFailed } from '../sc
 
 export interface ClassifyRoutesOptions {
   readonly service: ClassificationService;
+  readonly queue: WorkQueue;
   readonly apiToken: string;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
@@ -25,11 +27,30 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
       zValidator('json', classifyRequestSchema, validationFailed),
       async (c) => c.json(await service.classifyTarget(c.req.valid('json'))),
     )
-    .post('/file', requireMediaType(['application/dicom', 'application/octet-stream']), limitBody(options.bodyLimitBytes), async (c) => {
-      const part10 = new Uint8Array(await c.req.arrayBuffer());
-      if (part10.byteLength === 0) {
-        throw new ApiError(400, apiErrorCodes.invalidRequest, 'POST /api/classify/file: the body is empty; send one DICOM Part-10 file');
-      }
-      return c.json(await service.classifyFile(part10));
-    });
+    .post(
+      '/file',
+      requireMediaType(['application/dicom', 'application/octet-stream']),
+      // Refuse before reading: a full queue must not also hold every waiting upload in memory.
+      async (_c, next) => {
+        try {
+          options.queue.assertRoomFor(1);
+        } catch (error) {
+          if (!(error instanceof QueueFullError)) throw error;
+          // The unread body is still on the wire: close rather than let the client reuse the connection.
+          throw new ApiError(429, apiErrorCodes.queueFull, error.message, {
+            cause: error,
+            headers: { 'Retry-After': String(error.retryAfterSeconds), Connection: 'close' },
+          });
+        }
+        return next();
+      },
+      limitBody(options.bodyLimitBytes),
+      async (c) => {
+        const part10 = new Uint8Array(await c.req.arrayBuffer());
+        if (part10.byteLength === 0) {
+          throw new ApiError(400, apiErrorCodes.invalidRequest, 'POST /api/classify/file: the body is empty; send one DICOM Part-10 file');
+        }
+        return c.json(await service.classifyFile(part10));
+      },
+    );
 }
