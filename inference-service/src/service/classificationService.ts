@@ -9,7 +9,8 @@ import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
 import { buildFindingsSr, findingsSrUids } from '../sr/index.ts';
-import { NothingEligibleError, TargetNotFoundError } from './errors.ts';
+import { NothingEligibleError } from './errors.ts';
+import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
 import { InFlight } from './inFlight.ts';
 import { readStoredFindings } from './readStoredFindings.ts';
 import type { SidecarMetrics } from './metrics.ts';
@@ -37,21 +38,7 @@ export interface ClassificationServiceOptions {
   readonly maxBatch?: number;
 }
 
-/** An instance in Orthanc with the UIDs that identify it. */
-interface StoredInstance {
-  readonly orthancId: string;
-  readonly StudyInstanceUID: string;
-  readonly SeriesInstanceUID: string;
-  readonly SOPInstanceUID: string;
-}
-
 type InstanceOutcome = { readonly kind: 'classified'; readonly item: ClassifiedImage } | { readonly kind: 'skipped'; readonly item: SkippedInstance };
-
-/** Orthanc's simplified tags hold strings; the few that can be lists are read as their first value. */
-function tagText(tags: OrthancSimplifiedTags, keyword: string): string | undefined {
-  const value = tags[keyword];
-  return typeof value === 'string' ? value : undefined;
-}
 
 const elapsed = (since: number): number => Math.round((performance.now() - since) * 100) / 100;
 
@@ -91,7 +78,16 @@ export class ClassificationService {
   /** `POST /api/classify`: every eligible image of the study (or series, or the one instance). */
   async classifyTarget(target: ClassifyTarget): Promise<ClassifyReport> {
     const started = performance.now();
-    const { instances, skipped } = await this.#resolveTarget(target);
+    const instances: StoredInstance[] = [];
+    const skipped: SkippedInstance[] = [];
+    for (const { instance, tags } of await findTargetInstances(this.#orthanc, target)) {
+      const eligibility = checkEligibility(tags as Record<string, unknown>);
+      if (eligibility.eligible) instances.push(instance);
+      else {
+        this.#metrics.imagesSkipped.inc();
+        skipped.push({ SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason });
+      }
+    }
     const outcomes = await this.#classifyInstances(instances, 'api');
     const results: ClassifiedImage[] = [];
     for (const outcome of outcomes) {
@@ -121,7 +117,7 @@ export class ClassificationService {
       }
       throw error;
     }
-    const instance = this.#storedInstance(orthancId, tags);
+    const instance = storedInstance(orthancId, tags);
     const eligibility = checkEligibility(tags as Record<string, unknown>);
     if (!eligibility.eligible) {
       this.#metrics.imagesSkipped.inc();
@@ -178,60 +174,6 @@ export class ClassificationService {
 
   #softwareOption(): { software?: { manufacturer: string; version: string } } {
     return this.#software ? { software: { ...this.#software } } : {};
-  }
-
-  #storedInstance(orthancId: string, tags: OrthancSimplifiedTags): StoredInstance {
-    const SOPInstanceUID = tagText(tags, 'SOPInstanceUID');
-    const SeriesInstanceUID = tagText(tags, 'SeriesInstanceUID');
-    const StudyInstanceUID = tagText(tags, 'StudyInstanceUID');
-    if (!SOPInstanceUID || !SeriesInstanceUID || !StudyInstanceUID) {
-      throw new Error(`Orthanc instance ${orthancId} lacks SOPInstanceUID, SeriesInstanceUID or StudyInstanceUID`);
-    }
-    return { orthancId, StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID };
-  }
-
-  /**
-   * Finds the instances a request names and sorts out, from their tags alone, those that cannot be
-   * classified; the rest are checked again on their pixels by the pipeline.
-   */
-  async #resolveTarget(target: ClassifyTarget): Promise<{ instances: StoredInstance[]; skipped: SkippedInstance[] }> {
-    // The narrowest UID given is looked up; the tags read below prove it lies in the study named.
-    let orthancIds: string[];
-    if (target.sopInstanceUID !== undefined) {
-      const instanceId = await this.#orthanc.instanceIdByUid(target.sopInstanceUID);
-      if (!instanceId) throw new TargetNotFoundError(`Instance ${target.sopInstanceUID} is not in Orthanc`);
-      orthancIds = [instanceId];
-    } else if (target.seriesInstanceUID !== undefined) {
-      const seriesId = await this.#orthanc.seriesIdByUid(target.seriesInstanceUID);
-      if (!seriesId) throw new TargetNotFoundError(`Series ${target.seriesInstanceUID} is not in Orthanc`);
-      orthancIds = (await this.#orthanc.seriesInstances(seriesId)).map((i) => i.ID);
-    } else {
-      const studyId = await this.#orthanc.studyIdByUid(target.studyInstanceUID);
-      if (!studyId) throw new TargetNotFoundError(`Study ${target.studyInstanceUID} is not in Orthanc`);
-      orthancIds = (await this.#orthanc.studyInstances(studyId)).map((i) => i.ID);
-    }
-
-    // Simplified tags per instance: Modality and PhotometricInterpretation are not main DICOM tags of
-    // an instance in Orthanc, and the eligibility rules need them.
-    const tagged = await mapLimited(orthancIds, 8, async (id) => ({ id, tags: await this.#orthanc.instanceTags(id) }));
-    const instances: StoredInstance[] = [];
-    const skipped: SkippedInstance[] = [];
-    for (const { id, tags } of tagged) {
-      const instance = this.#storedInstance(id, tags);
-      if (instance.StudyInstanceUID !== target.studyInstanceUID) {
-        throw new TargetNotFoundError(`${target.sopInstanceUID ? 'Instance' : 'Series'} ${target.sopInstanceUID ?? target.seriesInstanceUID} is not in study ${target.studyInstanceUID}`);
-      }
-      if (target.seriesInstanceUID !== undefined && instance.SeriesInstanceUID !== target.seriesInstanceUID) {
-        throw new TargetNotFoundError(`Instance ${instance.SOPInstanceUID} is not in series ${target.seriesInstanceUID}`);
-      }
-      const eligibility = checkEligibility(tags as Record<string, unknown>);
-      if (eligibility.eligible) instances.push(instance);
-      else {
-        this.#metrics.imagesSkipped.inc();
-        skipped.push({ SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason });
-      }
-    }
-    return { instances, skipped };
   }
 
   /**
@@ -322,24 +264,4 @@ export class ClassificationService {
       },
     };
   }
-}
-
-function describeTarget(target: ClassifyTarget): string {
-  if (target.sopInstanceUID !== undefined) return `instance ${target.sopInstanceUID}`;
-  if (target.seriesInstanceUID !== undefined) return `series ${target.seriesInstanceUID}`;
-  return `study ${target.studyInstanceUID}`;
-}
-
-/** Maps with at most `limit` calls in flight, keeping order: a big study must not open hundreds of sockets. */
-async function mapLimited<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      out[index] = await fn(items[index] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
 }
