@@ -200,7 +200,8 @@ export class ClassificationService {
     const existingId = await this.#orthanc.instanceIdByUid(uids.SOPInstanceUID);
     if (existingId) {
       this.#metrics.srsDeduplicated.inc();
-      const findings = await this.#storedFindings(existingId);
+      // Only a person asking sees the findings; the hook and the follower just needed to know.
+      const findings = source === 'api' ? await this.#storedFindings(existingId) : undefined;
       return {
         kind: 'classified',
         item: {
