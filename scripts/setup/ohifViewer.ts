@@ -105,6 +105,8 @@ export function ensureOhifApp(): void {
     const unpacked = join(work, 'package', 'dist');
     removeTrimmed(unpacked);
     writeFileSync(join(unpacked, completeMarker), markerContent());
+    // Another set-up (a parallel test run) may have finished first: keep its copy, it may be serving.
+    if (isViewerComplete()) return;
     rmSync(viewerDir, { recursive: true, force: true });
     renameSync(unpacked, viewerDir);
     console.log(`setup: viewer ready in ${viewerDir} (${(directorySize(viewerDir) / 1e6).toFixed(0)} MB)`);
