@@ -4,11 +4,13 @@
  */
 import { benchCore } from './core.ts';
 import { benchSidecar } from './sidecar.ts';
+import { benchViewer } from './viewer.ts';
 
 const only = process.argv.slice(2);
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
   sidecar: benchSidecar,
+  viewer: benchViewer,
 };
 
 for (const [name, run] of Object.entries(sections)) {
