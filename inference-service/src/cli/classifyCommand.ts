@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { computeCams, readClassifierWeight, writeCamPngs, type ClassifierWeight, type FindingCam } from '../cam/index.ts';
 import { loadPipeline } from '../pipeline/loadPipeline.ts';
+import { buildFindingsSr } from '../sr/index.ts';
 import type { ClassifiedImage } from '../pipeline/findingsPipeline.ts';
 import { collectFiles } from './collectFiles.ts';
 import { formatFindingsLine, formatFindingsTable } from './findingsTable.ts';
@@ -13,6 +14,7 @@ export const classifyUsage = `cxr-findings classify <files or folders> [options]
 Classifies chest X-ray DICOM files with the active model and prints the 18 findings.
 
   --out DIR        write one JSON per image (findings, model, UIDs, timings) into DIR
+  --sr DIR         write one DICOM Structured Report per image into DIR (the same SR the sidecar stores)
   --json           print the results as JSON lines instead of tables
   --batch N        images per model run (default 8)
   --threads N      model threads (default 2)
@@ -67,6 +69,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
       'no-eligibility': { type: 'boolean', default: false },
       cam: { type: 'boolean', default: false },
       'cam-png': { type: 'string' },
+      sr: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -88,6 +91,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   console.error(`Model: ${card.id} (${card.kind})`);
   if (card.warning) console.error(`WARNING: ${card.warning}`);
   if (values.out) await mkdir(values.out, { recursive: true });
+  if (values.sr) await mkdir(values.sr, { recursive: true });
   const camPngDir = values['cam-png'];
   const wantCams = values.cam || camPngDir !== undefined;
   let classifierWeight: ClassifierWeight | undefined;
@@ -128,6 +132,11 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
           }
         }
         const doc = resultDocument(file, outcome, cams);
+        if (values.sr) {
+          const sr = buildFindingsSr({ image: outcome.prepared.dataset, result: outcome.result, card });
+          // Named after the image, so a reader finds the report of each file; the SR's own UIDs are deterministic.
+          await writeFile(join(values.sr, `${outcome.result.SOPInstanceUID || basename(file)}.sr.dcm`), sr.part10);
+        }
         if (values.out) {
           const name = outcome.result.SOPInstanceUID || basename(file);
           await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);

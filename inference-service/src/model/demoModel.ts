@@ -17,7 +17,7 @@ export function demoModelCard(upstream: ModelCard): ModelCard {
   return {
     id: `${upstream.id}-demo`,
     kind: 'demo',
-    name: 'DEMO MODEL — DenseNet-121 topology with seeded random weights (not TorchXRayVision)',
+    name: 'DEMO MODEL - DenseNet-121 topology with seeded random weights (not TorchXRayVision)',
     architecture: upstream.architecture,
     input: upstream.input,
     labels: upstream.labels,
