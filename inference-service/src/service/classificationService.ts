@@ -43,6 +43,14 @@ type InstanceOutcome = { readonly kind: 'classified'; readonly item: ClassifiedI
 const elapsed = (since: number): number => Math.round((performance.now() - since) * 100) / 100;
 
 /**
+ * Decoding, the model run and SR writing each hold the event loop for milliseconds to tens of
+ * milliseconds, and promise chains between them never let I/O in. Yielding between stages lets the
+ * sidecar answer waiting requests in between, above all the Lua hook's: Orthanc holds its Lua lock,
+ * and with it every REST request it serves, until the hook's HttpPost is answered.
+ */
+const yieldToIo = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * Classifies images in Orthanc (by UID, or as they arrive) and files, and stores one findings SR per
  * (image, model). "Exactly one" rests on three things: the SR's UIDs are derived from the image's
  * SOP Instance UID and the model's hash, so a second write is Orthanc's AlreadyStored; an existing SR
@@ -135,12 +143,14 @@ export class ClassificationService {
   classifyFile(part10: Uint8Array): Promise<ClassifiedFile> {
     const started = performance.now();
     return this.#queue.run(async () => {
+      await yieldToIo();
       const prepared = await this.#pipeline.prepare(part10);
       const tModel = performance.now();
       const { result } = await this.#batcher.run(prepared);
       const modelMs = elapsed(tModel);
       this.#metrics.imagesClassified.inc({ source: 'file' });
       const tSr = performance.now();
+      await yieldToIo();
       const sr = buildFindingsSr({ image: prepared.dataset, result, card: this.#pipeline.model.card, ...this.#softwareOption() });
       const srMs = elapsed(tSr);
       return {
@@ -221,6 +231,7 @@ export class ClassificationService {
 
     let prepared: PreparedImage;
     try {
+      await yieldToIo();
       prepared = await this.#pipeline.prepare(part10);
     } catch (error) {
       if (error instanceof ClassifyError && error.code !== 'model-failure') {
@@ -235,6 +246,7 @@ export class ClassificationService {
     this.#metrics.imagesClassified.inc({ source });
 
     const tBuild = performance.now();
+    await yieldToIo();
     const sr = buildFindingsSr({ image: prepared.dataset, result: classified.result, card: this.#pipeline.model.card, ...this.#softwareOption() });
     const buildSrMs = elapsed(tBuild);
     const tStore = performance.now();

@@ -14,10 +14,21 @@ describe('ModelBatcher', () => {
         },
         { maxBatch: 3 },
       );
-      const outputs = [1, 2, 3, 4, 5].map((x) => batcher.run(x));
+      const first = batcher.run(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      const rest = [2, 3, 4, 5].map((x) => batcher.run(x));
       release();
-      expect(await Promise.all(outputs)).toEqual([10, 20, 30, 40, 50]);
+      expect(await Promise.all([first, ...rest])).toEqual([10, 20, 30, 40, 50]);
       expect(batches).toEqual([[1], [2, 3, 4], [5]]);
+    });
+  });
+
+  describe('items arriving in the same tick', () => {
+    it('should put them in one batch', async () => {
+      const batches: number[][] = [];
+      const batcher = new ModelBatcher<number, number>(async (items) => (batches.push([...items]), items.map((x) => x)), { maxBatch: 8 });
+      await Promise.all([1, 2, 3].map((x) => batcher.run(x)));
+      expect(batches).toEqual([[1, 2, 3]]);
     });
   });
 

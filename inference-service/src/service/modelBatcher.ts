@@ -35,23 +35,27 @@ export class ModelBatcher<I, O> {
   #drain(): void {
     if (this.#busy || this.#pending.length === 0) return;
     this.#busy = true;
-    const batch = this.#pending.splice(0, this.#maxBatch);
-    this.#runBatch(batch.map((p) => p.item))
-      .then(
-        (outputs) => {
-          batch.forEach((p, i) => {
-            const output = outputs[i];
-            if (output === undefined) p.reject(new Error(`ModelBatcher: the batch returned ${outputs.length} results for ${batch.length} items`));
-            else p.resolve(output);
-          });
-        },
-        (error: unknown) => {
-          for (const p of batch) p.reject(error);
-        },
-      )
-      .finally(() => {
-        this.#busy = false;
-        this.#drain();
-      });
+    // onnxruntime-node runs a session on the calling thread: let waiting I/O in first. Items that
+    // arrive meanwhile join this batch.
+    setImmediate(() => {
+      const batch = this.#pending.splice(0, this.#maxBatch);
+      this.#runBatch(batch.map((p) => p.item))
+        .then(
+          (outputs) => {
+            batch.forEach((p, i) => {
+              const output = outputs[i];
+              if (output === undefined) p.reject(new Error(`ModelBatcher: the batch returned ${outputs.length} results for ${batch.length} items`));
+              else p.resolve(output);
+            });
+          },
+          (error: unknown) => {
+            for (const p of batch) p.reject(error);
+          },
+        )
+        .finally(() => {
+          this.#busy = false;
+          this.#drain();
+        });
+    });
   }
 }
