@@ -97,6 +97,23 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   let classifierWeight: ClassifierWeight | undefined;
   if (wantCams) classifierWeight = readClassifierWeight(await readFile(pipeline.model.onnxPath), pipeline.model.onnxPath);
 
+  // Outputs are named by SOP Instance UID; two files sharing one (a DICOM error, but it happens) must
+  // not overwrite each other's results, so later ones get a suffix and a warning.
+  const written = new Map<string, string>();
+  const outputName = (uid: string, file: string): string => {
+    const base = uid || basename(file);
+    const first = written.get(base);
+    if (first === undefined) {
+      written.set(base, file);
+      return base;
+    }
+    let n = 2;
+    while (written.has(`${base}-${n}`)) n += 1;
+    written.set(`${base}-${n}`, file);
+    console.error(`${file}: same SOP Instance UID as ${first}; its results are written as ${base}-${n}`);
+    return `${base}-${n}`;
+  };
+
   let failed = missing.length;
   let classified = 0;
   const progress = startProgress(files.length, 'Classifying');
@@ -120,6 +137,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
           continue;
         }
         classified += 1;
+        const name = values.out || values.sr || camPngDir ? outputName(outcome.result.SOPInstanceUID, file) : '';
         let cams: Record<string, unknown> | undefined;
         if (classifierWeight && outcome.featureMaps) {
           const { prepared } = outcome;
@@ -127,7 +145,6 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
           cams = camDocument(all, card.labels);
           if (camPngDir && prepared.image) {
             const top = new Set(topFindings(outcome.result.findings, card.labels, 3));
-            const name = outcome.result.SOPInstanceUID || basename(file);
             await writeCamPngs(camPngDir, name, prepared.image, prepared.input.crop, all.filter((c) => top.has(c.finding)), card.labels);
           }
         }
@@ -135,10 +152,9 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
         if (values.sr) {
           const sr = buildFindingsSr({ image: outcome.prepared.dataset, result: outcome.result, card });
           // Named after the image, so a reader finds the report of each file; the SR's own UIDs are deterministic.
-          await writeFile(join(values.sr, `${outcome.result.SOPInstanceUID || basename(file)}.sr.dcm`), sr.part10);
+          await writeFile(join(values.sr, `${name}.sr.dcm`), sr.part10);
         }
         if (values.out) {
-          const name = outcome.result.SOPInstanceUID || basename(file);
           await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);
         }
         if (values.json) lines.push(JSON.stringify(doc));
