@@ -4,6 +4,7 @@
  * changes, and shuts down cleanly on SIGTERM/SIGINT.
  *
  *   CXR_API_TOKEN=… CXR_ORTHANC_USERNAME=… CXR_ORTHANC_PASSWORD=… tsx inference-service/src/server.ts
+ *   (or `cxr-findings serve`, through runServeCommand)
  */
 import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,7 @@ import type { Hono } from 'hono';
 import { issueViewerSession, requireAuth } from './api/auth.ts';
 import { buildSidecar, type SidecarParts } from './api/sidecar.ts';
 import { ConfigError, loadConfig, type SidecarConfig } from './config/config.ts';
+import { configDefaults, configEnv } from './config/defaults.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { FindingsPipeline } from './pipeline/findingsPipeline.ts';
 import { loadPipeline } from './pipeline/loadPipeline.ts';
@@ -115,42 +117,65 @@ async function viewerFilesFromEnv(env: NodeJS.ProcessEnv): Promise<ViewerFiles> 
   return { viewerDir: dir || setup.viewerDir, extensionFile: extensionFile || setup.extensionFile };
 }
 
-async function main(): Promise<void> {
+const serveUsage = `cxr-findings serve
+
+Runs the sidecar: the HTTP API (and the viewer when installed), auto-classify on arrival.
+Configured by environment variables (defaults in brackets):
+${Object.entries(configEnv)
+  .map(([key, name]) => `  ${name.padEnd(27)}${key in configDefaults ? `[${String(configDefaults[key as keyof typeof configDefaults])}]` : ''}`)
+  .join('\n')}
+  ${viewerEnv.dir.padEnd(27)}[the set-up's OHIF build]
+  ${viewerEnv.extensionFile.padEnd(27)}[ohif-extension/dist/cxr-findings.mjs]`;
+
+/**
+ * `cxr-findings serve` (and `tsx inference-service/src/server.ts`): runs until SIGTERM or SIGINT, then
+ * stops gracefully and resolves 0. A wrong environment resolves 2 after saying which variable.
+ */
+export async function runServeCommand(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${serveUsage}\n`);
+    return 0;
+  }
   let config: SidecarConfig;
   try {
-    config = loadConfig();
+    config = loadConfig(env);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`);
-      process.exit(2);
+      return 2;
     }
     throw error;
   }
   const logger = createLogger({ tag: 'sidecar', level: config.logLevel });
-  const sidecar = await startSidecar({ config, logger, viewer: await viewerFilesFromEnv(process.env) });
-  let signalled = false;
-  const shutDown = (signal: NodeJS.Signals) => {
-    if (signalled) {
-      logger.warn(`${signal} again: exiting without waiting`);
-      process.exit(1);
-    }
-    signalled = true;
-    logger.info(`${signal}: shutting down`);
-    sidecar.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error('shutdown failed', { error });
+  const sidecar = await startSidecar({ config, logger, viewer: await viewerFilesFromEnv(env) });
+  return new Promise<number>((resolve) => {
+    let signalled = false;
+    const shutDown = (signal: NodeJS.Signals) => {
+      if (signalled) {
+        logger.warn(`${signal} again: exiting without waiting`);
         process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', shutDown);
-  process.on('SIGINT', shutDown);
+      }
+      signalled = true;
+      logger.info(`${signal}: shutting down`);
+      sidecar.stop().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error('shutdown failed', { error });
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGTERM', shutDown);
+    process.on('SIGINT', shutDown);
+  });
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  main().catch((error: unknown) => {
-    createLogger({ tag: 'sidecar' }).error('the sidecar failed to start', { error });
-    process.exit(1);
-  });
+  runServeCommand(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      createLogger({ tag: 'sidecar' }).error('the sidecar failed to start', { error });
+      process.exit(1);
+    },
+  );
 }
