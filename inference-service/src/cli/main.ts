@@ -9,6 +9,7 @@ Commands:
   preprocess <file> --out x.npy write the model input TorchXRayVision would build, as NumPy
   model import|fetch|show       import the real TorchXRayVision weights, or show the active model
   upload <files or folders>     send DICOM to Orthanc (the sidecar classifies what arrives)
+  serve                         run the sidecar (HTTP API, viewer, auto-classify); see serve --help
 
 Run 'cxr-findings <command> --help' for a command's options.`;
 
@@ -19,6 +20,7 @@ const commands: Record<string, () => Promise<Command>> = {
   preprocess: async () => (await import('./preprocessCommand.ts')).runPreprocessCommand,
   model: async () => (await import('./modelCommand.ts')).runModelCommand,
   upload: async () => (await import('./uploadCommand.ts')).runUploadCommand,
+  serve: async () => (await import('../server.ts')).runServeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
