@@ -65,9 +65,10 @@ export async function benchCore(): Promise<void> {
     const pass = async (): Promise<number> => {
       const t0 = performance.now();
       const { files } = await collectFiles([dir]);
-      for (let start = 0; start < files.length; start += 8) {
-        const chunk = await Promise.all(files.slice(start, start + 8).map((f) => readFile(f)));
-        const outcomes = await pipeline.classify(chunk);
+      async function* chunks(): AsyncGenerator<Uint8Array[]> {
+        for (let start = 0; start < files.length; start += 8) yield await Promise.all(files.slice(start, start + 8).map((f) => readFile(f)));
+      }
+      for await (const outcomes of pipeline.classifyChunks(chunks())) {
         if (outcomes.some((o) => !o.ok)) throw new Error('bench: an image failed to classify');
       }
       return (files.length / (performance.now() - t0)) * 1000;

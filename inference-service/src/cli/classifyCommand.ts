@@ -57,6 +57,17 @@ function topFindings(probabilities: Record<string, number>, labels: readonly str
     .map((f) => f.index);
 }
 
+function chunkFiles(files: readonly string[], size: number): string[][] {
+  const chunks: string[][] = [];
+  for (let start = 0; start < files.length; start += size) chunks.push(files.slice(start, start + size));
+  return chunks;
+}
+
+/** Reads a chunk only when the pipeline asks for it, so a large folder is never all in memory. */
+async function* readChunks(chunks: readonly string[][]): AsyncGenerator<Uint8Array[]> {
+  for (const chunk of chunks) yield await Promise.all(chunk.map((f) => readFile(f)));
+}
+
 export async function runClassifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -120,14 +131,11 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   const lines: string[] = [];
   const started = performance.now();
   try {
-    for (let start = 0; start < files.length; start += batch) {
-      const chunk = files.slice(start, start + batch);
-      const bytes = await Promise.all(chunk.map((f) => readFile(f)));
-      const outcomes = await pipeline.classify(bytes, {
-        checkEligibility: !values['no-eligibility'],
-        featureMaps: wantCams,
-        keepImage: camPngDir !== undefined,
-      });
+    const chunks = chunkFiles(files, batch);
+    const options = { checkEligibility: !values['no-eligibility'], featureMaps: wantCams, keepImage: camPngDir !== undefined };
+    let done = 0;
+    for await (const outcomes of pipeline.classifyChunks(readChunks(chunks), options)) {
+      const chunk = chunks[done++] ?? [];
       for (const [i, outcome] of outcomes.entries()) {
         const file = chunk[i] ?? '';
         progress.tick(basename(file));

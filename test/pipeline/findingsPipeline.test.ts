@@ -1,0 +1,78 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readDicomDataset, readDicomImage } from '../../inference-service/src/dicom/index.ts';
+import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
+import { FindingsModel, loadActiveModel } from '../../inference-service/src/model/index.ts';
+import { ClassifyError } from '../../inference-service/src/pipeline/classifyError.ts';
+import { FindingsPipeline, type ClassifyOutcome } from '../../inference-service/src/pipeline/findingsPipeline.ts';
+import { realJpegBaselineDcm, realMonochrome1Dcm } from '../support/paths.ts';
+
+function probabilities(outcome: ClassifyOutcome | undefined): number[] {
+  if (!outcome?.ok) throw new Error(`expected a classified image, got ${outcome ? outcome.error.message : 'nothing'}`);
+  return Object.values(outcome.result.findings);
+}
+
+describe('FindingsPipeline', () => {
+  let pipeline: FindingsPipeline;
+  let pa: Uint8Array;
+  let mono1: Uint8Array;
+  const notDicom = new TextEncoder().encode('this is not a DICOM file');
+
+  beforeAll(async () => {
+    const active = await loadActiveModel();
+    pipeline = FindingsPipeline.create(await FindingsModel.create({ onnxPath: active.onnxPath, card: active.card }), { maxBatch: 2 });
+    pa = await readFile(realJpegBaselineDcm);
+    mono1 = await readFile(realMonochrome1Dcm);
+  });
+  afterAll(async () => {
+    await pipeline.model.dispose();
+  });
+
+  describe('classify on a mixed batch', () => {
+    it('should give an error outcome for the bad file and results for the others, in order', async () => {
+      const outcomes = await pipeline.classify([pa, notDicom, mono1]);
+      expect(outcomes.map((o) => o.ok)).toEqual([true, false, true]);
+      const bad = outcomes[1];
+      expect(bad?.ok === false && bad.error).toBeInstanceOf(ClassifyError);
+      expect(bad?.ok === false && bad.error.code).toBe('unreadable-dicom');
+      // The MONOCHROME1 twin reads as the negative image, so the model sees something else.
+      expect(probabilities(outcomes[0])).not.toEqual(probabilities(outcomes[2]));
+    });
+  });
+
+  describe('classifyChunks, preparing one chunk while the model runs the previous one', () => {
+    it('should yield the same outcomes, chunk by chunk and in order, as classify does', async () => {
+      const chunks = [[pa], [mono1, notDicom], [pa, mono1]];
+      const yielded: ClassifyOutcome[][] = [];
+      for await (const outcomes of pipeline.classifyChunks(chunks)) yielded.push(outcomes);
+      expect(yielded.map((c) => c.length)).toEqual([1, 2, 2]);
+      const alone = await pipeline.classify([pa, mono1]);
+      expect(probabilities(yielded[0]?.[0])).toEqual(probabilities(alone[0]));
+      expect(probabilities(yielded[1]?.[0])).toEqual(probabilities(alone[1]));
+      expect(yielded[1]?.[1]?.ok).toBe(false);
+      expect(probabilities(yielded[2]?.[1])).toEqual(probabilities(alone[1]));
+    });
+  });
+
+  describe('eligibility', () => {
+    it('should refuse an image whose header says it is not a radiograph, unless told not to check', async () => {
+      const image = await readDicomImage(pa);
+      const { dataset } = readDicomDataset(pa);
+      const ct = writePart10({
+        ...dataset,
+        SOPClassUID: '1.2.840.10008.5.1.4.1.1.2',
+        Modality: 'CT',
+        BitsAllocated: 8,
+        BitsStored: 8,
+        HighBit: 7,
+        PixelData: [image.frame.pixels.slice().buffer],
+        _vrMap: { PixelData: 'OB' },
+      });
+      const [checked] = await pipeline.classify([ct]);
+      expect(checked?.ok === false && checked.error.code).toBe('ineligible');
+      expect(checked?.ok === false && checked.error.message).toMatch(/SOP class 1\.2\.840\.10008\.5\.1\.4\.1\.1\.2 is not a projection radiograph/);
+      const [forced] = await pipeline.classify([ct], { checkEligibility: false });
+      expect(forced?.ok).toBe(true);
+    });
+  });
+});
