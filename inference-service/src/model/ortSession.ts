@@ -1,0 +1,108 @@
+import { Worker } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+
+export interface TensorData {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+/** What FindingsModel needs of an onnxruntime session, wherever it runs. */
+export interface OrtSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
+  run(feeds: Record<string, TensorData>, fetches: readonly string[]): Promise<Record<string, TensorData | undefined>>;
+  release(): Promise<void>;
+}
+
+/** Where a session computes: on the calling thread (a CLI), or on a worker thread (a server). */
+export type SessionThread = 'main' | 'worker';
+
+export async function createOrtSession(onnxPath: string, options: ort.InferenceSession.SessionOptions, thread: SessionThread): Promise<OrtSession> {
+  if (thread === 'worker') return WorkerSession.create(onnxPath, options);
+  const session = await ort.InferenceSession.create(onnxPath, options);
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    inputMetadata: session.inputMetadata,
+    outputMetadata: session.outputMetadata,
+    async run(feeds, fetches) {
+      const tensors = Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor('float32', t.data, t.dims)]));
+      const results = await session.run(tensors, [...fetches]);
+      return Object.fromEntries(
+        fetches.map((name) => {
+          const t = results[name];
+          return [name, t && t.data instanceof Float32Array ? { data: t.data, dims: t.dims } : undefined];
+        }),
+      );
+    },
+    release: () => session.release(),
+  };
+}
+
+type WorkerReply =
+  | { type: 'ready'; inputNames: string[]; outputNames: string[]; inputMetadata: ort.InferenceSession.ValueMetadata[]; outputMetadata: ort.InferenceSession.ValueMetadata[] }
+  | { type: 'failed'; message: string }
+  | { type: 'result'; id: number; outputs: Record<string, TensorData> }
+  | { type: 'error'; id: number; message: string };
+
+/** A session owned by a worker thread; runs are queued there one after another, as on one session. */
+class WorkerSession implements OrtSession {
+  readonly #pending = new Map<number, { resolve: (o: Record<string, TensorData>) => void; reject: (e: Error) => void }>();
+  #nextId = 1;
+  #exited: Error | undefined;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly inputNames: readonly string[],
+    readonly outputNames: readonly string[],
+    readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[],
+    readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[],
+    private readonly onnxPath: string,
+  ) {
+    worker.on('message', (reply: WorkerReply) => {
+      if (reply.type !== 'result' && reply.type !== 'error') return;
+      const pending = this.#pending.get(reply.id);
+      this.#pending.delete(reply.id);
+      if (reply.type === 'result') pending?.resolve(reply.outputs);
+      else pending?.reject(new Error(`onnxruntime failed on ${onnxPath}: ${reply.message}`));
+    });
+    worker.on('exit', (code) => {
+      this.#exited = new Error(`The onnxruntime worker for ${onnxPath} has stopped (exit code ${code})`);
+      for (const { reject } of this.#pending.values()) reject(this.#exited);
+      this.#pending.clear();
+    });
+  }
+
+  static async create(onnxPath: string, sessionOptions: ort.InferenceSession.SessionOptions): Promise<WorkerSession> {
+    const worker = new Worker(new URL('./ortWorker.mjs', import.meta.url), { workerData: { onnxPath, sessionOptions } });
+    const ready = await new Promise<Extract<WorkerReply, { type: 'ready' }>>((resolve, reject) => {
+      const onError = (error: Error) => reject(new Error(`The onnxruntime worker for ${onnxPath} failed to start: ${error.message}`, { cause: error }));
+      worker.once('error', onError);
+      worker.once('message', (reply: WorkerReply) => {
+        worker.off('error', onError);
+        if (reply.type === 'ready') resolve(reply);
+        else reject(new Error(reply.type === 'failed' ? reply.message : `unexpected first message '${reply.type}' from the onnxruntime worker`));
+      });
+    });
+    return new WorkerSession(worker, ready.inputNames, ready.outputNames, ready.inputMetadata, ready.outputMetadata, onnxPath);
+  }
+
+  run(feeds: Record<string, TensorData>, fetches: readonly string[]): Promise<Record<string, TensorData | undefined>> {
+    if (this.#exited) return Promise.reject(this.#exited);
+    const id = this.#nextId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      // The batch is copied to the worker (structured clone): the caller keeps its inputs intact.
+      this.worker.postMessage({ type: 'run', id, feeds, fetches });
+    });
+  }
+
+  async release(): Promise<void> {
+    if (this.#exited) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: 'release' });
+    await exited;
+  }
+}
