@@ -21,7 +21,7 @@ export async function benchSidecar(): Promise<void> {
   const token = randomBytes(24).toString('base64url');
   const credentials = { username: 'bench', password: randomBytes(12).toString('hex') };
   try {
-    for (const autoClassify of [false, true]) {
+    for (const autoClassify of process.env.BENCH_ONLY_REQUESTS ? [process.env.BENCH_ONLY_REQUESTS === "auto"] : [false, true]) {
       const storageDir = join(work, `orthanc-${autoClassify}`);
       // The sidecar's port is known only once it listens; the hook's target is set after a first start.
       const sidecarPort = 30_000 + Math.floor(Math.random() * 20_000);
@@ -39,6 +39,7 @@ export async function benchSidecar(): Promise<void> {
         [configEnv.orthancPassword]: credentials.password,
         [configEnv.autoClassify]: String(autoClassify),
         [configEnv.logLevel]: 'warn',
+        [configEnv.intraOpThreads]: process.env.CXR_INTRA_OP_THREADS ?? '2',
       });
       const sidecar = await startSidecar({ config });
       const client = new OrthancClient({ url: orthanc.url, credentials });
@@ -61,6 +62,7 @@ async function benchClassifyRequests(work: string, client: OrthancClient, sideca
   const files = await makeDistinctCopies(realImage, work, count, 'request');
   await uploadFiles(client, files, 4);
   const samples: number[] = [];
+  const stages: Record<string, number[]> = {};
   for (const [i, file] of files.entries()) {
     const { dataset } = readDicomDataset(await readFile(file));
     const t0 = performance.now();
@@ -69,18 +71,22 @@ async function benchClassifyRequests(work: string, client: OrthancClient, sideca
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify({ studyInstanceUID: dataset.StudyInstanceUID, sopInstanceUID: dataset.SOPInstanceUID }),
     });
-    const body = (await response.json()) as { results?: { sr: { alreadyExisted: boolean } }[] };
+    const body = (await response.json()) as { results?: { sr: { alreadyExisted: boolean }; timingsMs: Record<string, number> }[]; timingsMs?: Record<string, number> };
     const elapsed = performance.now() - t0;
     if (!response.ok || body.results?.length !== 1 || body.results[0]?.sr.alreadyExisted) {
       throw new Error(`bench: POST ${apiPaths.classify} answered ${response.status} ${JSON.stringify(body).slice(0, 300)}`);
     }
-    if (i >= warmup) samples.push(elapsed);
+    if (i >= warmup) {
+      samples.push(elapsed);
+      for (const [stage, value] of Object.entries(body.results[0]?.timingsMs ?? {})) (stages[stage] ??= []).push(value);
+    }
   }
   const s = summarize(samples);
   console.log(`\nPOST ${apiPaths.classify} → SR stored in Orthanc, real 1024² JPEG image, ${s.n} distinct images one after another:`);
   report([
     ['p50', ms(s.median), '≤ 60 ms'],
     ['p95', ms(s.p95)],
+    ...Object.entries(stages).map(([stage, values]): [string, string] => [`  stage ${stage} (median)`, ms(summarize(values).median)]),
   ]);
 }
 
