@@ -9,12 +9,15 @@ import { benchViewer } from './viewer.ts';
 const only = process.argv.slice(2);
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
-  sidecar: benchSidecar,
+  sidecar: () => benchSidecar(),
+  'sidecar-requests': () => benchSidecar(['requests']),
+  'sidecar-arrivals': () => benchSidecar(['arrivals']),
   viewer: benchViewer,
 };
 
+// `npm run bench -- core viewer` runs those sections; without arguments all but the split sidecar ones.
 for (const [name, run] of Object.entries(sections)) {
-  if (only.length && !only.includes(name)) continue;
+  if (only.length ? !only.includes(name) : name.startsWith('sidecar-')) continue;
   console.log(`\n=== ${name} ===`);
   await run();
 }

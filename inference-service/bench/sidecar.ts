@@ -16,12 +16,12 @@ import { ms, report, summarize } from './stats.ts';
 const realImage = resolve(import.meta.dirname, '../../../shared/data/cxr/siim-pa-jpeg-baseline.dcm');
 
 /** Issue 4's figures: POST /api/classify until the SR is stored, and auto-classify throughput on arrival. */
-export async function benchSidecar(): Promise<void> {
+export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] = ['requests', 'arrivals']): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'cxr-bench-sidecar-'));
   const token = randomBytes(24).toString('base64url');
   const credentials = { username: 'bench', password: randomBytes(12).toString('hex') };
   try {
-    for (const autoClassify of process.env.BENCH_ONLY_REQUESTS ? [process.env.BENCH_ONLY_REQUESTS === "auto"] : [false, true]) {
+    for (const autoClassify of parts.map((part) => part === 'arrivals')) {
       const storageDir = join(work, `orthanc-${autoClassify}`);
       // The sidecar's port is known only once it listens; the hook's target is set after a first start.
       const sidecarPort = 30_000 + Math.floor(Math.random() * 20_000);
