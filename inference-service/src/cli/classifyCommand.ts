@@ -5,13 +5,19 @@ import { computeCams, readClassifierWeight, writeCamPngs, type ClassifierWeight,
 import { loadPipeline } from '../pipeline/loadPipeline.ts';
 import { buildFindingsSr } from '../sr/index.ts';
 import type { ClassifiedImage } from '../pipeline/findingsPipeline.ts';
+import { classifyInPacs } from './classifyInPacs.ts';
 import { collectFiles } from './collectFiles.ts';
+import { orthancClientFrom } from './orthancFromEnv.ts';
 import { formatFindingsLine, formatFindingsTable } from './findingsTable.ts';
 import { startProgress } from './progress.ts';
 
 export const classifyUsage = `cxr-findings classify <files or folders> [options]
+cxr-findings classify --pacs [--study UID] [--url URL]
 
-Classifies chest X-ray DICOM files with the active model and prints the 18 findings.
+Classifies chest X-ray DICOM files with the active model and prints the 18 findings. With --pacs it
+classifies what is in Orthanc instead — one study, or every image that has no SR of this model yet —
+and stores one SR per image there, as the sidecar does (Orthanc from CXR_ORTHANC_URL and its
+credentials, or those \`npm start\` keeps in CXR_DATA_DIR).
 
   --out DIR        write one JSON per image (findings, model, UIDs, timings) into DIR
   --sr DIR         write one DICOM Structured Report per image into DIR (the same SR the sidecar stores)
@@ -68,6 +74,30 @@ async function* readChunks(chunks: readonly string[][]): AsyncGenerator<Uint8Arr
   for (const chunk of chunks) yield await Promise.all(chunk.map((f) => readFile(f)));
 }
 
+async function runInPacs(options: { threads: number; batch: number; study?: string; url?: string }): Promise<number> {
+  const orthanc = await orthancClientFrom(process.env, options.url);
+  const pipeline = await loadPipeline({ intraOpThreads: options.threads, maxBatch: options.batch });
+  const { card } = pipeline.model;
+  console.error(`Model: ${card.id} (${card.kind}); Orthanc: ${orthanc.url}`);
+  if (card.warning) console.error(`WARNING: ${card.warning}`);
+  try {
+    const counts = await classifyInPacs({
+      pipeline,
+      orthanc,
+      ...(options.study ? { studyInstanceUID: options.study } : {}),
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+    });
+    console.error(
+      `${counts.classified} image(s) classified and their SRs stored, ${counts.alreadyClassified} already had an SR of this model, ` +
+        `${counts.skipped} skipped (not eligible)${counts.failedStudies ? `, ${counts.failedStudies} stud(ies) failed` : ''}.`,
+    );
+    return counts.failedStudies > 0 || (options.study !== undefined && counts.classified + counts.alreadyClassified === 0) ? 1 : 0;
+  } finally {
+    await pipeline.model.dispose();
+  }
+}
+
 export async function runClassifyCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
@@ -81,10 +111,13 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
       cam: { type: 'boolean', default: false },
       'cam-png': { type: 'string' },
       sr: { type: 'string' },
+      pacs: { type: 'boolean', default: false },
+      study: { type: 'string' },
+      url: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help || positionals.length === 0) {
+  if (values.help || (positionals.length === 0 && !values.pacs)) {
     console.log(classifyUsage);
     return values.help ? 0 : 2;
   }
@@ -92,6 +125,11 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   const threads = Number(values.threads);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got '${values.batch}'`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
+  if (values.pacs) {
+    if (positionals.length > 0) throw new Error('--pacs classifies what is in Orthanc: give no files (use --study UID for one study)');
+    return runInPacs({ threads, batch, ...(values.study ? { study: values.study } : {}), ...(values.url ? { url: values.url } : {}) });
+  }
+  if (values.study || values.url) throw new Error('--study and --url go with --pacs');
 
   const { files, skipped, missing } = await collectFiles(positionals);
   for (const m of missing) console.error(`${m}: no such file or folder`);

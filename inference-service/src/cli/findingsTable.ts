@@ -1,10 +1,10 @@
-import type { ImageFindings } from '../pipeline/types.ts';
+import type { FindingProbabilities, ImageFindings } from '../pipeline/types.ts';
 
 /** The operating point: op_norm maps each finding's calibrated threshold to 0.5. */
 export const operatingPoint = 0.5;
 
-export function findingsAbove(result: ImageFindings): [string, number][] {
-  return Object.entries(result.findings)
+export function findingsAbove(findings: FindingProbabilities): [string, number][] {
+  return Object.entries(findings)
     .filter(([, p]) => p >= operatingPoint)
     .sort((a, b) => b[1] - a[1]);
 }
@@ -22,7 +22,7 @@ export function formatFindingsTable(name: string, result: ImageFindings): string
 
 /** One line per image for folders. */
 export function formatFindingsLine(name: string, result: ImageFindings): string {
-  const above = findingsAbove(result);
+  const above = findingsAbove(result.findings);
   const summary = above.length ? above.map(([l, p]) => `${l} ${p.toFixed(2)}`).join(', ') : 'no finding at or above its operating point';
   return `${name}: ${summary}`;
 }

@@ -3,14 +3,12 @@
  * with progress, and says how many were new, already stored, or refused and why.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { configDefaults, configEnv } from '../config/defaults.ts';
 import { OrthancHttpError, OrthancUnavailableError } from '../orthanc/errors.ts';
-import { readLocalOrthancCredentials } from '../orthanc/localCredentials.ts';
 import { OrthancClient } from '../orthanc/orthancClient.ts';
-import type { OrthancCredentials } from '../orthanc/types.ts';
 import { collectFiles } from './collectFiles.ts';
+import { orthancClientFrom } from './orthancFromEnv.ts';
 import { startProgress } from './progress.ts';
 
 export const uploadUsage = `cxr-findings upload <files or folders> [options]
@@ -61,8 +59,7 @@ export async function runUploadCommand(args: string[], io: UploadIo = {}): Promi
   }
   const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a positive integer, got '${values.parallel}'`);
-  const url = values.url ?? nonEmpty(env[configEnv.orthancUrl]) ?? configDefaults.orthancUrl;
-  const client = new OrthancClient({ url, credentials: await credentialsFrom(env) });
+  const client = await orthancClientFrom(env, values.url);
 
   const { files, skipped, missing } = await collectFiles(positionals);
   for (const path of missing) err(`${path}: no such file or folder`);
@@ -146,16 +143,3 @@ function refusalReason(error: unknown): string {
 }
 
 /** The environment's credentials, else those `npm start` made for the local Orthanc, else none. */
-async function credentialsFrom(env: Record<string, string | undefined>): Promise<OrthancCredentials | undefined> {
-  const username = nonEmpty(env[configEnv.orthancUsername]);
-  const password = nonEmpty(env[configEnv.orthancPassword]);
-  if ((username === undefined) !== (password === undefined)) {
-    throw new Error(`Set both ${configEnv.orthancUsername} and ${configEnv.orthancPassword}, or neither`);
-  }
-  if (username !== undefined && password !== undefined) return { username, password };
-  return readLocalOrthancCredentials(resolve(nonEmpty(env[configEnv.dataDir]) ?? configDefaults.dataDir));
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === '' ? undefined : value;
-}
