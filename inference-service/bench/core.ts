@@ -1,7 +1,9 @@
+import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { computeCams, readClassifierWeight } from '../src/cam/index.ts';
 import { readDicomImage } from '../src/dicom/index.ts';
 import { FindingsModel, loadActiveModel } from '../src/model/index.ts';
 import { FindingsPipeline } from '../src/pipeline/findingsPipeline.ts';
@@ -49,8 +51,11 @@ export async function benchCore(): Promise<void> {
         ['decode + preprocess + inference, batch 8, per image', ms(total8)],
       ]);
     }
+    await benchCams(model, prepareModelInput(toXrvScale(realImage.frame), resolution), realImage.frame);
     await model.dispose();
   }
+
+  comparePython(join(sharedCxr, 'siim-pa-jpeg-baseline.dcm'));
 
   // A folder through the same code path as `cxr-findings classify DIR`: walk, read, prepare, batched runs.
   const dir = await mkdtemp(join(tmpdir(), 'cxr-bench-folder-'));
@@ -81,4 +86,43 @@ export async function benchCore(): Promise<void> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The Python pipeline this replaces (pydicom, skimage, PyTorch), on the same machine and image, when Debian's
+ * python3-torch, -skimage and -pydicom are installed; a developer's machine may not have them, CI need not.
+ */
+function comparePython(file: string): void {
+  const script = resolve(import.meta.dirname, 'python_baseline.py');
+  const result = spawnSync('/usr/bin/python3', [script, file, '10'], { encoding: 'utf8' });
+  if (result.status !== 0) {
+    console.log('\nPython baseline not run (needs Debian python3-torch, python3-skimage, python3-pydicom).');
+    return;
+  }
+  const python = JSON.parse(result.stdout) as { decode: number; preprocess: number; inference: number };
+  const total = python.decode + python.preprocess + python.inference;
+  console.log('\nThe Python pipeline it replaces (pydicom + skimage + PyTorch 2 threads), same image, batch 1, medians:');
+  report([
+    ['decode', ms(python.decode)],
+    ['preprocess', ms(python.preprocess)],
+    ['inference', ms(python.inference)],
+    ['total', ms(total)],
+  ]);
+}
+
+/** What --cam adds per image: fetching the feature maps from the model, and the maps of all 18 findings. */
+async function benchCams(model: FindingsModel, input: ReturnType<typeof prepareModelInput>, frame: { columns: number; rows: number }): Promise<void> {
+  const weight = readClassifierWeight(await readFile(model.onnxPath), model.onnxPath);
+  const plain = await timeRuns(20, () => model.run([input.tensor]));
+  const withMaps = await timeRuns(20, () => model.run([input.tensor], { featureMaps: true }));
+  const output = await model.run([input.tensor], { featureMaps: true });
+  const maps = output.featureMaps?.[0];
+  if (!maps) throw new Error('bench: the model returned no feature maps');
+  const cams = await timeRuns(50, () => computeCams(maps, weight, input.crop, { width: frame.columns, height: frame.rows }));
+  console.log('\nClass activation maps (--cam), real 1024² image, all 18 findings, medians:');
+  report([
+    ['model run with feature maps − without', ms(withMaps.median - plain.median)],
+    ['18 maps: peak and region in original pixels', ms(cams.median)],
+    ['added per image', ms(withMaps.median - plain.median + cams.median), '≤ 5 ms'],
+  ]);
 }

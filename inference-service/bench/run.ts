@@ -3,12 +3,14 @@
  * here asserts a time (tests assert behaviour).
  */
 import { benchCore } from './core.ts';
+import { benchImport } from './importer.ts';
 import { benchSidecar } from './sidecar.ts';
 import { benchViewer } from './viewer.ts';
 
 const only = process.argv.slice(2);
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
+  import: benchImport,
   sidecar: () => benchSidecar(),
   'sidecar-requests': () => benchSidecar(['requests']),
   'sidecar-arrivals': () => benchSidecar(['arrivals']),
