@@ -146,6 +146,11 @@ export class FindingsModel {
     return { probabilities, logits, featureMaps };
   }
 
+  /** Why the model can no longer classify (its worker thread stopped), or undefined while it can. */
+  get failure(): Error | undefined {
+    return this.session.failure;
+  }
+
   async dispose(): Promise<void> {
     await this.session.release();
   }

@@ -14,6 +14,8 @@ export interface OrtSession {
   readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[];
   run(feeds: Record<string, TensorData>, fetches: readonly string[]): Promise<Record<string, TensorData | undefined>>;
   release(): Promise<void>;
+  /** Why the session can no longer run (its worker stopped), or undefined while it can. */
+  readonly failure: Error | undefined;
 }
 
 /** Where a session computes: on the calling thread (a CLI), or on a worker thread (a server). */
@@ -38,6 +40,7 @@ export async function createOrtSession(onnxPath: string, options: ort.InferenceS
       );
     },
     release: () => session.release(),
+    failure: undefined,
   };
 }
 
@@ -87,6 +90,10 @@ class WorkerSession implements OrtSession {
       });
     });
     return new WorkerSession(worker, ready.inputNames, ready.outputNames, ready.inputMetadata, ready.outputMetadata, onnxPath);
+  }
+
+  get failure(): Error | undefined {
+    return this.#exited;
   }
 
   run(feeds: Record<string, TensorData>, fetches: readonly string[]): Promise<Record<string, TensorData | undefined>> {

@@ -83,6 +83,11 @@ export class ClassificationService {
     this.#batcher = new ModelBatcher((items) => this.#pipeline.run(items), { maxBatch: options.maxBatch ?? 8 });
   }
 
+  /** Why the model cannot classify any more, for the health check; undefined while it can. */
+  get modelFailure(): string | undefined {
+    return this.#pipeline.model.failure?.message;
+  }
+
   /** `POST /api/classify`: every eligible image of the study (or series, or the one instance). */
   async classifyTarget(target: ClassifyTarget): Promise<ClassifyReport> {
     const started = performance.now();

@@ -8,7 +8,7 @@ import { apiErrorCodes, errorBody } from '../errors.ts';
 const orthancProbeTimeoutMs = 2_000;
 
 /**
- * `GET /api/health`, public: 200 when Orthanc answers and the model is loaded, 503 otherwise with the
+ * `GET /api/health`, public: 200 when Orthanc answers and the model can run, 503 otherwise with the
  * same checks plus an `error` naming what is down.
  */
 export function healthRoutes(options: { orthanc: OrthancClient; service: ClassificationService; queue: WorkQueue }) {
@@ -20,10 +20,11 @@ export function healthRoutes(options: { orthanc: OrthancClient; service: Classif
     } catch (error) {
       orthanc = { url: options.orthanc.url, reachable: false, problem: error instanceof Error ? error.message : String(error) };
     }
+    const modelFailure = options.service.modelFailure;
     const body = {
-      status: orthanc.reachable ? ('ok' as const) : ('unavailable' as const),
+      status: orthanc.reachable && !modelFailure ? ('ok' as const) : ('unavailable' as const),
       orthanc,
-      model: { loaded: true, ...options.service.model },
+      model: { loaded: !modelFailure, ...options.service.model, ...(modelFailure ? { problem: modelFailure } : {}) },
       queue: {
         running: options.queue.running,
         waiting: options.queue.waiting,
@@ -31,6 +32,7 @@ export function healthRoutes(options: { orthanc: OrthancClient; service: Classif
         maxQueue: options.queue.maxQueue,
       },
     };
+    if (modelFailure) return c.json({ ...body, ...errorBody(apiErrorCodes.notReady, `The model cannot classify: ${modelFailure}`) }, 503);
     if (orthanc.reachable) return c.json(body, 200);
     return c.json({ ...body, ...errorBody(apiErrorCodes.orthancUnavailable, `Orthanc at ${options.orthanc.url} is unreachable`) }, 503);
   });
