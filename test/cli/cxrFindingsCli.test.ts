@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readModelCard, upstreamCardPath } from '../../inference-service/src/model/index.ts';
+import { loadActiveModel, readModelCard, upstreamCardPath } from '../../inference-service/src/model/index.ts';
 import { decodeNpy } from '../../inference-service/src/xray/index.ts';
 import { readReferenceTensor, maxAbsDifference } from '../xray/support/references.ts';
 import { realJpegBaselineDcm, realMonochrome1Dcm, repoRoot } from '../support/paths.ts';
@@ -32,10 +32,12 @@ async function cli(...args: string[]): Promise<CliResult> {
 describe('cxr-findings', () => {
   let work: string;
   let labels: readonly string[];
+  let activeKind: string;
 
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), 'cxr-cli-'));
     labels = (await readModelCard(upstreamCardPath)).labels;
+    activeKind = (await loadActiveModel()).card.kind;
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
@@ -116,7 +118,7 @@ describe('cxr-findings', () => {
       expect(srs).toHaveLength(2);
       for (const sr of srs) {
         const { stdout } = await run('dsrdump', [join(srDir, sr)]);
-        expect(stdout).toContain('Diagnostic Imaging Report');
+        expect(stdout).toContain(activeKind === 'demo' ? 'DEMO MODEL - not clinically meaningful' : 'Diagnostic Imaging Report');
         expect(stdout).toContain('Atelectasis');
       }
     });

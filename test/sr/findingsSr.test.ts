@@ -201,6 +201,15 @@ describe('buildFindingsSr', () => {
     const sr = buildFindingsSr({ image, result: findingsFor(image, card, spreadFindings(card.labels)), card, now });
     const readBack = readDicomDataset(sr.part10).dataset;
 
+    it('should say DEMO MODEL in the document title itself, with its local scheme declared', () => {
+      expect(items(readBack['ConceptNameCodeSequence'])[0]).toMatchObject({
+        CodeValue: 'DEMO-CXR-REPORT',
+        CodingSchemeDesignator: '99CXRF',
+        CodeMeaning: expect.stringMatching(/^DEMO MODEL - not clinically meaningful/),
+      });
+      expect(items(readBack['CodingSchemeIdentificationSequence']).map((s) => s['CodingSchemeDesignator'])).toContain('99CXRF');
+    });
+
     it('should say DEMO MODEL in the series description, the algorithm name, a comment and the impression', () => {
       expect(readBack['SeriesDescription']).toBe('CXR Findings (AI) - DEMO MODEL - not clinically meaningful');
       expect(rootItems(readBack, 'Algorithm Name')[0]?.['TextValue']).toContain('DEMO MODEL');
@@ -211,7 +220,9 @@ describe('buildFindingsSr', () => {
 
     it('should show the demo warning in dsrdump and still pass dciodvfy', () => {
       const path = writeTemp('demo.dcm', sr.part10);
-      expect(runTool('dsrdump', [path]).output).toContain('<contains TEXT:(,,"Comment")="DEMO MODEL');
+      const dump = runTool('dsrdump', [path]).output;
+      expect(dump).toContain('<CONTAINER:(,,"DEMO MODEL - not clinically meaningful - chest X-ray findings")');
+      expect(dump).toContain('<contains TEXT:(,,"Comment")="DEMO MODEL');
       expect(dciodvfyErrors(runTool('dciodvfy', [path]).output)).toEqual([]);
     });
   });

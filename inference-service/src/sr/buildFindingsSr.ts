@@ -4,7 +4,7 @@ import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids } from './codes.ts';
 import { codeSequence } from './contentItems.ts';
-import { localCodingScheme, usesLocalScheme } from './findingCodes.ts';
+import { demoReportTitle, localCodingScheme, usesLocalScheme } from './findingCodes.ts';
 import { demoNotice, deviceModelName, findingScores, findingsContent } from './findingsContent.ts';
 import { findingsSrUids } from './uids.ts';
 
@@ -53,6 +53,7 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
 
   const date = dicomDate(now);
   const time = dicomTime(now);
+  const title = isDemo ? demoReportTitle : srConcepts.diagnosticImagingReport;
   const dataset: DicomDataset = {
     InstanceCreationDate: date,
     InstanceCreationTime: time,
@@ -69,7 +70,7 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
     Manufacturer: software.manufacturer,
     ReferringPhysicianName: type2(image, 'ReferringPhysicianName', []),
     TimezoneOffsetFromUTC: '+0000',
-    ...(usesLocalScheme(scores.map((s) => s.concept)) ? { CodingSchemeIdentificationSequence: [{ ...localCodingScheme }] } : {}),
+    ...(usesLocalScheme([title, ...scores.map((s) => s.concept)]) ? { CodingSchemeIdentificationSequence: [{ ...localCodingScheme }] } : {}),
     ...copyIfPresent(image, 'StudyDescription'),
     SeriesDescription: seriesDescription(card, isDemo),
     ManufacturerModelName: deviceModelName,
@@ -87,7 +88,7 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
     InstanceNumber: 1,
     // SR Document Content Module: the root content item (PS3.3 C.17.3), no relationship type.
     ValueType: 'CONTAINER',
-    ConceptNameCodeSequence: codeSequence(srConcepts.diagnosticImagingReport),
+    ConceptNameCodeSequence: codeSequence(title),
     ContinuityOfContent: 'SEPARATE',
     CompletionFlag: 'COMPLETE',
     // Nobody has verified an algorithm's output (PS3.3 C.17.2.1).

@@ -28,6 +28,13 @@ function local(CodeValue: string, CodeMeaning: string): CodedConcept {
   return Object.freeze({ CodeValue, CodingSchemeDesignator: localCodingScheme.CodingSchemeDesignator, CodeMeaning });
 }
 
+/**
+ * The document title of an SR made by the demo model: the root concept itself says it, so every reader
+ * (OHIF's heading, dsrdump's first line, a PACS's document list) shows it before any number. A local
+ * code: no standard concept means "not a real report", and a LOINC code must keep its own meaning.
+ */
+export const demoReportTitle = local('DEMO-CXR-REPORT', 'DEMO MODEL - not clinically meaningful - chest X-ray findings');
+
 export const findingCodes: Readonly<Record<string, CodedConcept>> = Object.freeze({
   // SNOMED CT 46621007 |Atelectasis (disorder)|: HL7 FHIR MedDRA→SNOMED ConceptMap (10003598 Atelectasis, equivalent).
   Atelectasis: sct('46621007', 'Atelectasis'),
