@@ -40,6 +40,26 @@ export interface ClassificationServiceOptions {
 
 type InstanceOutcome = { readonly kind: 'classified'; readonly item: ClassifiedImage } | { readonly kind: 'skipped'; readonly item: SkippedInstance };
 
+/** What one image's classification reports: the image, its findings when known, its SR, the timings. */
+function classifiedOutcome(
+  instance: StoredInstance,
+  findings: FindingProbabilities | undefined,
+  sr: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string; readonly alreadyExisted: boolean },
+  timingsMs: Readonly<Record<string, number>>,
+): InstanceOutcome {
+  return {
+    kind: 'classified',
+    item: {
+      StudyInstanceUID: instance.StudyInstanceUID,
+      SeriesInstanceUID: instance.SeriesInstanceUID,
+      SOPInstanceUID: instance.SOPInstanceUID,
+      ...(findings ? { findings } : {}),
+      sr: { StudyInstanceUID: instance.StudyInstanceUID, ...sr },
+      timingsMs,
+    },
+  };
+}
+
 const elapsed = (since: number): number => Math.round((performance.now() - since) * 100) / 100;
 
 /**
@@ -217,17 +237,7 @@ export class ClassificationService {
       this.#metrics.srsDeduplicated.inc();
       // Only a person asking sees the findings; the hook and the follower just needed to know.
       const findings = source === 'api' ? await this.#storedFindings(existingId) : undefined;
-      return {
-        kind: 'classified',
-        item: {
-          StudyInstanceUID: instance.StudyInstanceUID,
-          SeriesInstanceUID: instance.SeriesInstanceUID,
-          SOPInstanceUID: instance.SOPInstanceUID,
-          ...(findings ? { findings } : {}),
-          sr: { StudyInstanceUID: instance.StudyInstanceUID, ...uids, alreadyExisted: true },
-          timingsMs: { lookup: elapsed(started), total: elapsed(started) },
-        },
-      };
+      return classifiedOutcome(instance, findings, { ...uids, alreadyExisted: true }, { lookup: elapsed(started), total: elapsed(started) });
     }
 
     const tFetch = performance.now();
@@ -270,16 +280,11 @@ export class ClassificationService {
     this.#metrics.classifyDuration.observe({ stage: 'total' }, totalMs / 1000);
     this.#logger.info('classified', { source, SOPInstanceUID: instance.SOPInstanceUID, srSOPInstanceUID: sr.SOPInstanceUID, alreadyExisted, totalMs });
 
-    return {
-      kind: 'classified',
-      item: {
-        StudyInstanceUID: instance.StudyInstanceUID,
-        SeriesInstanceUID: instance.SeriesInstanceUID,
-        SOPInstanceUID: instance.SOPInstanceUID,
-        findings: classified.result.findings,
-        sr: { StudyInstanceUID: instance.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
-        timingsMs: { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, total: totalMs },
-      },
-    };
+    return classifiedOutcome(
+      instance,
+      classified.result.findings,
+      { SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
+      { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, total: totalMs },
+    );
   }
 }
