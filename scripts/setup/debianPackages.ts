@@ -5,9 +5,10 @@ export const productPackages = ['orthanc', 'orthanc-dicomweb'];
 
 /**
  * What the tests need besides: dcmtk (dsrdump, dcmdjpeg, dcmcjpeg…) and gdcm to make transfer-syntax
- * variants, pydicom for its corpus of odd files, dicom3tools for dciodvfy, Chromium for the viewer.
+ * variants, pydicom for its corpus of odd files, dicom3tools for dciodvfy, Chromium for the viewer (with
+ * a font: installed without recommends it has none, and its screenshots are there to be read).
  */
-export const testPackages = ['dcmtk', 'libgdcm-tools', 'python3-pydicom', 'dicom3tools', 'chromium'];
+export const testPackages = ['dcmtk', 'libgdcm-tools', 'python3-pydicom', 'dicom3tools', 'chromium', 'fonts-liberation'];
 
 function isInstalled(pkg: string): boolean {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
