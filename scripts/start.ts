@@ -23,9 +23,16 @@ const samplesDir = resolve(repoRoot, 'dicom_samples');
 const dataDir = resolve(process.env[configEnv.dataDir] ?? resolve(repoRoot, 'data'));
 const port = Number(process.env[configEnv.port] ?? configDefaults.port);
 
-const token = await ensureApiToken(dataDir);
+/** A failed start says what to fix in one line; the stack helps nobody who only ran `npm start`. */
+function fail(error: unknown): never {
+  console.error(`npm start: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.CXR_DEBUG) console.error(error);
+  process.exit(1);
+}
+
+const token = await ensureApiToken(dataDir).catch(fail);
 const sidecarUrl = `http://127.0.0.1:${port}`;
-const orthanc = await startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token } });
+const orthanc = await startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token } }).catch(fail);
 let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
 
 async function stopAll(): Promise<void> {
@@ -71,7 +78,7 @@ CXR Findings is running.
 Press Ctrl-C to stop.`);
 } catch (error) {
   await stopAll();
-  throw error;
+  fail(error);
 }
 
 let stopping = false;

@@ -84,7 +84,13 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
-    server.once('error', (error) => reject(new Error(`The sidecar cannot listen on ${config.host}:${config.port}`, { cause: error })));
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new Error(`The sidecar cannot listen on ${config.host}:${config.port} (${error.code ?? error.message}); set ${configEnv.port} to use another port`, {
+          cause: error,
+        }),
+      ),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
