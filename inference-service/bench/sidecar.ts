@@ -10,6 +10,7 @@ import { apiPaths, configEnv } from '../src/config/defaults.ts';
 import { readDicomDataset } from '../src/dicom/index.ts';
 import { OrthancClient, startOrthanc } from '../src/orthanc/index.ts';
 import { startSidecar } from '../src/server.ts';
+import type { SidecarMetrics } from '../src/service/metrics.ts';
 import { makeDistinctCopies } from './distinctImages.ts';
 import { ms, report, summarize } from './stats.ts';
 
@@ -45,7 +46,7 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
       const client = new OrthancClient({ url: orthanc.url, credentials });
       try {
         if (!autoClassify) await benchClassifyRequests(work, client, sidecar.url, token);
-        else await benchAutoClassify(work, client);
+        else await benchAutoClassify(work, client, sidecar.parts.metrics);
       } finally {
         await sidecar.stop();
         await orthanc.stop();
@@ -90,20 +91,25 @@ async function benchClassifyRequests(work: string, client: OrthancClient, sideca
   ]);
 }
 
-async function benchAutoClassify(work: string, client: OrthancClient): Promise<void> {
+async function benchAutoClassify(work: string, client: OrthancClient, metrics: SidecarMetrics): Promise<void> {
   const count = 120;
   const files = await makeDistinctCopies(realImage, work, count, 'arrival');
   const t0 = performance.now();
   await uploadFiles(client, files, 4);
   const uploadedAt = performance.now();
+  // Watch the sidecar's own counter: asking Orthanc for every SR each time would load the server measured.
+  const storedSoFar = async (): Promise<number> => (await metrics.srsStored.get()).values.reduce((sum, v) => sum + v.value, 0);
   let reports = 0;
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
-    reports = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
+    reports = await storedSoFar();
     if (reports >= count) break;
-    await sleep(100);
+    await sleep(20);
   }
   const seconds = (performance.now() - t0) / 1000;
+  // The counter says the sidecar stored them; Orthanc must hold them too.
+  const inOrthanc = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
+  if (inOrthanc !== reports) throw new Error(`bench: the sidecar stored ${reports} SRs, Orthanc holds ${inOrthanc}`);
   if (reports < count) throw new Error(`bench: only ${reports} of ${count} SRs appeared within 300 s`);
   console.log(`\nAuto-classify on arrival: ${count} distinct real images uploaded (4 in parallel) until ${count} SRs are stored:`);
   report([
