@@ -40,7 +40,9 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
         [configEnv.orthancPassword]: credentials.password,
         [configEnv.autoClassify]: String(autoClassify),
         [configEnv.logLevel]: 'warn',
+        // The sidecar's own tuning variables apply here too, to compare settings on the same machine.
         [configEnv.intraOpThreads]: process.env.CXR_INTRA_OP_THREADS ?? '2',
+        [configEnv.concurrency]: process.env.CXR_CONCURRENCY ?? '4',
       });
       const sidecar = await startSidecar({ config });
       const client = new OrthancClient({ url: orthanc.url, credentials });
