@@ -1,4 +1,5 @@
 import type { RawWords } from '../storedValues.ts';
+import type { EmbindFrameInfo } from './embind.ts';
 
 /** A codec's output for frame 1: unsigned words, samples interleaved. */
 export interface DecodedFrame {
@@ -18,4 +19,19 @@ export function bytesToWords(bytes: Uint8Array, bitsPerSample: number): RawWords
   if (bitsPerSample <= 8) return bytes;
   if (bitsPerSample <= 16) return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
   return new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+}
+
+/**
+ * A WASM codec's frame as a DecodedFrame. `colourOut` is what three-component output is when the codec
+ * converts colour itself (libjpeg's YCbCr → RGB, OpenJPEG's inverse RCT/ICT); without it the file's
+ * photometric interpretation still holds.
+ */
+export function decodedFrameOf(info: EmbindFrameInfo, bytes: Uint8Array, colourOut?: 'RGB'): DecodedFrame {
+  return {
+    words: bytesToWords(bytes, info.bitsPerSample),
+    width: info.width,
+    height: info.height,
+    components: info.componentCount,
+    ...(colourOut && info.componentCount === 3 ? { photometricInterpretation: colourOut } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import loadLibjpegTurbo from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
 import { DicomReadError } from '../errors.ts';
-import { bytesToWords } from './decodedFrame.ts';
+import { decodedFrameOf } from './decodedFrame.ts';
 import type { DecodedFrame } from './decodedFrame.ts';
 import { EmbindCodec } from './embind.ts';
 import { readJpegFrameHeader } from './jpegMarkers.ts';
@@ -25,12 +25,6 @@ export async function decodeJpegDct(encoded: Uint8Array, where: string): Promise
     );
   }
   const { info, bytes } = await libjpegTurbo.decode(encoded, where);
-  return {
-    words: bytesToWords(bytes, info.bitsPerSample),
-    width: info.width,
-    height: info.height,
-    components: info.componentCount,
-    // libjpeg converts YCbCr to RGB on output (and leaves Adobe "no transform" RGB as is).
-    ...(info.componentCount === 3 ? { photometricInterpretation: 'RGB' } : {}),
-  };
+  // libjpeg converts YCbCr to RGB on output (and leaves Adobe "no transform" RGB as is).
+  return decodedFrameOf(info, bytes, 'RGB');
 }
