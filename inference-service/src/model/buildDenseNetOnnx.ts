@@ -11,6 +11,12 @@ export const denseNetOnnxNames = {
   features: 'features',
 } as const;
 
+/**
+ * Bumped when the emitted graph changes (v2: transitions pool before their 1×1 convolution), so set-up
+ * rebuilds the demo model; imported models of an older graph stay valid, as they compute the same function.
+ */
+export const denseNetGraphVersion = 2;
+
 /** The symbolic batch dimension. */
 export const batchDim = 'N';
 
@@ -68,9 +74,11 @@ export function buildDenseNetOnnx(
     }
     if (block.transition) {
       const { prefix } = block.transition;
+      // PyTorch runs conv (1×1, no bias) then the 2×2 average pool. Both are linear and per-pixel/per-channel
+      // respectively, so pooling first gives the same values with a quarter of the convolution's work.
       let y = relu(batchNorm(x, `${prefix}.norm`), `${prefix}.relu`);
-      y = conv(y, `${prefix}.conv`, 1, 1, 0);
-      x = g.node('AveragePool', [y], `${prefix}.pool`, { kernel_shape: [2, 2], strides: [2, 2] });
+      y = g.node('AveragePool', [y], `${prefix}.pool`, { kernel_shape: [2, 2], strides: [2, 2] });
+      x = conv(y, `${prefix}.conv`, 1, 1, 0);
     }
   }
   x = batchNorm(x, 'features.norm5');

@@ -1,13 +1,13 @@
 import { isDeepStrictEqual } from 'node:util';
-import { buildDenseNetOnnx } from './buildDenseNetOnnx.ts';
+import { buildDenseNetOnnx, denseNetGraphVersion } from './buildDenseNetOnnx.ts';
 import { createDemoWeights } from './demoWeights.ts';
 import { demoWarning } from './modelCard.ts';
 import type { ModelCard } from './modelCard.ts';
 
 /** Fixed so every machine builds the byte-identical demo model (same SHA-256 in every SR it signs). */
 export const demoModelSeed = 121;
-/** Bump when createDemoWeights changes, so set-up rebuilds demo models made by the old recipe. */
-const demoRecipe = 'createDemoWeights v1';
+/** Bump when createDemoWeights changes, so set-up rebuilds demo models made by the old recipe (or graph). */
+const demoRecipe = `createDemoWeights v1, DenseNet graph v${denseNetGraphVersion}`;
 
 /**
  * The demo model's card: the upstream card's full DenseNet-121 topology, labels and thresholds, labelled
