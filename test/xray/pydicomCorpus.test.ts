@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { readDicomImage } from '../../inference-service/src/dicom/readDicomImage.ts';
 import type { DicomPixelFrame } from '../../inference-service/src/dicom/types.ts';
 import { isXrayReadError } from '../../inference-service/src/xray/errors.ts';
-import { prepareModelInput } from '../../inference-service/src/xray/prepareModelInput.ts';
-import { toXrvScale, xrvPhotometricInterpretations } from '../../inference-service/src/xray/toXrvScale.ts';
+import { prepareFrameInput, prepareModelInput } from '../../inference-service/src/xray/prepareModelInput.ts';
+import { toXrvScale } from '../../inference-service/src/xray/toXrvScale.ts';
+import { xrvPhotometricInterpretations } from '../../inference-service/src/xray/xrvScaling.ts';
 import { pydicomTestFilesDir } from '../support/paths.ts';
+import { maxAbsDifference } from './support/references.ts';
 
 /** Every frame the DICOM reader decodes from Debian's pydicom corpus, with its file name. */
 async function decodedFrames(): Promise<Array<{ file: string; frame: DicomPixelFrame }>> {
@@ -35,6 +37,8 @@ describe('toXrvScale on the pydicom test corpus', () => {
           expect(monochrome, `${file} was scaled although ${frame.photometricInterpretation}`).toBe(true);
           const { tensor } = prepareModelInput(img);
           expect(tensor.every((v) => v >= -1024 && v <= 1024), `${file}: model input outside [−1024, 1024]`).toBe(true);
+          const direct = prepareFrameInput(frame).tensor;
+          expect(maxAbsDifference(direct, tensor), `${file}: straight from stored values`).toBeLessThanOrEqual(1e-3);
           outcome.scaled.push(file);
         } catch (error) {
           expect(isXrayReadError(error), `${file}: ${String(error)}`).toBe(true);

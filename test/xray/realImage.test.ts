@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readDicomImage } from '../../inference-service/src/dicom/readDicomImage.ts';
-import { prepareModelInput } from '../../inference-service/src/xray/prepareModelInput.ts';
+import { prepareFrameInput, prepareModelInput } from '../../inference-service/src/xray/prepareModelInput.ts';
 import { toXrvScale } from '../../inference-service/src/xray/toXrvScale.ts';
 import { realJpegBaselineDcm, realMonochrome1Dcm } from '../support/paths.ts';
 import { maxAbsDifference, readReferenceTensor, realReference } from './support/references.ts';
@@ -52,6 +52,17 @@ describe('real SIIM chest X-ray DICOM (JPEG Baseline, 1024², 8-bit)', () => {
       // Stronger than the contract: the WASM libjpeg-turbo decoder and Pillow's libjpeg give identical pixels
       // for this file, so only float32 rounding remains (measured 6.1e-5). A decoder change shows up here.
       expect(diff).toBeLessThanOrEqual(0.001);
+    });
+
+    it('should give the same tensor straight from the stored values (the path the pipeline takes)', async () => {
+      const ref = realReference('siim-pa-jpeg-baseline.dcm');
+      const reference = readReferenceTensor(ref.file!).data;
+      const [mono2, mono1] = await Promise.all([readXray(realJpegBaselineDcm), readXray(realMonochrome1Dcm)]);
+      const direct = prepareFrameInput(mono2.frame);
+      expect(direct.crop).toEqual({ ...ref.crop, resolution: 224 });
+      expect(maxAbsDifference(direct.tensor, reference)).toBeLessThanOrEqual(0.001);
+      // The MONOCHROME1 twin scales with a negative slope: its tensor is the negated reference.
+      expect(maxAbsDifference(prepareFrameInput(mono1.frame).tensor, reference.map((v) => -v))).toBeLessThanOrEqual(0.001);
     });
   });
 });

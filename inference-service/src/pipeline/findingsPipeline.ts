@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { readDicomImage } from '../dicom/index.ts';
 import type { DicomDataset, DicomImage } from '../dicom/types.ts';
 import type { FindingsModel } from '../model/index.ts';
-import { toXrvScale, prepareModelInput } from '../xray/index.ts';
+import { prepareFrameInput, prepareModelInput, toXrvScale } from '../xray/index.ts';
 import type { ModelInput, XrayImage } from '../xray/types.ts';
 import { ClassifyError } from './classifyError.ts';
 import { checkEligibility } from './eligibility.ts';
@@ -79,10 +79,17 @@ export class FindingsPipeline {
       if (!eligibility.eligible) throw new ClassifyError('ineligible', `Not classified: ${eligibility.reason}`);
     }
     let input: ModelInput;
-    let xray: XrayImage;
+    let xray: XrayImage | undefined;
     try {
-      xray = toXrvScale(image.frame);
-      input = prepareModelInput(xray, this.model.card.input.resolution);
+      const { resolution } = this.model.card.input;
+      // The full-size scaled image is made only for whoever keeps it (overlays); the model's input comes
+      // straight from the stored values otherwise, a third of the work.
+      if (options.keepImage) {
+        xray = toXrvScale(image.frame);
+        input = prepareModelInput(xray, resolution);
+      } else {
+        input = prepareFrameInput(image.frame, resolution);
+      }
     } catch (cause) {
       throw toClassifyError(cause, 'unsupported-image');
     }
@@ -94,7 +101,7 @@ export class FindingsPipeline {
       height: image.frame.rows,
       decodeMs: t1 - t0,
       preprocessMs: t2 - t1,
-      ...(options.keepImage ? { image: xray } : {}),
+      ...(xray ? { image: xray } : {}),
     };
   }
 

@@ -1,5 +1,23 @@
+import type { StoredPixels } from '../dicom/types.ts';
 import { axisKernel } from './axisKernel.ts';
+import type { AxisKernel } from './axisKernel.ts';
 import type { XrayImage } from './types.ts';
+
+/** Samples a resize reads: scaled floats, or a frame's stored values (scaled afterwards, see ResizeSource). */
+export type SampleArray = Float32Array | StoredPixels;
+
+/**
+ * A row-major image to resize and the affine map from its samples to output values: the resize is linear,
+ * so `slope·resize(u) + intercept·resize(1)` equals resizing `slope·u + intercept` (up to rounding) —
+ * which lets stored values be resized first and scaled after, on 224² values instead of the whole image.
+ */
+export interface ResizeSource {
+  readonly width: number;
+  readonly height: number;
+  readonly samples: SampleArray;
+  readonly slope: number;
+  readonly intercept: number;
+}
 
 /** A rectangle of an image, in its pixel coordinates. */
 export interface PixelRegion {
@@ -25,13 +43,68 @@ export interface PixelRegion {
  * the range is widened to include it.
  */
 export function resizeRegion(img: XrayImage, region: PixelRegion, width: number, height: number): Float32Array {
-  checkRegion(img, region);
+  checkRegion(img.width, img.height, img.data.length, region);
+  const out = resampleRegion({ width: img.width, height: img.height, samples: img.data, slope: 1, intercept: 0 }, region, width, height);
+  clipToInputRange(out, sampleRange(img.data, img.width, region));
+  return out;
+}
+
+/**
+ * resizeRegion on a source whose samples map to values through `slope` and `intercept`: the result is
+ * the resize of the mapped image, clipped like skimage to the mapped region's range, whose ends
+ * `valueOf` gives exactly (the map is monotonic, so they are the images of the region's extreme samples).
+ *
+ * Every output is a combination of region values and the zero padding with non-negative weights summing
+ * to 1 (Gaussian times bilinear), so it already lies in [min(min, 0), max(max, 0)]: when the region has
+ * values on both sides of 0 — nearly every radiograph — the clip could only move rounding, and the full
+ * scan for the range is skipped as soon as one value below and one above 0 have been seen.
+ */
+export function resizeMappedRegion(
+  source: ResizeSource,
+  region: PixelRegion,
+  width: number,
+  height: number,
+  valueOf: (sample: number) => number,
+): Float32Array {
+  checkRegion(source.width, source.height, source.samples.length, region);
+  const out = resampleRegion(source, region, width, height);
+  if (source.slope !== 0 && spansSample(source.samples, source.width, region, -source.intercept / source.slope)) {
+    return out;
+  }
+  const range = sampleRange(source.samples, source.width, region);
+  const ends = [valueOf(range.min), valueOf(range.max)].sort((a, b) => a - b) as [number, number];
+  clipToInputRange(out, { min: ends[0], max: ends[1] });
+  return out;
+}
+
+/** True when the region holds a sample below `pivot` and one above it; stops at the first such pair. */
+function spansSample(src: SampleArray, srcWidth: number, region: PixelRegion, pivot: number): boolean {
+  let below = false;
+  let above = false;
+  for (let row = 0; row < region.height; row++) {
+    const base = (region.y + row) * srcWidth + region.x;
+    for (let i = base, end = base + region.width; i < end; i++) {
+      const v = src[i]!;
+      if (v < pivot) below = true;
+      else if (v > pivot) above = true;
+    }
+    if (below && above) return true;
+  }
+  return false;
+}
+
+/** The sampling and filtering of resizeRegion, mapped through the source's affine map, without the clip. */
+function resampleRegion(source: ResizeSource, region: PixelRegion, width: number, height: number): Float32Array {
   const kx = axisKernel(region.width, width);
   const ky = axisKernel(region.height, height);
+  const { slope, intercept } = source;
+  // resize(1) at (oy, ox) is the product of the two axes' tap sums (1 inside, less at a zero-padded edge).
+  const xSums = tapSums(kx);
+  const ySums = tapSums(ky);
 
   // Rows first: each output row is a weighted sum of whole input rows (a contiguous multiply-add the JIT
   // runs fast), then that one line is reduced to `width` columns. No full-size intermediate image.
-  const src = img.data;
+  const src = source.samples;
   const out = new Float32Array(width * height);
   const line = new Float64Array(region.width);
   const xStart = kx.start;
@@ -44,7 +117,7 @@ export function resizeRegion(img: XrayImage, region: PixelRegion, width: number,
     line.fill(0);
     const w = oy * ky.stride;
     const n = ky.length[oy]!;
-    const rowStep = img.width;
+    const rowStep = source.width;
     let rowBase = (region.y + ky.start[oy]!) * rowStep + region.x;
     let j = 0;
     // Eight, then four rows per pass: fewer loads and stores of `line` per multiply-add (measured on V8:
@@ -95,18 +168,27 @@ export function resizeRegion(img: XrayImage, region: PixelRegion, width: number,
       for (let i = columnFirst; i < columnEnd; i++) line[i] = line[i]! + weight * src[rowBase + i]!;
     }
     const outBase = oy * width;
+    const ones = intercept * ySums[oy]!;
     for (let ox = 0; ox < width; ox++) {
       const s = xStart[ox]!;
       const wx = ox * xStride;
       const m = xLength[ox]!;
       let acc = 0;
       for (let k = 0; k < m; k++) acc += xWeights[wx + k]! * line[s + k]!;
-      out[outBase + ox] = acc;
+      out[outBase + ox] = slope * acc + ones * xSums[ox]!;
     }
   }
-
-  clipToInputRange(out, regionRange(img, region));
   return out;
+}
+
+function tapSums(kernel: AxisKernel): Float64Array {
+  const sums = new Float64Array(kernel.outputSize);
+  for (let o = 0; o < kernel.outputSize; o++) {
+    let sum = 0;
+    for (let k = 0; k < kernel.length[o]!; k++) sum += kernel.weights[o * kernel.stride + k]!;
+    sums[o] = sum;
+  }
+  return sums;
 }
 
 /** The whole image resized to `width` × `height` (see resizeRegion). */
@@ -114,12 +196,12 @@ export function resize(img: XrayImage, width: number, height: number): XrayImage
   return { width, height, data: resizeRegion(img, { x: 0, y: 0, width: img.width, height: img.height }, width, height) };
 }
 
-function regionRange(img: XrayImage, region: PixelRegion): { min: number; max: number } {
+/** The smallest and largest sample of `region`. */
+export function sampleRange(src: SampleArray, srcWidth: number, region: PixelRegion): { min: number; max: number } {
   let min = Infinity;
   let max = -Infinity;
-  const src = img.data;
   for (let row = 0; row < region.height; row++) {
-    const base = (region.y + row) * img.width + region.x;
+    const base = (region.y + row) * srcWidth + region.x;
     for (let i = base, end = base + region.width; i < end; i++) {
       const v = src[i]!;
       min = v < min ? v : min;
@@ -152,7 +234,7 @@ function clipToInputRange(out: Float32Array, range: { min: number; max: number }
   }
 }
 
-function checkRegion(img: XrayImage, region: PixelRegion): void {
+function checkRegion(imageWidth: number, imageHeight: number, sampleCount: number, region: PixelRegion): void {
   const { x, y, width, height } = region;
   const inside =
     [x, y, width, height].every(Number.isInteger) &&
@@ -160,14 +242,14 @@ function checkRegion(img: XrayImage, region: PixelRegion): void {
     y >= 0 &&
     width >= 1 &&
     height >= 1 &&
-    x + width <= img.width &&
-    y + height <= img.height;
+    x + width <= imageWidth &&
+    y + height <= imageHeight;
   if (!inside) {
     throw new RangeError(
-      `resizeRegion: region ${width}×${height} at (${x}, ${y}) is not inside the ${img.width}×${img.height} image`,
+      `resizeRegion: region ${width}×${height} at (${x}, ${y}) is not inside the ${imageWidth}×${imageHeight} image`,
     );
   }
-  if (img.data.length !== img.width * img.height) {
-    throw new RangeError(`resizeRegion: image data has ${img.data.length} values, ${img.width}×${img.height} needs ${img.width * img.height}`);
+  if (sampleCount !== imageWidth * imageHeight) {
+    throw new RangeError(`resizeRegion: image data has ${sampleCount} values, ${imageWidth}×${imageHeight} needs ${imageWidth * imageHeight}`);
   }
 }

@@ -1,9 +1,6 @@
 import type { DicomPixelFrame } from '../dicom/types.ts';
-import { XrayReadError } from './errors.ts';
 import type { XrayImage } from './types.ts';
-
-/** The only interpretations TorchXRayVision's read_xray_dcm accepts (it raises on every other). */
-export const xrvPhotometricInterpretations = ['MONOCHROME1', 'MONOCHROME2'] as const;
+import { pixelOutOfRange, xrvNormalize, xrvScalingOf } from './xrvScaling.ts';
 
 /** Above this many bits a lookup table would cost more than it saves. */
 const maxLutBits = 16;
@@ -25,38 +22,10 @@ const lutCache = new Map<string, Float32Array>();
  * BitsStored would; MONOCHROME1 inversion then applies to the offset value.
  */
 export function toXrvScale(frame: DicomPixelFrame): XrayImage {
-  const photometric = frame.photometricInterpretation.trim();
-  if (!(xrvPhotometricInterpretations as readonly string[]).includes(photometric)) {
-    throw new XrayReadError(
-      'unsupported-photometric',
-      `PhotometricInterpretation '${photometric}' is not supported: TorchXRayVision reads only MONOCHROME1 and ` +
-        'MONOCHROME2 (single-channel grey radiographs); colour, YBR and palette images are not what the model was trained on',
-    );
-  }
-  if (frame.samplesPerPixel !== 1) {
-    throw new XrayReadError(
-      'unsupported-samples-per-pixel',
-      `SamplesPerPixel ${frame.samplesPerPixel} with ${photometric}: a MONOCHROME image has exactly one sample per pixel (PS3.3 C.7.6.3.1.1)`,
-    );
-  }
+  const scaling = xrvScalingOf(frame);
+  const { max, offset, invert } = scaling;
   const bits = frame.bitsStored;
-  if (!Number.isInteger(bits) || bits < 1 || bits > 32 || bits > frame.bitsAllocated) {
-    throw new XrayReadError(
-      'unsupported-bits-stored',
-      `BitsStored ${bits} (BitsAllocated ${frame.bitsAllocated}) cannot be scaled: it must be an integer in 1..32 and at most BitsAllocated`,
-    );
-  }
   const count = frame.rows * frame.columns;
-  if (frame.pixels.length !== count) {
-    throw new XrayReadError(
-      'pixel-count-mismatch',
-      `The frame has ${frame.pixels.length} stored values but Rows ${frame.rows} × Columns ${frame.columns} needs ${count}`,
-    );
-  }
-
-  const max = 2 ** bits - 1;
-  const offset = frame.pixelRepresentation === 1 ? 2 ** (bits - 1) : 0;
-  const invert = photometric === 'MONOCHROME1';
   const pixels = frame.pixels;
   const data = new Float32Array(count);
 
@@ -65,20 +34,20 @@ export function toXrvScale(frame: DicomPixelFrame): XrayImage {
     // type at the access V8 compiles a tight loop (measured on the real 1024² image: 4.5–5.8 ms → 2.8 ms).
     const lut = scaleLut(bits, invert);
     const bad = pixels instanceof Uint8Array ? scaleUint8(pixels, lut, data, max) : scaleUint16(pixels, lut, data, max);
-    if (bad >= 0) throw outOfRange(pixels[bad] as number, bad, frame, offset, max);
+    if (bad >= 0) throw pixelOutOfRange(frame, scaling, pixels[bad] as number, bad);
   } else if (bits <= maxLutBits) {
     const lut = scaleLut(bits, invert);
     for (let i = 0; i < count; i++) {
       const u = (pixels[i] as number) + offset;
       // `>>> 0` turns a negative index into a huge one, so one comparison checks both ends.
-      if (u >>> 0 > max) throw outOfRange(pixels[i] as number, i, frame, offset, max);
+      if (u >>> 0 > max) throw pixelOutOfRange(frame, scaling, pixels[i] as number, i);
       data[i] = lut[u] as number;
     }
   } else {
     for (let i = 0; i < count; i++) {
       const u = (pixels[i] as number) + offset;
-      if (u < 0 || u > max) throw outOfRange(pixels[i] as number, i, frame, offset, max);
-      data[i] = xrvScale(invert ? max - u : u, max);
+      if (u < 0 || u > max) throw pixelOutOfRange(frame, scaling, pixels[i] as number, i);
+      data[i] = xrvNormalize(invert ? max - u : u, max);
     }
   }
   return { width: frame.columns, height: frame.rows, data };
@@ -104,28 +73,14 @@ function scaleUint16(pixels: Uint16Array, lut: Float32Array, out: Float32Array, 
   return -1;
 }
 
-/** Upstream's normalize(x, max) for one value, with numpy's float32 rounding at each step. */
-function xrvScale(x: number, max: number): number {
-  return Math.fround(2 * Math.fround(x / max) - 1) * 1024;
-}
-
 function scaleLut(bits: number, invert: boolean): Float32Array {
   const key = `${bits}:${invert ? 1 : 0}`;
   let lut = lutCache.get(key);
   if (lut === undefined) {
     const max = 2 ** bits - 1;
     lut = new Float32Array(max + 1);
-    for (let u = 0; u <= max; u++) lut[u] = xrvScale(invert ? max - u : u, max);
+    for (let u = 0; u <= max; u++) lut[u] = xrvNormalize(invert ? max - u : u, max);
     lutCache.set(key, lut);
   }
   return lut;
-}
-
-function outOfRange(value: number, index: number, frame: DicomPixelFrame, offset: number, max: number): XrayReadError {
-  const lowest = -offset;
-  return new XrayReadError(
-    'pixel-out-of-range',
-    `Stored value ${value} at row ${Math.floor(index / frame.columns)}, column ${index % frame.columns} is outside ` +
-      `[${lowest}, ${max - offset}] allowed by BitsStored ${frame.bitsStored} and PixelRepresentation ${frame.pixelRepresentation}`,
-  );
 }
