@@ -106,6 +106,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
       await parts.follower?.stop();
       await closed;
       await parts.queue.idle();
+      parts.orthanc.close();
       if (ownsPipeline) await pipeline.model.dispose();
       logger.info('stopped');
     })();

@@ -4,6 +4,7 @@
  * (it answered non-2xx). Nothing here decides policy: callers do.
  */
 import { OrthancHttpError, OrthancUnavailableError } from './errors.ts';
+import { HttpExchange, type HttpAnswer } from './httpExchange.ts';
 import { orthancDefaults } from './settings.ts';
 import type {
   OrthancChanges,
@@ -39,6 +40,7 @@ export class OrthancClient {
   readonly url: string;
   readonly #authorization: string | undefined;
   readonly #timeoutMs: number;
+  readonly #http = new HttpExchange();
 
   constructor(options: OrthancClientOptions) {
     if (!/^https?:\/\//.test(options.url)) {
@@ -100,9 +102,8 @@ export class OrthancClient {
 
   /** The stored Part-10 bytes, exactly as uploaded. */
   async instanceFile(instanceId: string): Promise<Uint8Array> {
-    const path = `/instances/${encodeId(instanceId)}/file`;
-    const response = await this.#request('GET', path);
-    return new Uint8Array(await this.#read('GET', path, () => response.arrayBuffer()));
+    const { body } = await this.#request('GET', `/instances/${encodeId(instanceId)}/file`);
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   }
 
   /** All tags by keyword; sequences nested, bulk data (PixelData) null. */
@@ -152,59 +153,38 @@ export class OrthancClient {
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const response = await this.#request(method, path, options);
-    const text = await this.#read(method, path, () => response.text());
+    const { status, body } = await this.#request(method, path, options);
+    const text = body.toString('utf8');
     try {
       return JSON.parse(text) as T;
     } catch (cause) {
-      throw new OrthancHttpError(method, this.url + path, response.status, `not JSON: ${text.slice(0, 200)}`, { cause });
+      throw new OrthancHttpError(method, this.url + path, status, `not JSON: ${text.slice(0, 200)}`, { cause });
     }
   }
 
-  async #request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
+  async #request(method: string, path: string, options: RequestOptions = {}): Promise<HttpAnswer> {
     const url = this.url + path;
     const headers: Record<string, string> = {};
     if (this.#authorization !== undefined) headers.Authorization = this.#authorization;
     if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
-    let response: Response;
+    let answer: HttpAnswer;
     try {
-      response = await fetch(url, {
-        method,
-        headers,
-        body: options.body,
-        signal: AbortSignal.timeout(options.timeoutMs ?? this.#timeoutMs),
-      });
+      answer = await this.#http.send(url, { method, headers, timeoutMs: options.timeoutMs ?? this.#timeoutMs, ...(options.body !== undefined ? { body: options.body } : {}) });
     } catch (cause) {
-      throw new OrthancUnavailableError(method, url, describeFetchFailure(cause, options.timeoutMs ?? this.#timeoutMs), { cause });
+      throw new OrthancUnavailableError(method, url, cause instanceof Error ? cause.message : String(cause), { cause });
     }
-    if (!response.ok) {
-      const body = await this.#read(method, path, () => response.text());
-      throw new OrthancHttpError(method, url, response.status, body);
+    if (answer.status < 200 || answer.status > 299) {
+      throw new OrthancHttpError(method, url, answer.status, answer.body.toString('utf8'));
     }
-    return response;
+    return answer;
   }
 
-  /** A body that breaks off mid-way (Orthanc stopped, timeout) is the server being unavailable too. */
-  async #read<T>(method: string, path: string, read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (cause) {
-      throw new OrthancUnavailableError(method, this.url + path, describeFetchFailure(cause, this.#timeoutMs), { cause });
-    }
+  /** Lets go of the kept-alive connections to Orthanc (a process that is done with Orthanc calls this). */
+  close(): void {
+    this.#http.close();
   }
 }
 
 function encodeId(id: string): string {
   return encodeURIComponent(id);
-}
-
-/** Node's fetch hides the socket error in `cause` (ECONNREFUSED…); an abort by timeout is a TimeoutError. */
-function describeFetchFailure(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  if (cause && typeof cause.code === 'string') return cause.code;
-  if (cause && typeof cause.message === 'string') return cause.message;
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,0 +1,81 @@
+import http from 'node:http';
+import https from 'node:https';
+
+/** One answer, read whole: Orthanc's bodies are JSON or one DICOM file. */
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+export interface HttpExchangeOptions {
+  readonly method: string;
+  readonly headers: Record<string, string>;
+  readonly body?: Uint8Array | string;
+  readonly timeoutMs: number;
+}
+
+/** Why an exchange failed before a whole answer arrived: the socket's code, or the timeout. */
+export class HttpExchangeError extends Error {
+  override readonly name = 'HttpExchangeError';
+}
+
+/**
+ * HTTP requests over kept-alive connections with node:http. Node's fetch cost 4.6 ms to fetch a 127 KB
+ * DICOM file from Orthanc on localhost and 1.3 ms for a tiny JSON answer; node:http 0.6 and 0.55 ms
+ * (measured here), and the sidecar makes five such calls per image.
+ */
+export class HttpExchange {
+  readonly #httpAgent = new http.Agent({ keepAlive: true });
+  readonly #httpsAgent = new https.Agent({ keepAlive: true });
+
+  async send(url: string, options: HttpExchangeOptions): Promise<HttpAnswer> {
+    try {
+      return await this.#once(url, options);
+    } catch (error) {
+      // A kept-alive socket the server closed while idle fails on first use; the request never reached it.
+      if (error instanceof StaleSocketError) return this.#once(url, options);
+      throw error;
+    }
+  }
+
+  /** Closes the idle kept-alive sockets, so a process can exit without waiting for them. */
+  close(): void {
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+
+  #once(url: string, options: HttpExchangeOptions): Promise<HttpAnswer> {
+    const target = new URL(url);
+    const secure = target.protocol === 'https:';
+    const headers: Record<string, string | number> = { ...options.headers };
+    const body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
+    if (body !== undefined) headers['Content-Length'] = body.byteLength;
+    return new Promise<HttpAnswer>((resolve, reject) => {
+      const request = (secure ? https : http).request(target, {
+        method: options.method,
+        headers,
+        agent: secure ? this.#httpsAgent : this.#httpAgent,
+        signal: AbortSignal.timeout(options.timeoutMs),
+      });
+      request.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.name === 'AbortError' || error.name === 'TimeoutError') {
+          reject(new HttpExchangeError(`no answer within ${options.timeoutMs} ms`, { cause: error }));
+        } else if (request.reusedSocket && error.code === 'ECONNRESET') {
+          reject(new StaleSocketError(error.message, { cause: error }));
+        } else {
+          reject(new HttpExchangeError(error.code ?? error.message, { cause: error }));
+        }
+      });
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        response.on('aborted', () => reject(new HttpExchangeError('the answer broke off')));
+        response.on('error', (error) => reject(new HttpExchangeError(`the answer broke off: ${error.message}`, { cause: error })));
+      });
+      request.end(body);
+    });
+  }
+}
+
+class StaleSocketError extends HttpExchangeError {}
