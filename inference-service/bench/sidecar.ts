@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uploadFiles } from '../src/cli/uploadCommand.ts';
 import { loadConfig } from '../src/config/config.ts';
-import { apiPaths, configEnv } from '../src/config/defaults.ts';
+import { apiPaths, configDefaults, configEnv } from '../src/config/defaults.ts';
 import { readDicomDataset } from '../src/dicom/index.ts';
 import { OrthancClient, startOrthanc } from '../src/orthanc/index.ts';
 import { startSidecar } from '../src/server.ts';
@@ -42,6 +42,7 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
         [configEnv.logLevel]: 'warn',
         // The sidecar's own tuning variables apply here too, to compare settings on the same machine.
         [configEnv.intraOpThreads]: process.env.CXR_INTRA_OP_THREADS ?? '2',
+        [configEnv.ortSpinning]: process.env.CXR_ORT_SPINNING ?? String(configDefaults.ortSpinning),
         [configEnv.concurrency]: process.env.CXR_CONCURRENCY ?? '4',
       });
       const sidecar = await startSidecar({ config });

@@ -69,7 +69,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const { config } = options;
   const logger = options.logger ?? createLogger({ tag: 'sidecar', level: config.logLevel });
   const ownsPipeline = options.pipeline === undefined;
-  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads }));
+  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads, spinning: config.ortSpinning }));
   const card = pipeline.model.card;
   logger.info('model loaded', { modelId: card.id, kind: card.kind, name: card.name, onnxSha256: card.onnx?.sha256 });
   if (card.kind !== 'upstream') {

@@ -20,6 +20,7 @@ describe('loadConfig', () => {
         maxQueue: configDefaults.maxQueue,
         concurrency: configDefaults.concurrency,
         intraOpThreads: configDefaults.intraOpThreads,
+        ortSpinning: true,
         bodyLimitBytes: configDefaults.bodyLimitMb * 1024 * 1024,
         requestTimeoutMs: configDefaults.requestTimeoutMs,
         apiTokenGenerated: false,
@@ -27,8 +28,15 @@ describe('loadConfig', () => {
     });
 
     it('should read switches and numbers, and treat empty as unset', () => {
-      const config = loadConfig({ ...required, [configEnv.autoClassify]: 'off', [configEnv.port]: '0', [configEnv.bodyLimitMb]: '0.5', [configEnv.host]: '' });
-      expect(config).toMatchObject({ autoClassify: false, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host });
+      const config = loadConfig({
+        ...required,
+        [configEnv.autoClassify]: 'off',
+        [configEnv.ortSpinning]: 'no',
+        [configEnv.port]: '0',
+        [configEnv.bodyLimitMb]: '0.5',
+        [configEnv.host]: '',
+      });
+      expect(config).toMatchObject({ autoClassify: false, ortSpinning: false, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host });
     });
 
     it('should make up a token in development only', () => {

@@ -26,6 +26,7 @@ const envSchema = z.object({
   [configEnv.maxQueue]: positiveInt.default(configDefaults.maxQueue),
   [configEnv.concurrency]: positiveInt.default(configDefaults.concurrency),
   [configEnv.intraOpThreads]: positiveInt.default(configDefaults.intraOpThreads),
+  [configEnv.ortSpinning]: onOff.default(configDefaults.ortSpinning),
   [configEnv.bodyLimitMb]: z.coerce.number().positive().default(configDefaults.bodyLimitMb),
   [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
   [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
@@ -47,6 +48,7 @@ export interface SidecarConfig {
   readonly maxQueue: number;
   readonly concurrency: number;
   readonly intraOpThreads: number;
+  readonly ortSpinning: boolean;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
   readonly logLevel: (typeof logLevels)[number];
@@ -106,6 +108,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxQueue: values[configEnv.maxQueue],
     concurrency: values[configEnv.concurrency],
     intraOpThreads: values[configEnv.intraOpThreads],
+    ortSpinning: values[configEnv.ortSpinning],
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     logLevel: values[configEnv.logLevel],
