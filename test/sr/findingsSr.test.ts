@@ -236,6 +236,27 @@ describe('buildFindingsSr', () => {
     });
   });
 
+  describe('its bytes, assembled from a cached encoding of the context items', () => {
+    it('should equal dcmjs writing the whole data set, for each model and again when cached', () => {
+      const real = readRealImage();
+      const synthetic = syntheticImage();
+      const cases = [
+        { image: real, card: upstreamCard, sha: onnxShaA },
+        { image: synthetic, card: demoCard(), sha: onnxShaA },
+        { image: synthetic, card: upstreamCard, sha: onnxShaB },
+        { image: real, card: upstreamCard, sha: onnxShaA },
+      ];
+      const seen = new Set<string>();
+      for (const { image, card, sha } of cases) {
+        const sr = buildFindingsSr({ image, result: findingsFor(image, card, spreadFindings(card.labels), sha), card, now });
+        expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10(sr.dataset)))).toBe(true);
+        seen.add(Buffer.from(sr.part10).toString('base64'));
+      }
+      // The last case repeats the first: the same bytes; the others differ from each other.
+      expect(seen.size).toBe(3);
+    });
+  });
+
   describe('with inconsistent input', () => {
     const image = syntheticImage();
     const findings = spreadFindings(upstreamCard.labels);

@@ -32,8 +32,15 @@ declare module 'dcmjs' {
     write(options?: WriteOptions): ArrayBuffer;
   }
 
+  export class WriteBufferStream {
+    constructor(defaultSize?: number, littleEndian?: boolean);
+    getBuffer(): ArrayBuffer;
+  }
+
   export interface DicomMessageStatic {
     readFile(buffer: ArrayBuffer, options?: ReadFileOptions): DicomDict;
+    /** Writes the elements of `dict` in tag order to `stream` in `syntax`; returns the bytes written. */
+    write(dict: DcmjsDict, stream: WriteBufferStream, syntax: string, options?: WriteOptions): number;
   }
 
   export interface DicomMetaDictionaryStatic {
@@ -51,6 +58,7 @@ declare module 'dcmjs' {
 
   export const data: {
     DicomDict: typeof DicomDict;
+    WriteBufferStream: typeof WriteBufferStream;
     DicomMessage: DicomMessageStatic;
     DicomMetaDictionary: DicomMetaDictionaryStatic;
   };

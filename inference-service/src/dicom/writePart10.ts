@@ -39,20 +39,7 @@ export function writePart10(dataset: DicomDataset): Uint8Array {
   if (typeof SOPInstanceUID !== 'string' || SOPInstanceUID.length === 0) {
     throw new Error('writePart10: the data set has no SOPInstanceUID (0008,0018); PS3.10 7.1 needs it for MediaStorageSOPInstanceUID');
   }
-  const elements: DicomDataset = {};
-  for (const [key, value] of Object.entries(dataset)) {
-    if (hexTag.test(key) || value === undefined) continue;
-    if (!dcmjsKeys.has(key) && key.startsWith('_')) continue;
-    elements[key] = value;
-  }
-  withPixelDataVR(elements);
-  let dict: DcmjsDict;
-  try {
-    dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(elements);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(`writePart10: cannot encode the data set of SOP instance ${SOPInstanceUID}: ${reason}`, { cause });
-  }
+  const dict = denaturalize(dataset, SOPInstanceUID);
   // (0002,0000) FileMetaInformationGroupLength is not listed: DicomDict.write computes and prepends it.
   const meta: DcmjsDict = {
     '00020001': { vr: 'OB', Value: [new Uint8Array([0x00, 0x01]).buffer] },
@@ -65,6 +52,33 @@ export function writePart10(dataset: DicomDataset): Uint8Array {
   const file = new dcmjs.data.DicomDict(meta);
   file.dict = dict;
   return new Uint8Array(file.write());
+}
+
+/**
+ * The data set's elements alone, Explicit VR Little Endian, exactly as writePart10 writes them after the
+ * File Meta Information (same element filtering): for callers that assemble a file from parts.
+ */
+export function encodeDataSet(dataset: DicomDataset): Uint8Array {
+  const stream = new dcmjs.data.WriteBufferStream(4096, true);
+  const dict = denaturalize(dataset, String(dataset['SOPInstanceUID'] ?? '(none)'));
+  dcmjs.data.DicomMessage.write(dict, stream, explicitVrLittleEndian, { allowInvalidVRLength: false });
+  return new Uint8Array(stream.getBuffer());
+}
+
+function denaturalize(dataset: DicomDataset, SOPInstanceUID: string): DcmjsDict {
+  const elements: DicomDataset = {};
+  for (const [key, value] of Object.entries(dataset)) {
+    if (hexTag.test(key) || value === undefined) continue;
+    if (!dcmjsKeys.has(key) && key.startsWith('_')) continue;
+    elements[key] = value;
+  }
+  withPixelDataVR(elements);
+  try {
+    return dcmjs.data.DicomMetaDictionary.denaturalizeDataset(elements);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new Error(`writePart10: cannot encode the data set of SOP instance ${SOPInstanceUID}: ${reason}`, { cause });
+  }
 }
 
 /**

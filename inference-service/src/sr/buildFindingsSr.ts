@@ -1,9 +1,9 @@
 import type { DicomDataset } from '../dicom/types.ts';
-import { writePart10 } from '../dicom/writePart10.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids } from './codes.ts';
 import { codeSequence } from './contentItems.ts';
+import { encodeFindingsSr } from './encodeFindingsSr.ts';
 import { demoReportTitle, localCodingScheme, usesLocalScheme } from './findingCodes.ts';
 import { demoNotice, deviceModelName, findingScores, findingsContent } from './findingsContent.ts';
 import { findingsSrUids } from './uids.ts';
@@ -107,12 +107,12 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
       },
     ],
     PerformedProcedureCodeSequence: [],
-    ContentSequence: content,
   };
   // dcmjs writes text as UTF-8; only non-ASCII text needs saying so (PS3.3 C.12.1.1.2). Without it the
   // default repertoire applies, which every reader (dsrdump's VR checker too) handles.
-  if (hasNonAscii(dataset)) dataset['SpecificCharacterSet'] = 'ISO_IR 192';
-  return { dataset, part10: writePart10(dataset), SOPInstanceUID, SeriesInstanceUID };
+  if (hasNonAscii([dataset, content.context, content.result])) dataset['SpecificCharacterSet'] = 'ISO_IR 192';
+  const part10 = encodeFindingsSr(dataset, content);
+  return { dataset: { ...dataset, ContentSequence: [...content.context, ...content.result] }, part10, SOPInstanceUID, SeriesInstanceUID };
 }
 
 interface ImageReference {

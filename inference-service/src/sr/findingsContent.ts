@@ -51,16 +51,20 @@ export interface FindingsContentInput {
   readonly isDemo: boolean;
 }
 
-/**
- * The children of the root CONTAINER, in reading order: language (TID 1204), device observer context
- * (TID 1002/1004), procedure reported, algorithm identification (TID 4019), warnings, then the Findings
- * (one NUM per finding, in %) and the Impression.
- */
-export function findingsContent({ card, result, scores, manufacturer, isDemo }: FindingsContentInput): DicomDataset[] {
+/** The root CONTAINER's children in two parts: the same for every image of a model, and this image's. */
+export interface FindingsContent {
+  /** Language (TID 1204), device observer context (TID 1002/1004), procedure reported, TID 4019, warnings. */
+  readonly context: DicomDataset[];
+  /** The Findings (one NUM per finding, in %) and the Impression. */
+  readonly result: DicomDataset[];
+}
+
+/** The children of the root CONTAINER, in reading order: `context`, then `result`. */
+export function findingsContent({ card, result, scores, manufacturer, isDemo }: FindingsContentInput): FindingsContent {
   // What the reader must see before the numbers: the card's own warning, or at least that it is a demo.
   const cardWarnings = unique([card.warning, result.model.warning]);
   const warnings = isDemo && !cardWarnings.some((w) => w.includes('DEMO MODEL')) ? [`${demoNotice}.`, ...cardWarnings] : cardWarnings;
-  return [
+  const context = [
     codeItem('HAS CONCEPT MOD', srConcepts.languageOfContent, srConcepts.english),
     codeItem('HAS OBS CONTEXT', srConcepts.observerType, srConcepts.device),
     uidrefItem('HAS OBS CONTEXT', srConcepts.deviceObserverUID, nameBasedUid('device', manufacturer, deviceName)),
@@ -71,13 +75,18 @@ export function findingsContent({ card, result, scores, manufacturer, isDemo }: 
     ...tid4019AlgorithmIdentification(card, result, isDemo),
     ...warnings.map((w) => textItem('CONTAINS', srConcepts.comment, w)),
     textItem('CONTAINS', srConcepts.comment, scoreExplanation),
-    containerItem(
-      'CONTAINS',
-      srConcepts.findings,
-      scores.map((s) => numItem('CONTAINS', s.concept, s.percent, srConcepts.percent)),
-    ),
-    containerItem('CONTAINS', srConcepts.impressions, [textItem('CONTAINS', srConcepts.impression, impressionText(scores, isDemo))]),
   ];
+  return {
+    context,
+    result: [
+      containerItem(
+        'CONTAINS',
+        srConcepts.findings,
+        scores.map((s) => numItem('CONTAINS', s.concept, s.percent, srConcepts.percent)),
+      ),
+      containerItem('CONTAINS', srConcepts.impressions, [textItem('CONTAINS', srConcepts.impression, impressionText(scores, isDemo))]),
+    ],
+  };
 }
 
 /** The findings at or above the operating point, highest first, or that there are none. */
