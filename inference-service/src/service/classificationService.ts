@@ -232,6 +232,11 @@ export class ClassificationService {
   async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
     const started = performance.now();
     const uids = findingsSrUids(instance.SOPInstanceUID, this.model.onnxSha256);
+    // A click or the hook is about a new image, which rarely has its SR yet: fetch the image while asking.
+    // The follower catching up mostly meets images the hook already did, so it asks first.
+    const tFetch = performance.now();
+    const earlyFile = source === 'changes' ? undefined : this.#orthanc.instanceFile(instance.orthancId);
+    earlyFile?.catch(() => undefined);
     const existingId = await this.#orthanc.instanceIdByUid(uids.SOPInstanceUID);
     if (existingId) {
       this.#metrics.srsDeduplicated.inc();
@@ -240,8 +245,7 @@ export class ClassificationService {
       return classifiedOutcome(instance, findings, { ...uids, alreadyExisted: true }, { lookup: elapsed(started), total: elapsed(started) });
     }
 
-    const tFetch = performance.now();
-    const part10 = await this.#orthanc.instanceFile(instance.orthancId);
+    const part10 = await (earlyFile ?? this.#orthanc.instanceFile(instance.orthancId));
     const fetchMs = elapsed(tFetch);
 
     let prepared: PreparedImage;
