@@ -1,7 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
-import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
+import { sequenceItemBytes } from '../../inference-service/src/dicom/appendSequenceItems.ts';
+import { encodeDataSet, writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
+import { encodeResultItems } from '../../inference-service/src/sr/encodeFindingsSr.ts';
 import { buildFindingsSr, findingCode, readFindingsSrIdentity, scoreExplanation, srSopClassUids } from '../../inference-service/src/sr/index.ts';
 import {
   dciodvfyErrors,
@@ -254,6 +256,22 @@ describe('buildFindingsSr', () => {
       }
       // The last case repeats the first: the same bytes; the others differ from each other.
       expect(seen.size).toBe(3);
+    });
+
+    it("should build the findings from templates, byte for byte as dcmjs, whatever each value's length", () => {
+      const image = readRealImage();
+      const values = [0, 0.00004, 0.0555, 0.5, 0.99999, 1];
+      for (const [i, value] of values.entries()) {
+        // Each label gets a different value of the list, so every value meets several NUM templates.
+        const findings = Object.fromEntries(upstreamCard.labels.map((label, j) => [label, values[(i + j) % values.length]!]));
+        expect(Object.values(findings)).toContain(value);
+        const sr = buildFindingsSr({ image, result: findingsFor(image, upstreamCard, findings), card: upstreamCard, now });
+        const result = items(sr.dataset['ContentSequence']).slice(-2);
+        const fromTemplates = encodeResultItems(result);
+        const fromDcmjs = sequenceItemBytes(encodeDataSet({ ContentSequence: result }), 0x0040, 0xa730);
+        expect(fromTemplates && fromDcmjs && Buffer.from(fromTemplates).equals(Buffer.from(fromDcmjs))).toBe(true);
+        expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10(sr.dataset)))).toBe(true);
+      }
     });
   });
 
