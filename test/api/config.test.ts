@@ -20,7 +20,7 @@ describe('loadConfig', () => {
         maxQueue: configDefaults.maxQueue,
         concurrency: configDefaults.concurrency,
         intraOpThreads: configDefaults.intraOpThreads,
-        ortSpinning: true,
+        ortSpinning: false,
         bodyLimitBytes: configDefaults.bodyLimitMb * 1024 * 1024,
         requestTimeoutMs: configDefaults.requestTimeoutMs,
         apiTokenGenerated: false,
@@ -31,12 +31,12 @@ describe('loadConfig', () => {
       const config = loadConfig({
         ...required,
         [configEnv.autoClassify]: 'off',
-        [configEnv.ortSpinning]: 'no',
+        [configEnv.ortSpinning]: 'yes',
         [configEnv.port]: '0',
         [configEnv.bodyLimitMb]: '0.5',
         [configEnv.host]: '',
       });
-      expect(config).toMatchObject({ autoClassify: false, ortSpinning: false, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host });
+      expect(config).toMatchObject({ autoClassify: false, ortSpinning: true, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host });
     });
 
     it('should make up a token in development only', () => {

@@ -34,8 +34,11 @@ export const configDefaults = {
   /** Images worked on at once: enough to fill the model's batches while one is being decoded. */
   concurrency: 4,
   intraOpThreads: 2,
-  /** A click waits for one image: spinning threads answer it 2–3 ms sooner (see FindingsModelOptions). */
-  ortSpinning: true,
+  /**
+   * Spinning threads answer a lone click 2–3 ms sooner on a quiet host, but arrivals go ~6 % slower, and on
+   * a busy host (vCPUs taken away) a spinning run took 47 ms against 33 sleeping: off (see FindingsModelOptions).
+   */
+  ortSpinning: false,
   /** An uncompressed 16-bit 3000×3000 radiograph is ~18 MB; 64 MB leaves room without inviting abuse. */
   bodyLimitMb: 64,
   requestTimeoutMs: 60_000,

@@ -34,7 +34,8 @@ export interface FindingsModelOptions {
   /**
    * Whether onnxruntime's intra-op threads spin between the graph's parallel sections instead of sleeping.
    * Measured here: a lone run 2–3 ms faster (about 28 vs 30.5 ms), but a folder 7–12 % slower, as the
-   * spinning thread takes the core that decodes the next images. Off unless asked for.
+   * spinning thread takes the core that decodes the next images; and when the host takes a vCPU away, a
+   * spinning run slows far more (median 47 against 33 ms sleeping, measured at the same moment). Off unless asked for.
    */
   readonly spinning?: boolean;
 }
