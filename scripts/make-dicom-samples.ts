@@ -3,7 +3,7 @@
  * transfer syntaxes, MONOCHROME1 and 2, 8 and 16 bit, for three phantom patients. What `npm start`
  * uploads to Orthanc so a first run has something to look at and classify.
  *
- * Run: npx tsx scripts/make-dicom-samples.ts   (needs dcmtk and gdcm: scripts/setup/debianPackages.ts)
+ * Run: npx tsx scripts/make-dicom-samples.ts   (needs dcmtk and gdcm: tooling/setup/debianPackages.ts)
  *
  * Native files are written with the product's own Part-10 writer; compression is done by dcmtk and
  * gdcm command-line tools. Everything is deterministic (UIDs are name-based, PS3.5 B.2; no clock, no

@@ -3,9 +3,9 @@
  * labelled demo model when no real one was imported), and the prebuilt viewer.
  * `--for-tests` also installs the tools the test suite drives.
  */
-import { ensureActiveModel } from './setup/activeModel.ts';
-import { ensureDebianPackages, productPackages, testPackages } from './setup/debianPackages.ts';
-import { ensureOhifViewer } from './setup/ohifViewer.ts';
+import { ensureActiveModel } from '../tooling/setup/activeModel.ts';
+import { ensureDebianPackages, productPackages, testPackages } from '../tooling/setup/debianPackages.ts';
+import { ensureOhifViewer } from '../tooling/setup/ohifViewer.ts';
 
 const forTests = process.argv.includes('--for-tests');
 

@@ -8,15 +8,14 @@ import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { collectFiles } from '../inference-service/src/cli/collectFiles.ts';
 import { uploadFiles } from '../inference-service/src/cli/uploadCommand.ts';
-import { ensureApiToken } from '../inference-service/src/config/apiToken.ts';
+import { ensureApiToken } from '../tooling/apiToken.ts';
 import { loadConfig } from '../inference-service/src/config/config.ts';
 import { configDefaults, configEnv, dataFiles } from '../inference-service/src/config/defaults.ts';
 import { readDicomDataset } from '../inference-service/src/dicom/index.ts';
 import { OrthancClient } from '../inference-service/src/orthanc/index.ts';
-import { startLocalOrthanc } from '../inference-service/src/orthanc/startLocalOrthanc.ts';
+import { startLocalOrthanc } from '../tooling/orthanc/startLocalOrthanc.ts';
 import { checkEligibility } from '../inference-service/src/pipeline/eligibility.ts';
 import { startSidecar } from '../inference-service/src/server.ts';
-import { extensionFile, viewerDir } from './setup/ohifViewer.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const samplesDir = resolve(repoRoot, 'dicom_samples');
@@ -50,7 +49,7 @@ try {
     [configEnv.orthancUsername]: orthanc.credentials.username,
     [configEnv.orthancPassword]: orthanc.credentials.password,
   });
-  sidecar = await startSidecar({ config, viewer: { viewerDir, extensionFile } });
+  sidecar = await startSidecar({ config });
 
   // Upload the samples; the Lua hook tells the sidecar, which writes one SR per eligible image.
   const client = new OrthancClient({ url: orthanc.url, credentials: orthanc.credentials });

@@ -6,31 +6,15 @@
  *   CXR_API_TOKEN=… CXR_ORTHANC_USERNAME=… CXR_ORTHANC_PASSWORD=… tsx inference-service/src/server.ts
  *   (or `cxr-findings serve`, through runServeCommand)
  */
-import { existsSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import type { Hono } from 'hono';
-import { issueViewerSession, requireAuth } from './api/auth.ts';
-import { buildSidecar, type SidecarParts } from './api/sidecar.ts';
 import { ConfigError, loadConfig, type SidecarConfig } from './config/config.ts';
 import { configDefaults, configEnv } from './config/defaults.ts';
 import { createLogger, type Logger } from './log.ts';
 import type { FindingsPipeline } from './pipeline/findingsPipeline.ts';
 import { loadPipeline } from './pipeline/loadPipeline.ts';
-import { viewerRoutes } from './viewer/viewerRoutes.ts';
-
-/** Where the viewer's files are; read from the environment so an image (Docker) can place them anywhere. */
-export const viewerEnv = {
-  dir: 'CXR_VIEWER_DIR',
-  extensionFile: 'CXR_VIEWER_EXTENSION_FILE',
-} as const;
-
-export interface ViewerFiles {
-  readonly viewerDir: string;
-  readonly extensionFile: string;
-}
+import { createSidecar, type SidecarParts } from './sidecar.ts';
 
 export interface RunningSidecar {
   /** `http://<host>:<port>` as it listens (the port is the real one when 0 was asked for). */
@@ -47,22 +31,8 @@ export interface StartSidecarOptions {
   readonly logger?: Logger;
   /** A pipeline already loaded (tests share one); otherwise the active model is loaded here. */
   readonly pipeline?: FindingsPipeline;
-  /** The viewer's files; without them the sidecar serves the API only. */
-  readonly viewer?: ViewerFiles;
   /** Start following Orthanc's /changes (when auto-classify is on). Default true. */
   readonly followChanges?: boolean;
-}
-
-function buildViewer(files: ViewerFiles, config: SidecarConfig): Hono {
-  const credentials = config.orthanc.credentials;
-  return viewerRoutes({
-    viewerDir: files.viewerDir,
-    extensionFile: files.extensionFile,
-    orthanc: { url: config.orthanc.url, ...(credentials ?? {}) },
-    onIndexHtml: (c) => issueViewerSession(c, config.apiToken),
-    // The proxy adds Orthanc's credentials: without this guard anyone reaching the port could read the PACS.
-    proxyGuard: requireAuth(config.apiToken, { allowViewerSession: true }),
-  });
 }
 
 export async function startSidecar(options: StartSidecarOptions): Promise<RunningSidecar> {
@@ -77,9 +47,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   }
   if (config.apiTokenGenerated) logger.warn('CXR_API_TOKEN is not set: using a token generated for this process (development only)');
 
-  const viewer = options.viewer && existsSync(join(options.viewer.viewerDir, 'index.html')) ? buildViewer(options.viewer, config) : undefined;
-  if (options.viewer && !viewer) logger.warn('viewer not installed; serving the API only (run `npm run setup`)', { viewerDir: options.viewer.viewerDir });
-  const parts = buildSidecar({ settings: config, pipeline, logger, ...(viewer ? { viewer } : {}) });
+  const parts = createSidecar({ settings: config, pipeline, logger });
 
   const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
@@ -95,7 +63,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (parts.follower && options.followChanges !== false) parts.follower.start();
-  logger.info('listening', { url, orthanc: config.orthanc.url, autoClassify: config.autoClassify, viewer: viewer !== undefined });
+  logger.info('listening', { url, orthanc: config.orthanc.url, autoClassify: config.autoClassify, viewer: parts.servesViewer });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -115,24 +83,13 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   return { url, port, parts, pipeline, stop };
 }
 
-async function viewerFilesFromEnv(env: NodeJS.ProcessEnv): Promise<ViewerFiles> {
-  const dir = env[viewerEnv.dir];
-  const extensionFile = env[viewerEnv.extensionFile];
-  if (dir && extensionFile) return { viewerDir: dir, extensionFile };
-  // In a checkout the set-up script knows where it put them (imported only then: it needs esbuild).
-  const setup = await import('../../scripts/setup/ohifViewer.ts');
-  return { viewerDir: dir || setup.viewerDir, extensionFile: extensionFile || setup.extensionFile };
-}
-
 const serveUsage = `cxr-findings serve
 
 Runs the sidecar: the HTTP API (and the viewer when installed), auto-classify on arrival.
 Configured by environment variables (defaults in brackets):
 ${Object.entries(configEnv)
   .map(([key, name]) => `  ${name.padEnd(27)}${key in configDefaults ? `[${String(configDefaults[key as keyof typeof configDefaults])}]` : ''}`)
-  .join('\n')}
-  ${viewerEnv.dir.padEnd(27)}[the set-up's OHIF build]
-  ${viewerEnv.extensionFile.padEnd(27)}[ohif-extension/dist/cxr-findings.mjs]`;
+  .join('\n')}`;
 
 /**
  * `cxr-findings serve` (and `tsx inference-service/src/server.ts`): runs until SIGTERM or SIGINT, then
@@ -154,7 +111,7 @@ export async function runServeCommand(args: readonly string[], env: NodeJS.Proce
     throw error;
   }
   const logger = createLogger({ tag: 'sidecar', level: config.logLevel });
-  const sidecar = await startSidecar({ config, logger, viewer: await viewerFilesFromEnv(env) });
+  const sidecar = await startSidecar({ config, logger });
   return new Promise<number>((resolve) => {
     let signalled = false;
     const shutDown = (signal: NodeJS.Signals) => {

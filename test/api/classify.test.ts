@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SidecarParts } from '../../inference-service/src/api/sidecar.ts';
+import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { distinctCopies } from '../support/orthanc.ts';

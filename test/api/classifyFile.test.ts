@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SidecarParts } from '../../inference-service/src/api/sidecar.ts';
+import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { readFindingsSrIdentity } from '../../inference-service/src/sr/index.ts';
 import type { ClassifiedFile } from '../../inference-service/src/service/types.ts';

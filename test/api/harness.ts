@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSidecar, type SidecarParts, type SidecarSettings } from '../../inference-service/src/api/sidecar.ts';
+import { createSidecar, type SidecarParts, type SidecarSettings } from '../../inference-service/src/sidecar.ts';
 import { createLogger } from '../../inference-service/src/log.ts';
 import type { FindingsPipeline } from '../../inference-service/src/pipeline/findingsPipeline.ts';
 import { loadPipeline } from '../../inference-service/src/pipeline/loadPipeline.ts';
@@ -37,7 +37,7 @@ export async function startHarness(options: { orthanc?: TestOrthancOptions } = {
     dataDir,
     logLines,
     build: (settings = {}) =>
-      buildSidecar({
+      createSidecar({
         settings: {
           orthanc: { url: orthanc.url, credentials: orthanc.credentials },
           apiToken: testToken,

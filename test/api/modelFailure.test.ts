@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSidecar } from '../../inference-service/src/api/sidecar.ts';
+import { createSidecar } from '../../inference-service/src/sidecar.ts';
 import { silentLogger } from '../../inference-service/src/log.ts';
 import { loadPipeline } from '../../inference-service/src/pipeline/loadPipeline.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
@@ -17,7 +17,7 @@ describe('GET /api/health when the model cannot run', () => {
 
   it('should answer 503 naming the model once its worker thread has stopped', async () => {
     const pipeline = await loadPipeline({ intraOpThreads: 1 });
-    const sidecar = buildSidecar({
+    const sidecar = createSidecar({
       settings: {
         orthanc: { url: orthanc.url, credentials: orthanc.credentials },
         apiToken: testToken,

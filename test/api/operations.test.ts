@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SidecarParts } from '../../inference-service/src/api/sidecar.ts';
+import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { findingsSrUids } from '../../inference-service/src/sr/index.ts';

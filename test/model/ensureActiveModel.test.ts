@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { activateModel, demoWarning, loadActiveModel } from '../../inference-service/src/model/index.ts';
-import { ensureActiveModel } from '../../scripts/setup/activeModel.ts';
+import { ensureActiveModel } from '../../tooling/setup/activeModel.ts';
 import { cardWith, scratchDir } from './modelFiles.ts';
 
 describe('ensureActiveModel', () => {

@@ -5,9 +5,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { configDefaults, configEnv } from '../../inference-service/src/config/defaults.ts';
 import { modelsDir } from '../../inference-service/src/model/modelCard.ts';
-import { composeServices, orthancContainer, sidecarContainer } from '../../inference-service/src/orthanc/composeLayout.ts';
-import { readOrthancTemplate } from '../../inference-service/src/orthanc/orthancConfig.ts';
-import { luaHookEnv, orthancDefaults, orthancPaths } from '../../inference-service/src/orthanc/settings.ts';
+import { composeServices, orthancContainer, sidecarContainer } from '../../tooling/composeLayout.ts';
+import { readOrthancTemplate } from '../../tooling/orthanc/orthancConfig.ts';
+import { luaHookEnv, orthancDefaults, orthancPaths } from '../../tooling/orthanc/settings.ts';
 import { repoRoot } from '../support/paths.ts';
 
 interface ComposeService {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrthancHttpError, OrthancUnavailableError } from '../../inference-service/src/orthanc/errors.ts';
-import { findFreePort } from '../../inference-service/src/orthanc/freePort.ts';
+import { findFreePort } from '../../tooling/freePort.ts';
 import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';

@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertPortFree, findFreePort } from '../../inference-service/src/orthanc/freePort.ts';
+import { assertPortFree, findFreePort } from '../../tooling/freePort.ts';
 import { localCredentialsFile, readLocalOrthancCredentials } from '../../inference-service/src/orthanc/localCredentials.ts';
 import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient.ts';
-import { startLocalOrthanc } from '../../inference-service/src/orthanc/startLocalOrthanc.ts';
-import { startOrthanc, type RunningOrthanc } from '../../inference-service/src/orthanc/startOrthanc.ts';
+import { startLocalOrthanc } from '../../tooling/orthanc/startLocalOrthanc.ts';
+import { startOrthanc, type RunningOrthanc } from '../../tooling/orthanc/startOrthanc.ts';
 
 const run = promisify(execFile);
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUploadCommand } from '../../inference-service/src/cli/uploadCommand.ts';
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
-import { findFreePort } from '../../inference-service/src/orthanc/freePort.ts';
+import { findFreePort } from '../../tooling/freePort.ts';
 import { localCredentialsFile } from '../../inference-service/src/orthanc/localCredentials.ts';
 import { distinctCopies, startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';

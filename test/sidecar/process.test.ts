@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
-import { viewerEnv } from '../../inference-service/src/server.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { repoRoot } from '../support/paths.ts';
 
@@ -70,8 +69,8 @@ describe('the sidecar process', () => {
         [configEnv.orthancPassword]: orthanc.credentials.password,
         [configEnv.apiToken]: 'process-suite-token-0123456789',
         [configEnv.dataDir]: dataDir,
-        [viewerEnv.dir]: join(dataDir, 'no-viewer'),
-        [viewerEnv.extensionFile]: join(dataDir, 'no-viewer.mjs'),
+        [configEnv.viewerDir]: join(dataDir, 'no-viewer'),
+        [configEnv.viewerExtensionFile]: join(dataDir, 'no-viewer.mjs'),
       });
       try {
         const loaded = await logLine(r, 'model loaded');

@@ -11,7 +11,7 @@ import { loadConfig, type SidecarConfig } from '../../inference-service/src/conf
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { createLogger } from '../../inference-service/src/log.ts';
-import { findFreePort } from '../../inference-service/src/orthanc/freePort.ts';
+import { findFreePort } from '../../tooling/freePort.ts';
 import type { FindingsPipeline } from '../../inference-service/src/pipeline/findingsPipeline.ts';
 import { loadPipeline } from '../../inference-service/src/pipeline/loadPipeline.ts';
 import { startSidecar, type RunningSidecar } from '../../inference-service/src/server.ts';

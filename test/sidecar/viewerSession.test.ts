@@ -42,13 +42,10 @@ describe('the viewer session', () => {
       [configEnv.apiToken]: token,
       [configEnv.dataDir]: join(dir, 'data'),
       [configEnv.autoClassify]: 'off',
+      [configEnv.viewerDir]: join(dir, 'viewer'),
+      [configEnv.viewerExtensionFile]: join(dir, 'extension.mjs'),
     });
-    sidecar = await startSidecar({
-      config,
-      pipeline,
-      logger: createLogger({ tag: 'sidecar', sink: () => undefined }),
-      viewer: { viewerDir: join(dir, 'viewer'), extensionFile: join(dir, 'extension.mjs') },
-    });
+    sidecar = await startSidecar({ config, pipeline, logger: createLogger({ tag: 'sidecar', sink: () => undefined }) });
   });
 
   afterAll(async () => {

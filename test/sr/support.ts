@@ -87,7 +87,7 @@ export interface ToolRun {
 /** dciodvfy writes its findings to stderr, dsrdump its report to stdout: one string for both. */
 export function runTool(command: string, args: readonly string[]): ToolRun {
   const r = spawnSync(command, args, { encoding: 'utf8' });
-  if (r.error) throw new Error(`${command} could not run (is it installed? scripts/setup/debianPackages.ts): ${r.error.message}`);
+  if (r.error) throw new Error(`${command} could not run (is it installed? tooling/setup/debianPackages.ts): ${r.error.message}`);
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 

@@ -8,7 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient.ts';
-import { startOrthanc, type RunningOrthanc, type StartOrthancOptions } from '../../inference-service/src/orthanc/startOrthanc.ts';
+import { startOrthanc, type RunningOrthanc, type StartOrthancOptions } from '../../tooling/orthanc/startOrthanc.ts';
 import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
 
 export type TestOrthancOptions = Pick<StartOrthancOptions, 'luaScripts' | 'sidecar' | 'stableAgeSeconds' | 'verbose' | 'dicomPort'>;

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { logLevels } from '../log.ts';
 import { configDefaults, configEnv } from './defaults.ts';
+import { viewerFileDefaults } from './paths.ts';
 
 /** Switches read from the environment: anything else is a mistake worth a clear error. */
 const onOff = z
@@ -30,8 +31,16 @@ const envSchema = z.object({
   [configEnv.bodyLimitMb]: z.coerce.number().positive().default(configDefaults.bodyLimitMb),
   [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
   [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
+  [configEnv.viewerDir]: z.string().min(1).default(viewerFileDefaults.dir),
+  [configEnv.viewerExtensionFile]: z.string().min(1).default(viewerFileDefaults.extensionFile),
   [configEnv.mode]: z.string().optional(),
 });
+
+/** The viewer's files: the unpacked `@ohif/app` `dist/` and our extension as one ES module. */
+export interface ViewerFiles {
+  readonly dir: string;
+  readonly extensionFile: string;
+}
 
 export interface SidecarConfig {
   readonly port: number;
@@ -52,6 +61,8 @@ export interface SidecarConfig {
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
   readonly logLevel: (typeof logLevels)[number];
+  /** Served when its index.html exists; otherwise the sidecar serves the API only. */
+  readonly viewer?: ViewerFiles;
 }
 
 export class ConfigError extends Error {
@@ -112,5 +123,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     logLevel: values[configEnv.logLevel],
+    viewer: { dir: resolve(values[configEnv.viewerDir]), extensionFile: resolve(values[configEnv.viewerExtensionFile]) },
   };
 }

@@ -19,6 +19,9 @@ export const configEnv = {
   bodyLimitMb: 'CXR_BODY_LIMIT_MB',
   requestTimeoutMs: 'CXR_REQUEST_TIMEOUT_MS',
   logLevel: 'CXR_LOG_LEVEL',
+  /** The unpacked OHIF app and our built extension; absent files mean the API only. */
+  viewerDir: 'CXR_VIEWER_DIR',
+  viewerExtensionFile: 'CXR_VIEWER_EXTENSION_FILE',
   /** `development` or `test` lets the sidecar start without a token (it makes one up per process). */
   mode: 'NODE_ENV',
 } as const;

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { z } from 'zod';
+import { modelsDir } from '../config/paths.ts';
 
-/** The project's `models/` folder: cards are committed there, ONNX files and `active.json` are not. */
-export const modelsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../models');
+export { modelsDir };
 export const upstreamCardPath = resolve(modelsDir, 'densenet121-res224-all.card.json');
 export const activeCardPath = resolve(modelsDir, 'active.json');
 

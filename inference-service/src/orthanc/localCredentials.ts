@@ -1,15 +1,12 @@
 /**
- * Orthanc's credentials on one machine (`npm start`): made once, kept in the data dir readable by
- * its owner only, and reused on every start, so the sidecar, `cxr-findings upload` and a user's
- * scripts all log in as the same user without anyone choosing a password.
+ * Reading the Orthanc credentials that `npm start` keeps in the data dir (tooling makes them), so
+ * `cxr-findings upload` and `classify --pacs` log in as the sidecar does without anyone typing a password.
  */
-import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { OrthancCredentials } from './types.ts';
 
 export const localCredentialsFile = 'orthanc-credentials.json';
-const localUsername = 'cxr-findings';
 
 /** The saved credentials, or undefined when `npm start` has not made any in this data dir yet. */
 export async function readLocalOrthancCredentials(dataDir: string): Promise<OrthancCredentials | undefined> {
@@ -26,24 +23,4 @@ export async function readLocalOrthancCredentials(dataDir: string): Promise<Orth
     throw new Error(`Orthanc's credentials at ${path} need a non-empty 'username' and 'password'`);
   }
   return { username: parsed.username, password: parsed.password };
-}
-
-export async function ensureLocalOrthancCredentials(dataDir: string): Promise<OrthancCredentials> {
-  const existing = await readLocalOrthancCredentials(dataDir);
-  if (existing) return existing;
-  await mkdir(dataDir, { recursive: true });
-  const credentials = { username: localUsername, password: randomBytes(24).toString('base64url') };
-  const path = join(dataDir, localCredentialsFile);
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
-  try {
-    // link(2) publishes the complete file or fails with EEXIST: a reader never sees half of it, and
-    // when another process made them first, theirs win so everyone agrees.
-    await link(temporary, path);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
-  } finally {
-    await unlink(temporary);
-  }
-  return (await readLocalOrthancCredentials(dataDir)) as OrthancCredentials;
 }

@@ -5,7 +5,6 @@
  */
 import { OrthancHttpError, OrthancUnavailableError } from './errors.ts';
 import { HttpExchange, type HttpAnswer } from './httpExchange.ts';
-import { orthancDefaults } from './settings.ts';
 import type {
   OrthancChanges,
   OrthancCredentials,
@@ -20,6 +19,9 @@ import type {
   OrthancSystem,
   OrthancUploadResult,
 } from './types.ts';
+
+/** Long enough for a large study's upload on a loaded host, short enough that a hung Orthanc is noticed. */
+const defaultRequestTimeoutMs = 30_000;
 
 export interface OrthancClientOptions {
   /** Orthanc's base URL, e.g. `http://127.0.0.1:8042` (a path prefix behind a proxy is kept). */
@@ -50,7 +52,7 @@ export class OrthancClient {
     // RFC 7617 basic authentication; Orthanc's RegisteredUsers are checked this way.
     const credentials = options.credentials;
     this.#authorization = credentials && `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
-    this.#timeoutMs = options.timeoutMs ?? orthancDefaults.requestTimeoutMs;
+    this.#timeoutMs = options.timeoutMs ?? defaultRequestTimeoutMs;
   }
 
   system(): Promise<OrthancSystem> {

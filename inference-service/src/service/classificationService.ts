@@ -8,11 +8,10 @@ import { ClassifyError } from '../pipeline/classifyError.ts';
 import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
-import { buildFindingsSr, findingsSrUids } from '../sr/index.ts';
+import { buildFindingsSr, findingsSrUids, readStoredFindings } from '../sr/index.ts';
 import { NothingEligibleError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
 import { InFlight } from './inFlight.ts';
-import { readStoredFindings } from './readStoredFindings.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import { ModelBatcher } from './modelBatcher.ts';
 import type {

@@ -10,3 +10,4 @@ export type { FindingsSrIdentity } from './identity.ts';
 export { findingCode, findingCodes } from './findingCodes.ts';
 export { srConcepts, srSopClassUids } from './codes.ts';
 export type { CodedConcept } from './codes.ts';
+export { readStoredFindings } from './readStoredFindings.ts';

@@ -14,7 +14,7 @@ import { type OrthancTarget, orthancProxy } from './orthancProxy.ts';
  */
 
 export interface ViewerRoutesOptions {
-  /** The unpacked `@ohif/app` `dist/` (see scripts/setup/ohifViewer.ts). */
+  /** The unpacked `@ohif/app` `dist/` (see tooling/setup/ohifViewer.ts). */
   readonly viewerDir: string;
   /** The built extension, one ES module (ohif-extension/dist/cxr-findings.mjs). */
   readonly extensionFile: string;

@@ -8,8 +8,8 @@ import { loadConfig } from '../../../inference-service/src/config/config.ts';
 import { configEnv } from '../../../inference-service/src/config/defaults.ts';
 import type { Logger } from '../../../inference-service/src/log.ts';
 import { type RunningSidecar, startSidecar } from '../../../inference-service/src/server.ts';
-import { ensureDebianPackages } from '../../../scripts/setup/debianPackages.ts';
-import { ensureOhifViewer, extensionFile, viewerDir } from '../../../scripts/setup/ohifViewer.ts';
+import { ensureDebianPackages } from '../../../tooling/setup/debianPackages.ts';
+import { ensureOhifViewer, extensionFile, viewerDir } from '../../../tooling/setup/ohifViewer.ts';
 import { type TestOrthanc, startTestOrthanc } from '../../support/orthanc.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
@@ -62,8 +62,10 @@ export async function startViewerStack(): Promise<ViewerStack> {
       [configEnv.autoClassify]: 'false',
       [configEnv.mode]: 'test',
       [configEnv.logLevel]: 'error',
+      [configEnv.viewerDir]: viewerDir,
+      [configEnv.viewerExtensionFile]: extensionFile,
     });
-    sidecar = await startSidecar({ config, logger: quietLogger, viewer: { viewerDir, extensionFile }, followChanges: false });
+    sidecar = await startSidecar({ config, logger: quietLogger, followChanges: false });
     const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs] });
     const running = sidecar;
     return {

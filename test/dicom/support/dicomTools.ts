@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /**
- * Runs a dcmtk or gdcm command-line tool (installed by scripts/setup/debianPackages.ts) and fails
+ * Runs a dcmtk or gdcm command-line tool (installed by tooling/setup/debianPackages.ts) and fails
  * with its own words when it refuses.
  */
 export function runTool(tool: string, args: readonly string[]): void {

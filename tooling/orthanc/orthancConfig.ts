@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { orthancPaths } from './settings.ts';
-import type { OrthancCredentials } from './types.ts';
+import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
 
 export interface OrthancRunSettings {
   readonly storageDir: string;

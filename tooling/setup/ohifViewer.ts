@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSy
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { viewerFileDefaults } from '../../inference-service/src/config/paths.ts';
 
 /**
  * The viewer: the prebuilt OHIF app from the npm registry (its `dist/` is a complete static viewer; the
@@ -20,9 +21,10 @@ export const ohifApp = {
   integrity: 'sha512-WZdxmpmG7rqFgW9ZJLcbgr3XCtLi1KDNPoMaeY5PPe6j4G4fjEjjkycZM6C6Zk2F87BKxFfpq+jd5xXZB9E8EA==',
 } as const;
 
-export const viewerDir = join(repoRoot, '.cache', `ohif-viewer-${ohifApp.version}`);
+/** Where the sidecar looks by default; the marker inside says which version is there. */
+export const viewerDir = viewerFileDefaults.dir;
 export const extensionDir = join(repoRoot, 'ohif-extension');
-export const extensionFile = join(extensionDir, 'dist', 'cxr-findings.mjs');
+export const extensionFile = viewerFileDefaults.extensionFile;
 
 /**
  * What the served viewer does without (checked by the browser tests): source maps (~38 MB), the

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureLocalOrthancCredentials, localCredentialsFile, readLocalOrthancCredentials } from './localCredentials.ts';
+import { localCredentialsFile, readLocalOrthancCredentials } from '../../inference-service/src/orthanc/localCredentials.ts';
+import { ensureLocalOrthancCredentials } from './localCredentials.ts';
 
 describe('ensureLocalOrthancCredentials', () => {
   let dataDir: string;

@@ -4,8 +4,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.ts';
-import { OrthancUnavailableError } from './errors.ts';
-import type { OrthancChange } from './types.ts';
+import { OrthancUnavailableError } from '../orthanc/errors.ts';
+import type { OrthancChange } from '../orthanc/types.ts';
 
 export type NewInstanceHandler = (orthancInstanceId: string, change: OrthancChange) => Promise<unknown>;
 

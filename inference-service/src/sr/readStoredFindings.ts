@@ -1,6 +1,7 @@
 import type { DicomDataset } from '../dicom/types.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
-import { findingCode, srConcepts } from '../sr/index.ts';
+import { srConcepts } from './codes.ts';
+import { findingCode } from './findingCodes.ts';
 
 function items(value: unknown): DicomDataset[] {
   return Array.isArray(value) ? (value as DicomDataset[]) : [];

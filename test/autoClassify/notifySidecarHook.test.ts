@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '../../inference-service/src/config/defaults.ts';
-import { orthancPaths } from '../../inference-service/src/orthanc/settings.ts';
+import { orthancPaths } from '../../tooling/orthanc/settings.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { pydicomTestFilesDir, realJpegBaselineDcm } from '../support/paths.ts';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { dataFiles } from './defaults.ts';
+import { dataFiles } from '../inference-service/src/config/defaults.ts';
 
 /**
  * The API token `npm start` hands to the sidecar and the Lua hook: made once, kept in the data dir

@@ -6,7 +6,7 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 export const orthancPaths = Object.freeze({
   /** Debian's `orthanc` package; the packaged service cannot start here, so the project runs the binary. */
@@ -24,8 +24,6 @@ export const orthancDefaults = Object.freeze({
   dicomPort: 4242,
   /** Seconds without a new instance before Orthanc calls a series or study stable. */
   stableAgeSeconds: 2,
-  /** Per-request timeout of the REST client. */
-  requestTimeoutMs: 30_000,
 });
 
 /**

@@ -10,8 +10,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../log.ts';
 import { readCursor, writeCursor, CursorFileError } from './cursorStore.ts';
 import { deliverPage, type NewInstanceHandler } from './deliverPage.ts';
-import { OrthancUnavailableError } from './errors.ts';
-import type { OrthancClient } from './orthancClient.ts';
+import { OrthancUnavailableError } from '../orthanc/errors.ts';
+import type { OrthancClient } from '../orthanc/orthancClient.ts';
 
 export type { NewInstanceHandler };
 

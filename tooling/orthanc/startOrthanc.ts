@@ -8,11 +8,11 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { assertPortFree, findFreePort } from './freePort.ts';
-import { OrthancClient } from './orthancClient.ts';
+import { assertPortFree, findFreePort } from '../freePort.ts';
+import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient.ts';
 import { buildOrthancConfiguration, readOrthancTemplate } from './orthancConfig.ts';
 import { luaHookEnv, orthancDefaults, orthancPaths } from './settings.ts';
-import type { OrthancCredentials } from './types.ts';
+import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
 
 export interface StartOrthancOptions {
   /** 0 or undefined: pick a free port. */

@@ -1,0 +1,18 @@
+/**
+ * Where the product finds its files in a checkout or an image: both keep the repository's layout
+ * (`models/`, `ohif-extension/`, `.cache/` beside `inference-service/`), so one root serves both. The
+ * compiled output (`inference-service/dist/`) sits at the same depth as `src/`.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const productRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** The model cards (committed) and the ONNX files and `active.json` that set-up or import make. */
+export const modelsDir = join(productRoot, 'models');
+
+/** The viewer's files when the environment does not name them: where the set-up puts them. */
+export const viewerFileDefaults = Object.freeze({
+  dir: join(productRoot, '.cache', 'ohif-viewer'),
+  extensionFile: join(productRoot, 'ohif-extension', 'dist', 'cxr-findings.mjs'),
+});
