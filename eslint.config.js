@@ -18,7 +18,7 @@ const notTests = [`${src}/**/*.test.ts`];
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', 'data/**', 'artifacts/**', '.cache/**', 'ohif-extension/dist/**', '.tmp/**'],
+    ignores: ['**/node_modules/**', 'inference-service/dist/**', 'data/**', 'artifacts/**', '.cache/**', 'ohif-extension/dist/**', '.tmp/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

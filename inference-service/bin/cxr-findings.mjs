@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// The CLI is written in TypeScript; tsx compiles it on load so the package needs no build step.
-import { register } from 'tsx/esm/api';
+// What ships runs compiled JavaScript: set-up builds inference-service/dist with tsc. For development,
+// `npx tsx inference-service/src/cli/main.ts` runs the sources as they are.
+import { existsSync } from 'node:fs';
+import module from 'node:module';
 
-register();
-await import('../src/cli/main.ts');
+// Node ≥ 22.1 keeps V8's compiled code between runs, which is most of a short command's start-up.
+module.enableCompileCache?.();
+
+const main = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(main)) {
+  console.error('cxr-findings: the product is not built yet: run `npm run setup` (it compiles inference-service/dist)');
+  process.exit(1);
+}
+await import(main.href);

@@ -1,5 +1,5 @@
 /**
- * `server.ts` as its own process, the way `tsx inference-service/src/server.ts` or a container runs it:
+ * `cxr-findings serve` as its own process, compiled, the way a user or a container runs it:
  * configuration from the environment, a clear refusal when it is wrong, and a clean exit on SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
+import { modelsDirEnv } from '../../inference-service/src/config/paths.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { repoRoot } from '../support/paths.ts';
 
-const serverModule = resolve(repoRoot, 'inference-service/src/server.ts');
-const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
+const bin = resolve(repoRoot, 'inference-service/bin/cxr-findings.mjs');
 
 interface Run {
   readonly child: ChildProcess;
@@ -23,8 +23,11 @@ interface Run {
 }
 
 function run(env: Record<string, string>): Run {
-  // Only what the test gives: the sidecar must not pick up a developer's CXR_* settings.
-  const child = spawn(tsx, [serverModule], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Only what the test gives (and the tests' models dir): the sidecar must not pick up a developer's CXR_* settings.
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', [modelsDirEnv]: process.env[modelsDirEnv] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const stdout: string[] = [];
   const stderr: string[] = [];
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => stdout.push(...chunk.split('\n').filter(Boolean)));

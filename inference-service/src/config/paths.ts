@@ -8,8 +8,15 @@ import { fileURLToPath } from 'node:url';
 
 export const productRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-/** The model cards (committed) and the ONNX files and `active.json` that set-up or import make. */
-export const modelsDir = join(productRoot, 'models');
+/** The committed model cards: what the published models are, whatever is active here. */
+export const cardsDir = join(productRoot, 'models');
+
+/**
+ * The ONNX files and `active.json` that set-up or import make: beside the cards unless `CXR_MODELS_DIR`
+ * moves them (the tests use their own, so nothing depends on the model a developer imported).
+ */
+export const modelsDirEnv = 'CXR_MODELS_DIR';
+export const modelsDir = process.env[modelsDirEnv] ? resolve(process.env[modelsDirEnv]) : cardsDir;
 
 /** The viewer's files when the environment does not name them: where the set-up puts them. */
 export const viewerFileDefaults = Object.freeze({

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { denseNetOnnxNames } from './buildDenseNetOnnx.ts';
 import { modelsDir, readModelCard } from './modelCard.ts';
@@ -69,6 +69,8 @@ export async function activateModel(card: ModelCard, onnxBytes: Uint8Array, dir 
   const onnx = { file, sha256: sha256Hex(onnxBytes), outputs: [denseNetOnnxNames.logits, denseNetOnnxNames.features] };
   const active = { ...card, onnx, createdAt: card.createdAt ?? new Date().toISOString() };
   const onnxPath = onnxPathOf(active, dir, `for '${card.id}'`);
+  // CXR_MODELS_DIR may name a directory nobody has made yet (a fresh volume).
+  await mkdir(dir, { recursive: true });
   await writeAtomically(onnxPath, onnxBytes);
   const cardPath = resolve(dir, 'active.json');
   await writeAtomically(cardPath, `${JSON.stringify(active, null, 2)}\n`);

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { modelsDir } from '../config/paths.ts';
+import { cardsDir, modelsDir } from '../config/paths.ts';
 
 export { modelsDir };
-export const upstreamCardPath = resolve(modelsDir, 'densenet121-res224-all.card.json');
+export const upstreamCardPath = resolve(cardsDir, 'densenet121-res224-all.card.json');
 export const activeCardPath = resolve(modelsDir, 'active.json');
 
 export const modelKinds = ['demo', 'upstream', 'custom'] as const;

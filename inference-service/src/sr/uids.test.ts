@@ -14,6 +14,13 @@ describe('findingsSrUids', () => {
       expect(findingsSrUids(image1, shaA)).toEqual(uids);
     });
 
+    it('should give the pinned UIDs: SRs already stored are found again only while the derivation stays', () => {
+      expect(uids).toEqual({
+        SOPInstanceUID: '2.25.214977458965737968541160353772925106638',
+        SeriesInstanceUID: '2.25.85846264194416527068944978442555316650',
+      });
+    });
+
     it('should give valid UUID-derived UIDs (PS3.5 B.2, 9.1): 2.25 + a decimal without leading zero, ≤ 64 characters', () => {
       for (const uid of [uids.SOPInstanceUID, uids.SeriesInstanceUID]) {
         expect(uid).toMatch(/^2\.25\.[1-9]\d*$/);
