@@ -1,11 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { computeCams, readClassifierWeight, writeCamPngs, type ClassifierWeight, type FindingCam } from '../cam/index.ts';
+import type { ClassifierWeight, FindingCam } from '../cam/index.ts';
 import { loadPipeline } from '../pipeline/loadPipeline.ts';
-import { buildFindingsSr } from '../sr/index.ts';
 import type { ClassifiedImage } from '../pipeline/findingsPipeline.ts';
-import { classifyInPacs } from './classifyInPacs.ts';
 import { collectFiles } from './collectFiles.ts';
 import { orthancClientFrom } from './orthancFromEnv.ts';
 import { formatFindingsLine, formatFindingsTable } from './findingsTable.ts';
@@ -77,6 +75,7 @@ async function* readChunks(chunks: readonly string[][]): AsyncGenerator<Uint8Arr
 async function runInPacs(options: { threads: number; batch: number; study?: string; url?: string }): Promise<number> {
   const orthanc = await orthancClientFrom(process.env, options.url);
   const pipeline = await loadPipeline({ intraOpThreads: options.threads, maxBatch: options.batch });
+  const { classifyInPacs } = await import('./classifyInPacs.ts');
   const { card } = pipeline.model;
   console.error(`Model: ${card.id} (${card.kind}); Orthanc: ${orthanc.url}`);
   if (card.warning) console.error(`WARNING: ${card.warning}`);
@@ -135,7 +134,12 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   for (const m of missing) console.error(`${m}: no such file or folder`);
   if (skipped.length) console.error(`Passed over ${skipped.length} file(s) in folders that are not DICOM Part-10.`);
 
-  const pipeline = await loadPipeline({ intraOpThreads: threads, maxBatch: batch });
+  // What only some runs need is loaded only by them: a one-image table pays for neither SR nor CAM code.
+  const [pipeline, cam, sr] = await Promise.all([
+    loadPipeline({ intraOpThreads: threads, maxBatch: batch }),
+    values.cam || values['cam-png'] !== undefined ? import('../cam/index.ts') : undefined,
+    values.sr ? import('../sr/index.ts') : undefined,
+  ]);
   const { card } = pipeline.model;
   console.error(`Model: ${card.id} (${card.kind})`);
   if (card.warning) console.error(`WARNING: ${card.warning}`);
@@ -144,7 +148,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   const camPngDir = values['cam-png'];
   const wantCams = values.cam || camPngDir !== undefined;
   let classifierWeight: ClassifierWeight | undefined;
-  if (wantCams) classifierWeight = readClassifierWeight(await readFile(pipeline.model.onnxPath), pipeline.model.onnxPath);
+  if (cam) classifierWeight = cam.readClassifierWeight(await readFile(pipeline.model.onnxPath), pipeline.model.onnxPath);
 
   // Outputs are named by SOP Instance UID; two files sharing one (a DICOM error, but it happens) must
   // not overwrite each other's results, so later ones get a suffix and a warning.
@@ -185,20 +189,20 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
         classified += 1;
         const name = values.out || values.sr || camPngDir ? outputName(outcome.result.SOPInstanceUID, file) : '';
         let cams: Record<string, unknown> | undefined;
-        if (classifierWeight && outcome.featureMaps) {
+        if (cam && classifierWeight && outcome.featureMaps) {
           const { prepared } = outcome;
-          const all = computeCams(outcome.featureMaps, classifierWeight, prepared.input.crop, { width: prepared.width, height: prepared.height });
+          const all = cam.computeCams(outcome.featureMaps, classifierWeight, prepared.input.crop, { width: prepared.width, height: prepared.height });
           cams = camDocument(all, card.labels);
           if (camPngDir && prepared.image) {
             const top = new Set(topFindings(outcome.result.findings, card.labels, 3));
-            await writeCamPngs(camPngDir, name, prepared.image, prepared.input.crop, all.filter((c) => top.has(c.finding)), card.labels);
+            await cam.writeCamPngs(camPngDir, name, prepared.image, prepared.input.crop, all.filter((c) => top.has(c.finding)), card.labels);
           }
         }
         const doc = resultDocument(file, outcome, cams);
-        if (values.sr) {
-          const sr = buildFindingsSr({ image: outcome.prepared.dataset, result: outcome.result, card });
+        if (values.sr && sr) {
+          const report = sr.buildFindingsSr({ image: outcome.prepared.dataset, result: outcome.result, card });
           // Named after the image, so a reader finds the report of each file; the SR's own UIDs are deterministic.
-          await writeFile(join(values.sr, `${name}.sr.dcm`), sr.part10);
+          await writeFile(join(values.sr, `${name}.sr.dcm`), report.part10);
         }
         if (values.out) {
           await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);

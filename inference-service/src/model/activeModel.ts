@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
-import { denseNetOnnxNames } from './buildDenseNetOnnx.ts';
+import { denseNetOnnxNames } from './onnxNames.ts';
 import { modelsDir, readModelCard } from './modelCard.ts';
 import type { ModelCard } from './modelCard.ts';
 

@@ -1,15 +1,11 @@
 import { batchNormSuffixes, denseNetLayout, featureMapSide, validateDenseNetWeights } from './denseNetLayout.ts';
 import type { DenseNetArchitecture, WeightMap } from './denseNetLayout.ts';
 import { OnnxGraphBuilder } from './onnxGraph.ts';
+import { denseNetOnnxNames } from './onnxNames.ts';
+
+export { denseNetOnnxNames };
 
 /** The value names of the graph's interface; FindingsModel checks them when it loads a model. */
-export const denseNetOnnxNames = {
-  input: 'input',
-  /** [N, numClasses], the classifier's output before the sigmoid. */
-  logits: 'logits',
-  /** [N, C, h, w], the post-ReLU last feature maps, for class activation maps. */
-  features: 'features',
-} as const;
 
 /**
  * Bumped when the emitted graph changes (v2: transitions pool before their 1×1 convolution), so set-up

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { denseNetOnnxNames } from './buildDenseNetOnnx.ts';
+import { denseNetOnnxNames } from './onnxNames.ts';
 import type { ModelCard } from './modelCard.ts';
 import { calibratedProbabilities } from './opNorm.ts';
 import { createOrtSession, type OrtSession, type SessionThread } from './ortSession.ts';
