@@ -82,7 +82,11 @@ function parseEnv(args: string): [string, string][] {
 }
 
 function globRegExp(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '(?:.*/)?');
+  // `**/` matches any number of leading folders, `*` anything within one name.
+  const escaped = pattern
+    .split('**/')
+    .map((part) => part.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*'))
+    .join('(?:.*/)?');
   return new RegExp(`^${escaped}$`);
 }
 
