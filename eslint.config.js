@@ -12,7 +12,7 @@ const dcmjsOnlyInDicom = { group: ['dcmjs', 'dcmjs/*'], message: 'dcmjs is untyp
 const httpLayer = ['**/api/**', '**/viewer/**', '**/cli/**', '**/sidecar.ts', '**/server.ts'];
 const serviceLayer = ['**/service/**', '**/autoClassify/**'];
 const noUpward = (layers, who) => ({ group: layers, message: `${who} must not depend on the layers above it (HTTP → services → domain).` });
-const domainFolders = ['dicom', 'xray', 'model', 'torch', 'cam', 'pipeline', 'sr', 'orthanc', 'config'];
+const domainFolders = ['finding', 'dicom', 'xray', 'model', 'torch', 'cam', 'pipeline', 'sr', 'orthanc', 'config'];
 const productFiles = [`${src}/**/*.ts`, `${src}/**/*.mjs`];
 const notTests = [`${src}/**/*.test.ts`];
 

@@ -1,4 +1,4 @@
-import { sidecar } from './constants.ts';
+import { operatingPoint, sidecar } from './constants.ts';
 import type { ClassifyTarget } from './eligibility.ts';
 
 /** One SR the sidecar wrote (or found already written) for the image. */
@@ -19,8 +19,6 @@ export type ClassifyOutcome =
     }
   | { readonly ok: false; readonly message: string };
 
-/** The sidecar's operating point after op_norm: at or above it a finding is reported in the Impression. */
-const operatingPoint = 0.5;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

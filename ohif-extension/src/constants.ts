@@ -16,15 +16,12 @@ export const sidecar = Object.freeze({
 } as const);
 
 /**
- * Image storage SOP classes the model may read (PS3.4 Annex B.5): projection radiographs and secondary
- * captures of them. The sidecar checks the rest (modality, photometric, view) and says why it refuses.
+ * The sidecar's own rules, bundled from its source so the two never disagree: image storage SOP classes the
+ * model may read (the sidecar checks the rest: modality, photometric, view, and says why it refuses), the
+ * SR family that is never classified, and the operating point.
  */
-export const classifiableSopClasses: Readonly<Record<string, string>> = Object.freeze({
-  '1.2.840.10008.5.1.4.1.1.1': 'Computed Radiography Image Storage',
-  '1.2.840.10008.5.1.4.1.1.1.1': 'Digital X-Ray Image Storage - For Presentation',
-  '1.2.840.10008.5.1.4.1.1.1.1.1': 'Digital X-Ray Image Storage - For Processing',
-  '1.2.840.10008.5.1.4.1.1.7': 'Secondary Capture Image Storage',
-});
-
-/** Structured reports (PS3.4 Annex B.5, the 1.2.840.10008.5.1.4.1.1.88.x family) are never classified. */
-export const structuredReportSopClassPrefix = '1.2.840.10008.5.1.4.1.1.88.';
+export {
+  operatingPoint,
+  radiographSopClasses as classifiableSopClasses,
+  structuredReportSopClassPrefix,
+} from '../../inference-service/src/finding/rules.ts';

@@ -12,7 +12,8 @@ local sidecarUrl = os.getenv('CXR_SIDECAR_URL')
 local sidecarToken = os.getenv('CXR_SIDECAR_TOKEN')
 local eventPath = '/api/internal/orthanc-event'
 
--- Structured Reporting storage SOP classes all live under this root (PS3.4 Annex B.5); the
+-- Structured Reporting storage SOP classes all live under this root (PS3.4 Annex B.5; the same literal as
+-- inference-service/src/finding/rules.ts, which a test holds it to); the
 -- sidecar's own SRs are among them, so skipping them also keeps the hook from reacting to itself.
 local srSopClassPrefix = '1.2.840.10008.5.1.4.1.1.88.'
 

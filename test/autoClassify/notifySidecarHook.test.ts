@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '../../inference-service/src/config/defaults.ts';
+import { structuredReportSopClassPrefix } from '../../inference-service/src/finding/rules.ts';
 import { orthancPaths } from '../../tooling/orthanc/settings.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { pydicomTestFilesDir, realJpegBaselineDcm } from '../support/paths.ts';
@@ -99,6 +100,15 @@ describe('orthanc/lua/notify-sidecar.lua', () => {
       const log = await waitForLog(orthanc.logFile, /notify-sidecar: POST \/api\/internal\/orthanc-event failed for instance/);
       expect(log).toMatch(new RegExp(`failed for instance ${fresh.ID}`));
     });
+  });
+});
+
+describe('orthanc/lua/notify-sidecar.lua as Lua source', () => {
+  // Lua cannot import the product's rules, so its two literals are held to them here.
+  it('should use the product SR prefix and event path, letter for letter', async () => {
+    const lua = await readFile(orthancPaths.notifySidecarScript, 'utf8');
+    expect(lua.match(/^local srSopClassPrefix = '([^']*)'$/m)?.[1]).toBe(structuredReportSopClassPrefix);
+    expect(lua.match(/^local eventPath = '([^']*)'$/m)?.[1]).toBe(apiPaths.orthancEvent);
   });
 });
 

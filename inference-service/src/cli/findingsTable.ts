@@ -1,7 +1,7 @@
+import { operatingPoint } from '../finding/rules.ts';
 import type { FindingProbabilities, ImageFindings } from '../pipeline/types.ts';
 
-/** The operating point: op_norm maps each finding's calibrated threshold to 0.5. */
-export const operatingPoint = 0.5;
+export { operatingPoint };
 
 export function findingsAbove(findings: FindingProbabilities): [string, number][] {
   return Object.entries(findings)

@@ -1,17 +1,14 @@
 import type { DicomDataset } from '../dicom/types.ts';
+import {
+  lateralViewPositions,
+  monochromePhotometrics,
+  radiographModalities,
+  radiographSopClasses,
+  structuredReportSopClassPrefix,
+} from '../finding/rules.ts';
 import type { Eligibility } from './types.ts';
 
-/** Storage SOP classes that carry projection radiographs (PS3.4 Annex B.5). */
-export const radiographSopClasses = Object.freeze({
-  '1.2.840.10008.5.1.4.1.1.1': 'Computed Radiography Image Storage',
-  '1.2.840.10008.5.1.4.1.1.1.1': 'Digital X-Ray Image Storage - For Presentation',
-  '1.2.840.10008.5.1.4.1.1.1.1.1': 'Digital X-Ray Image Storage - For Processing',
-  '1.2.840.10008.5.1.4.1.1.7': 'Secondary Capture Image Storage',
-} as const);
-
-const radiographModalities = new Set(['CR', 'DX']);
-const monochrome = new Set(['MONOCHROME1', 'MONOCHROME2']);
-const lateralViews = new Set(['LL', 'RL', 'LAT', 'LATERAL', 'RLD', 'LLD']);
+export { radiographSopClasses };
 
 function text(dataset: DicomDataset, keyword: string): string | undefined {
   const value = dataset[keyword];
@@ -28,7 +25,7 @@ function text(dataset: DicomDataset, keyword: string): string | undefined {
 export function checkEligibility(dataset: DicomDataset): Eligibility {
   const sopClass = typeof dataset.SOPClassUID === 'string' ? dataset.SOPClassUID : undefined;
   const modality = text(dataset, 'Modality');
-  if (modality === 'SR' || sopClass?.startsWith('1.2.840.10008.5.1.4.1.1.88.')) {
+  if (modality === 'SR' || sopClass?.startsWith(structuredReportSopClassPrefix)) {
     return { eligible: false, reason: 'it is a structured report, not an image' };
   }
   if (!sopClass || !(sopClass in radiographSopClasses)) {
@@ -38,7 +35,7 @@ export function checkEligibility(dataset: DicomDataset): Eligibility {
     return { eligible: false, reason: `modality ${modality ?? '(none)'} is not CR or DX` };
   }
   const photometric = text(dataset, 'PhotometricInterpretation');
-  if (!photometric || !monochrome.has(photometric)) {
+  if (!photometric || !monochromePhotometrics.has(photometric)) {
     return { eligible: false, reason: `photometric interpretation ${photometric ?? '(none)'} is not MONOCHROME1 or MONOCHROME2` };
   }
   const bodyPart = text(dataset, 'BodyPartExamined');
@@ -46,7 +43,7 @@ export function checkEligibility(dataset: DicomDataset): Eligibility {
     return { eligible: false, reason: `body part ${bodyPart} is not CHEST` };
   }
   const view = text(dataset, 'ViewPosition');
-  if (view && lateralViews.has(view)) {
+  if (view && lateralViewPositions.has(view)) {
     return { eligible: false, reason: `view position ${view} is lateral; the model reads frontal (PA/AP) views` };
   }
   return { eligible: true };

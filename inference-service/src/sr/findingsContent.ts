@@ -8,8 +8,9 @@ import { findingCode } from './findingCodes.ts';
 import { algorithmParameterKeys, formatAlgorithmParameter } from './identity.ts';
 import { nameBasedUid } from './uids.ts';
 
-/** TorchXRayVision's op_norm maps each finding's operating threshold to 0.5. */
-export const operatingPoint = 0.5;
+import { operatingPoint } from '../finding/rules.ts';
+
+export { operatingPoint };
 
 export const demoNotice = 'DEMO MODEL - not clinically meaningful';
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeNpy, encodeNpy } from './npy.ts';
 
-const latin1 = (bytes: Uint8Array): string => new TextDecoder('latin1').decode(bytes);
+// Byte for byte: WHATWG's 'latin1' decoder is windows-1252 and maps 0x93 (the magic's first byte) elsewhere.
+const latin1 = (bytes: Uint8Array): string => Buffer.from(bytes).toString('latin1');
 
 describe('encodeNpy', () => {
   describe('a 1×224×224 float32 tensor', () => {
