@@ -7,8 +7,10 @@ sigmoid and op_norm. TorchXRayVision itself is not installed here; its DenseNet 
 scripts/reference/make_densenet_fixture.py (same modules and forward; random weights: speed only).
 
     /usr/bin/python3 inference-service/bench/python_baseline.py FILE.dcm [runs]
+    /usr/bin/python3 inference-service/bench/python_baseline.py --files A.dcm B.dcm ...
 
-Prints one JSON line: median milliseconds per stage at batch 1.
+Prints one JSON line: median milliseconds per stage at batch 1; with --files, each file once (what a
+script over a folder does), timed from outside together with the interpreter's start-up.
 """
 import importlib.util
 import json
@@ -43,14 +45,31 @@ def center_crop(img):
     return img[sy:sy + crop, sx:sx + crop]
 
 
-def main():
-    path, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10
+def load_model():
     torch.set_num_threads(2)
     with open(os.path.join(ROOT, 'models', 'densenet121-res224-all.card.json')) as f:
         card = json.load(f)
     arch = card['architecture']
     model = fixture.DenseNet(arch['growthRate'], tuple(arch['blockConfig']), arch['numInitFeatures'], arch['bnSize'], len(card['labels'])).eval()
-    thresholds = torch.tensor(card['operatingThresholds'])
+    return card, model, torch.tensor(card['operatingThresholds'])
+
+
+def classify_files(paths):
+    card, model, thresholds = load_model()
+    for path in paths:
+        img = read_xray_dcm(path)
+        x = skimage.transform.resize(center_crop(img)[None], (1, 224, 224), mode='constant', preserve_range=True).astype(np.float32)
+        with torch.no_grad():
+            out = fixture.op_norm(torch.sigmoid(model(torch.from_numpy(x)[None])), thresholds)
+        assert out.shape == (1, len(card['labels']))
+    print(json.dumps({'files': len(paths)}))
+
+
+def main():
+    if sys.argv[1] == '--files':
+        return classify_files(sys.argv[2:])
+    path, runs = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    card, model, thresholds = load_model()
     stages = {'decode': [], 'preprocess': [], 'inference': []}
     for i in range(runs + 2):
         t0 = time.perf_counter()

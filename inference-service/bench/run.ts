@@ -5,11 +5,13 @@
 import { benchCore } from './core.ts';
 import { benchImport } from './importer.ts';
 import { benchSidecar } from './sidecar.ts';
+import { benchStartup } from './startup.ts';
 import { benchViewer } from './viewer.ts';
 
 const only = process.argv.slice(2);
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
+  startup: benchStartup,
   import: benchImport,
   sidecar: () => benchSidecar(),
   'sidecar-requests': () => benchSidecar(['requests']),
