@@ -1,23 +1,28 @@
 import { activeImage } from './activeImage.ts';
 import { requestClassification } from './classifyRequest.ts';
-import { names } from './constants.ts';
+import { findingsStore } from './findings/findingsStore.ts';
+import { isPositive } from './findings/imageFindings.ts';
+import { notificationTitle } from './messages.ts';
+import { activeModelCard } from './modelInfo.ts';
 import type { ExtensionParams } from './ohifTypes.ts';
-import { loadNewSeries, openDisplaySet } from './showReport.ts';
+import { openFindingsPanel } from './panel/openFindingsPanel.ts';
+import { loadNewSeries } from './showReport.ts';
 
 /** Images being classified now, by SOP Instance UID: a second click on the same image does nothing. */
 const inFlight = new Set<string>();
 
-export type ClassifyFindingsResult = 'opened' | 'failed' | 'ignored';
+export type ClassifyFindingsResult = 'shown' | 'failed' | 'ignored';
 
 /**
- * The command behind the button: classify the image in the active viewport, then show the SR the
- * sidecar stored in the study browser and open it, without reloading the viewer. Progress and failures
- * are told through OHIF's notifications, failures in the sidecar's own words.
+ * The command behind the button: classify the image in the active viewport and show its findings in
+ * the findings panel beside it. The image stays where it is, in every layout; the stored SR only
+ * joins the study browser. Every notification names a demo or custom model.
  */
 export async function classifyFindings(params: ExtensionParams): Promise<ClassifyFindingsResult> {
   const { servicesManager } = params;
   const { uiNotificationService, viewportGridService } = servicesManager.services;
-  const title = names.notificationTitle;
+  const card = await activeModelCard();
+  const title = notificationTitle(card?.kind);
   const viewportId = viewportGridService.getActiveViewportId();
   const shown = activeImage(servicesManager.services, viewportId);
   if (!shown.ok) {
@@ -27,41 +32,43 @@ export async function classifyFindings(params: ExtensionParams): Promise<Classif
   const { target } = shown;
   if (inFlight.has(target.sopInstanceUID)) return 'ignored';
   inFlight.add(target.sopInstanceUID);
-  const progress = uiNotificationService.show({
-    title,
-    message: 'Classifying the image…',
-    type: 'loading',
-    autoClose: false,
-    allowDuplicates: true,
-  });
+  openFindingsPanel(servicesManager.services);
+  const previous = findingsStore.get(target.sopInstanceUID);
+  if (previous?.status !== 'ready') findingsStore.set(target.sopInstanceUID, { status: 'classifying' });
   try {
-    const outcome = await requestClassification(target);
+    const outcome = await requestClassification(target, card?.name);
     if (!outcome.ok) {
+      findingsStore.set(target.sopInstanceUID, { status: 'failed', message: outcome.message });
       uiNotificationService.show({ title, message: outcome.message, type: 'error', allowDuplicates: true, duration: 10_000 });
       return 'failed';
     }
+    const findings = outcome.images.find((image) => image.image.SOPInstanceUID === target.sopInstanceUID);
+    if (!findings) throw new Error('the service stored a report but sent no findings for this image');
+    findingsStore.set(target.sopInstanceUID, { status: 'ready', findings });
+    const resultTitle = notificationTitle(findings.model.kind);
+    const positives = findings.findings.filter(isPositive).length;
+    const existed = outcome.reports.every((report) => report.alreadyExisted);
+    uiNotificationService.show({
+      title: resultTitle,
+      message: `${existed ? 'Findings from the stored report' : 'Findings added'}: ${positives} of ${findings.findings.length} at or above their operating point. See the panel beside the image.`,
+      type: findings.model.kind === 'upstream' ? 'success' : 'warning',
+      allowDuplicates: true,
+      duration: 6000,
+    });
+    // The report joins the study browser (its thumbnail) without taking a viewport.
     const report = outcome.reports[0];
-    if (!report) throw new Error('classifyFindings: the sidecar reported success without an SR');
-    const displaySet = await loadNewSeries(params, report.StudyInstanceUID, report.SeriesInstanceUID);
-    openDisplaySet(params, viewportId, displaySet.displaySetInstanceUID);
-    const positives = outcome.positiveFindings;
-    // The report lists every finding; the notification only says what to look for in it.
-    const summary =
-      report.alreadyExisted || positives === undefined
-        ? 'This image already had a findings report: it is open.'
-        : positives.length === 0
-          ? 'Findings report added: no finding at or above its operating point.'
-          : positives.length <= 3
-            ? `Findings report added: ${positives.join(', ')} at or above the operating point.`
-            : `Findings report added: ${positives.length} of ${outcome.findingCount ?? positives.length} findings at or above the operating point.`;
-    uiNotificationService.show({ title, message: summary, type: 'success', allowDuplicates: true, duration: 6000 });
-    return 'opened';
+    if (report && !existed) {
+      loadNewSeries(params, report.StudyInstanceUID, report.SeriesInstanceUID).catch(() => {
+        // The findings are shown already; the thumbnail appears on the next load of the study.
+      });
+    }
+    return 'shown';
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    uiNotificationService.show({ title, message: `The report could not be shown: ${message}`, type: 'error', allowDuplicates: true, duration: 10_000 });
+    const message = `The findings could not be shown (${error instanceof Error ? error.message : String(error)}). Reload the page and try again.`;
+    findingsStore.set(target.sopInstanceUID, { status: 'failed', message });
+    uiNotificationService.show({ title, message, type: 'error', allowDuplicates: true, duration: 10_000 });
     return 'failed';
   } finally {
-    uiNotificationService.hide(progress);
     inFlight.delete(target.sopInstanceUID);
   }
 }

@@ -2,38 +2,73 @@ import { describe, expect, it } from 'vitest';
 import { parseClassifyResponse } from './classifyRequest.ts';
 
 const sr = { StudyInstanceUID: '1.2.3', SeriesInstanceUID: '1.2.3.9', SOPInstanceUID: '1.2.3.9.1', alreadyExisted: false };
+const model = { id: 'densenet121-res224-all-demo', kind: 'demo', onnxSha256: 'c33ca74b28f1'.padEnd(64, '0') };
+const uid = /\d+(\.\d+){3,}/;
 
 describe('parseClassifyResponse', () => {
   describe("the sidecar's report of a classified image", () => {
-    it('should return the SR and the findings at or above the operating point, highest first', () => {
+    it('should return the SR and the findings in percent against the operating point', () => {
       const body = {
-        model: { id: 'm', kind: 'demo', onnxSha256: 'x' },
-        results: [{ StudyInstanceUID: '1.2.3', findings: { Effusion: 0.62, Mass: 0.1, Cardiomegaly: 0.81, Edema: 0.5 }, sr, timingsMs: {} }],
+        model,
+        results: [{ StudyInstanceUID: '1.2.3', SeriesInstanceUID: '1.2.3.4', SOPInstanceUID: '1.2.3.4.5', findings: { Effusion: 0.62, Mass: 0.1 }, sr, timingsMs: {} }],
         skipped: [],
-        timingsMs: { total: 40 },
       };
-      expect(parseClassifyResponse(200, 'OK', body)).toEqual({ ok: true, reports: [sr], positiveFindings: ['Cardiomegaly', 'Effusion', 'Edema'], findingCount: 4 });
-    });
-
-    it('should return the SR without findings when it already existed', () => {
-      const body = { results: [{ sr: { ...sr, alreadyExisted: true } }], skipped: [] };
-      expect(parseClassifyResponse(200, 'OK', body)).toEqual({ ok: true, reports: [{ ...sr, alreadyExisted: true }] });
+      const outcome = parseClassifyResponse(200, body, 'DenseNet demo');
+      expect(outcome).toEqual({
+        ok: true,
+        reports: [sr],
+        images: [
+          {
+            image: { StudyInstanceUID: '1.2.3', SeriesInstanceUID: '1.2.3.4', SOPInstanceUID: '1.2.3.4.5' },
+            model: { name: 'DenseNet demo', version: 'densenet121-res224-all-demo@c33ca74b28f1', kind: 'demo' },
+            findings: [
+              { name: 'Pleural effusion', score: 62, operatingPoint: 50 },
+              { name: 'Mass', score: 10, operatingPoint: 50 },
+            ],
+            report: { StudyInstanceUID: sr.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID },
+            source: 'classify-response',
+          },
+        ],
+      });
     });
   });
 
-  describe('refusals and failures', () => {
-    it("should give the sidecar's error message verbatim", () => {
-      const body = { error: { code: 'invalid-request', message: 'Nothing to classify in instance 1.2.3: view position LL is lateral' } };
-      expect(parseClassifyResponse(422, 'Unprocessable Entity', body)).toEqual({ ok: false, message: body.error.message });
+  describe('refusals and failures, in plain words', () => {
+    it('should say a lateral view is refused and what to do, without the UID', () => {
+      const body = { error: { code: 'invalid-request', message: 'Nothing to classify in instance 1.2.3.4.5: view position LL is lateral; the model reads frontal (PA/AP) views' } };
+      const outcome = parseClassifyResponse(422, body);
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
+      expect(outcome.message).toBe('This is a lateral view (view position LL). The model reads frontal (PA or AP) chest X-rays: open a frontal image and press Classify findings again.');
     });
 
-    it('should give the skip reason when nothing was classified', () => {
-      const body = { results: [], skipped: [{ SOPInstanceUID: '1.2.3', reason: 'modality CT is not CR or DX' }] };
-      expect(parseClassifyResponse(200, 'OK', body)).toEqual({ ok: false, message: 'Not classified: modality CT is not CR or DX' });
+    it('should say an unreadable encoding without the codec or transfer syntax', () => {
+      const body = { results: [], skipped: [{ SOPInstanceUID: '1.2.3.4.5', reason: 'readDicomImage: JPEG Extended (Process 2 & 4) 12-bit (1.2.840.10008.1.2.4.51) is not supported' }] };
+      const outcome = parseClassifyResponse(200, body);
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
+      expect(outcome.message).toMatch(/^The service cannot read the pixels of this image .* Ask your PACS administrator/);
+      expect(outcome.message).not.toMatch(uid);
+      expect(outcome.message).not.toMatch(/JPEG Extended|readDicomImage/);
     });
 
-    it('should name the status when the answer is not the error format', () => {
-      expect(parseClassifyResponse(502, 'Bad Gateway', undefined)).toEqual({ ok: false, message: 'The CXR Findings service answered 502 Bad Gateway' });
+    it.each([
+      [401, 'unauthorized', /session has ended\. Reload the page/],
+      [429, 'queue-full', /busy .* Try again in a few seconds/],
+      [503, 'orthanc-unavailable', /cannot reach the image archive/],
+      [504, 'timeout', /took too long/],
+      [500, 'internal', /failed on this image\. Try again/],
+    ])('should say what to do on %i %s', (status, code, pattern) => {
+      const outcome = parseClassifyResponse(status, { error: { code, message: `details about 1.2.3.4.5` } });
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
+      expect(outcome.message).toMatch(pattern);
+      expect(outcome.message).not.toMatch(uid);
+    });
+
+    it('should strip UIDs from a reason it has no words of its own for', () => {
+      const outcome = parseClassifyResponse(200, { results: [], skipped: [{ reason: 'something new about 1.2.840.10008.5.1.4 happened' }] });
+      expect(outcome).toEqual({ ok: false, message: 'The image was not classified: something new about happened' });
     });
   });
 });

@@ -1,24 +1,17 @@
-import { operatingPoint, sidecar } from './constants.ts';
+import { sidecarRoute } from './config.ts';
 import type { ClassifyTarget } from './eligibility.ts';
+import { imageFindingsFromClassifyResponse } from './findings/fromClassifyResponse.ts';
+import type { ImageFindings, SeriesRef } from './findings/imageFindings.ts';
+import { plainFailure, plainRefusal, unreachable } from './messages.ts';
 
 /** One SR the sidecar wrote (or found already written) for the image. */
-export interface SrReference {
-  readonly StudyInstanceUID: string;
-  readonly SeriesInstanceUID: string;
-  readonly SOPInstanceUID: string;
+export interface SrReference extends SeriesRef {
   readonly alreadyExisted: boolean;
 }
 
 export type ClassifyOutcome =
-  | {
-      readonly ok: true;
-      readonly reports: readonly SrReference[];
-      /** Labels at or above the operating point, highest first; absent when the SR already existed. */
-      readonly positiveFindings?: readonly string[];
-      readonly findingCount?: number;
-    }
+  | { readonly ok: true; readonly reports: readonly SrReference[]; readonly images: readonly ImageFindings[] }
   | { readonly ok: false; readonly message: string };
-
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -31,49 +24,41 @@ function asSrReference(value: unknown): SrReference | undefined {
   return { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, alreadyExisted: alreadyExisted === true };
 }
 
-/** The sidecar's error format is `{ error: { code, message } }`; its message is shown as it is. */
-function errorMessage(body: unknown, status: number, statusText: string): string {
-  if (isRecord(body) && isRecord(body.error) && typeof body.error.message === 'string') return body.error.message;
-  return `The CXR Findings service answered ${status}${statusText ? ` ${statusText}` : ''}`;
-}
-
 /**
- * Reads `POST /api/classify`'s answer: `{ results: [{ findings?, sr }], skipped: [{ reason }] }`.
- * An answer that classified nothing is a refusal, and the sidecar's reason is the message.
+ * Reads `POST /api/classify`'s answer: `{ model, results: [{ findings, sr, … }], skipped: [{ reason }] }`.
+ * An answer that classified nothing is a refusal; failures (`{ error: { code, message } }`) are said
+ * in plain words with what to do.
  */
-export function parseClassifyResponse(status: number, statusText: string, body: unknown): ClassifyOutcome {
-  if (status < 200 || status >= 300) return { ok: false, message: errorMessage(body, status, statusText) };
-  if (!isRecord(body)) return { ok: false, message: 'The CXR Findings service answered without a JSON body' };
+export function parseClassifyResponse(status: number, body: unknown, modelName?: string): ClassifyOutcome {
+  if (status < 200 || status >= 300) {
+    const error = isRecord(body) && isRecord(body.error) ? body.error : undefined;
+    const code = typeof error?.code === 'string' ? error.code : undefined;
+    const message = typeof error?.message === 'string' ? error.message : undefined;
+    return { ok: false, message: plainFailure(status, code, message) };
+  }
+  if (!isRecord(body)) return { ok: false, message: plainFailure(status, undefined, undefined) };
   const results = Array.isArray(body.results) ? body.results : [];
   const reports = results.map((result) => (isRecord(result) ? asSrReference(result.sr) : undefined)).filter((sr) => sr !== undefined);
   if (reports.length === 0) {
     const skipped = Array.isArray(body.skipped) ? body.skipped : [];
     const reason = skipped.map((item) => (isRecord(item) && typeof item.reason === 'string' ? item.reason : undefined)).find(Boolean);
-    return { ok: false, message: reason ? `Not classified: ${reason}` : 'The CXR Findings service classified nothing for this image' };
+    return { ok: false, message: reason ? plainRefusal(reason) : 'The service found nothing it could classify in this image.' };
   }
-  const first = results[0];
-  const findings = isRecord(first) && isRecord(first.findings) ? first.findings : undefined;
-  const positiveFindings = findings
-    ? Object.entries(findings)
-        .filter(([, p]) => typeof p === 'number' && p >= operatingPoint)
-        .sort(([, a], [, b]) => (b as number) - (a as number))
-        .map(([label]) => label)
-    : undefined;
-  return positiveFindings && findings ? { ok: true, reports, positiveFindings, findingCount: Object.keys(findings).length } : { ok: true, reports };
+  return { ok: true, reports, images: imageFindingsFromClassifyResponse(body, modelName) };
 }
 
-/** Asks the sidecar (same origin; its session cookie goes along) to classify one image. */
-export async function requestClassification(target: ClassifyTarget, fetchImpl: typeof fetch = fetch): Promise<ClassifyOutcome> {
+/** Asks the sidecar (same origin by default; its session cookie goes along) to classify one image. */
+export async function requestClassification(target: ClassifyTarget, modelName?: string, fetchImpl: typeof fetch = fetch): Promise<ClassifyOutcome> {
   let response: Response;
   try {
-    response = await fetchImpl(sidecar.classifyPath, {
+    response = await fetchImpl(sidecarRoute('/api/classify'), {
       method: 'POST',
-      credentials: 'same-origin',
+      credentials: 'include',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify(target),
     });
-  } catch (error) {
-    return { ok: false, message: `The CXR Findings service could not be reached (${error instanceof Error ? error.message : String(error)})` };
+  } catch {
+    return { ok: false, message: unreachable };
   }
   let body: unknown;
   try {
@@ -81,5 +66,5 @@ export async function requestClassification(target: ClassifyTarget, fetchImpl: t
   } catch {
     body = undefined;
   }
-  return parseClassifyResponse(response.status, response.statusText, body);
+  return parseClassifyResponse(response.status, body, modelName);
 }

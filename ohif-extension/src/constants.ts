@@ -1,19 +1,21 @@
-/** Names other parts of OHIF refer to ours by, and the sidecar's contract, as data. */
+import { id } from './id.ts';
+
+/** Names other parts of OHIF refer to ours by, as data. */
 export const names = Object.freeze({
   command: 'classifyFindings',
   button: 'ClassifyFindings',
+  /** The toolbar `uiType` of our labelled button. */
+  buttonComponent: 'cxrFindings.labelledButton',
   evaluator: 'evaluate.cxrFindings.classifiable',
   /** The toolbar section longitudinal mode fills from `cornerstone.toolbarSections`. */
   section: 'primary',
-  /** `@ohif/mode-longitudinal` routes at `/viewer` (its routeName); extension hooks are not told the mode. */
-  longitudinalRouteName: 'viewer',
-  notificationTitle: 'Classify findings',
+  panel: 'findings',
+  /** The keyboard shortcut (OHIF's hotkey syntax, Mousetrap's), free in OHIF 3.13's default bindings. */
+  hotkey: 'shift+f',
 } as const);
 
-export const sidecar = Object.freeze({
-  /** Same origin as the viewer: the sidecar serves both, and its session cookie authenticates the call. */
-  classifyPath: '/api/classify',
-} as const);
+/** How modes and app-configs name the panel: `<extension id>.panelModule.<name>`. */
+export const panelId = `${id}.panelModule.${names.panel}`;
 
 /**
  * The sidecar's own rules, bundled from its source so the two never disagree: image storage SOP classes the
@@ -25,3 +27,9 @@ export {
   radiographSopClasses as classifiableSopClasses,
   structuredReportSopClassPrefix,
 } from '../../inference-service/src/finding/rules.ts';
+
+/** "Shift+F" from Mousetrap's "shift+f", as the tooltip and the panel say it. */
+export const hotkeyLabel = names.hotkey
+  .split('+')
+  .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+  .join('+');

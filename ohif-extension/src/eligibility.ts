@@ -15,18 +15,19 @@ export type Classifiable = { readonly ok: true; readonly target: ClassifyTarget 
  * (not an SR) of a radiograph or secondary-capture SOP class. `imageIndex` is the stack position shown.
  */
 export function classifiableImage(displaySet: OhifDisplaySet | undefined, imageIndex: number): Classifiable {
-  if (!displaySet) return { ok: false, reason: 'No image is shown in the active viewport' };
+  if (!displaySet) return { ok: false, reason: 'No image is shown in the active viewport. Open a chest X-ray first.' };
   const sopClass = displaySet.SOPClassUID ?? displaySet.images?.[0]?.SOPClassUID;
   if (displaySet.Modality === 'SR' || sopClass?.startsWith(structuredReportSopClassPrefix)) {
-    return { ok: false, reason: 'The active viewport shows a report, not an image' };
+    return { ok: false, reason: 'The active viewport shows a report, not an image. Select the viewport with the X-ray.' };
   }
   const images = displaySet.images ?? [];
-  if (images.length === 0) return { ok: false, reason: 'The active viewport shows no image' };
+  if (images.length === 0) return { ok: false, reason: 'The active viewport shows no image. Open a chest X-ray first.' };
   if (!sopClass || !(sopClass in classifiableSopClasses)) {
-    return { ok: false, reason: `Only chest radiographs (CR, DX or secondary capture) can be classified; this is SOP class ${sopClass ?? '(none)'}` };
+    const what = displaySet.Modality ? `a ${displaySet.Modality} image` : 'not an X-ray image';
+    return { ok: false, reason: `Only chest X-rays (CR, DX, or a secondary capture of one) can be classified; this is ${what}.` };
   }
   const image = images[Math.min(Math.max(0, Math.trunc(imageIndex)), images.length - 1)];
-  if (!image?.SOPInstanceUID) return { ok: false, reason: 'The shown image has no SOP Instance UID' };
+  if (!image?.SOPInstanceUID) return { ok: false, reason: 'The shown image cannot be identified in the archive (it has no SOP Instance UID).' };
   return {
     ok: true,
     target: {

@@ -11,6 +11,9 @@ export interface OhifInstance {
   readonly SOPClassUID?: string;
   readonly Modality?: string;
   readonly imageId?: string;
+  readonly SeriesDescription?: string;
+  readonly SeriesNumber?: number | string;
+  readonly InstanceNumber?: number | string;
 }
 
 export interface OhifDisplaySet {
@@ -19,13 +22,18 @@ export interface OhifDisplaySet {
   readonly SeriesInstanceUID: string;
   readonly SOPClassUID?: string;
   readonly Modality?: string;
+  readonly SeriesDescription?: string;
+  readonly SeriesNumber?: number | string;
   readonly images?: readonly OhifInstance[];
   readonly instances?: readonly OhifInstance[];
+  /** SR display sets (cornerstone-dicom-sr's handler) hold their one instance here too. */
+  readonly instance?: OhifInstance;
 }
 
 export interface DisplaySetService {
   getDisplaySetByUID(displaySetInstanceUID: string): OhifDisplaySet | undefined;
   getDisplaySetsForSeries(SeriesInstanceUID: string): OhifDisplaySet[];
+  getActiveDisplaySets?(): OhifDisplaySet[];
   subscribe(event: string, callback: (payload: unknown) => void): { unsubscribe(): void };
   readonly EVENTS: { readonly DISPLAY_SETS_ADDED: string };
 }
@@ -39,6 +47,7 @@ export interface ViewportGridService {
   getActiveViewportId(): string;
   getState(): { readonly activeViewportId: string; readonly viewports: Map<string, ViewportGridViewport> };
   setDisplaySetsForViewport(props: { viewportId: string; displaySetInstanceUIDs: string[] }): void;
+  subscribe?(event: string, callback: (payload: unknown) => void): { unsubscribe(): void };
   readonly EVENTS: { readonly ACTIVE_VIEWPORT_ID_CHANGED: string; readonly GRID_STATE_CHANGED: string };
 }
 
@@ -84,6 +93,11 @@ export interface HangingProtocolService {
   getViewportsRequireUpdate(viewportId: string, displaySetInstanceUID: string, isHangingProtocolLayout?: boolean): unknown[];
 }
 
+export interface PanelService {
+  /** Shows the panel's tab; `forceActive` also when the side panel has not been opened yet. */
+  activatePanel(panelId: string, forceActive?: boolean): void;
+}
+
 export interface OhifServices {
   readonly displaySetService: DisplaySetService;
   readonly viewportGridService: ViewportGridService;
@@ -91,6 +105,7 @@ export interface OhifServices {
   readonly toolbarService: ToolbarService;
   readonly hangingProtocolService?: HangingProtocolService;
   readonly cornerstoneViewportService?: CornerstoneViewportService;
+  readonly panelService?: PanelService;
 }
 
 export interface ServicesManager {
@@ -116,6 +131,19 @@ export interface ExtensionManager {
   getActiveDataSource(): DicomWebDataSource[];
 }
 
+/** OHIF's hotkeys manager (platform/core/src/classes/HotkeysManager.ts), as far as we bind a key. */
+export interface HotkeysManager {
+  registerHotkeys(definition: { commandName: string; keys: string[]; label: string; isEditable?: boolean }): void;
+}
+
+/** What OHIF passes to `preRegistration`, besides the managers. */
+export interface PreRegistrationParams extends ExtensionParams {
+  readonly hotkeysManager?: HotkeysManager;
+  /** The second element of an `[extension, configuration]` pair in the app's extension list. */
+  readonly configuration?: unknown;
+  readonly appConfig?: Readonly<Record<string, unknown>>;
+}
+
 /** What OHIF passes to every module getter and lifecycle hook of an extension. */
 export interface ExtensionParams {
   readonly servicesManager: ServicesManager;
@@ -133,7 +161,6 @@ export interface ToolbarEvaluation {
   readonly disabledText?: string;
 }
 
-export interface ToolbarModuleEntry {
-  readonly name: string;
-  readonly evaluate: (args: { viewportId?: string }) => ToolbarEvaluation;
-}
+export type ToolbarModuleEntry =
+  | { readonly name: string; readonly evaluate: (args: { viewportId?: string }) => ToolbarEvaluation }
+  | { readonly name: string; readonly defaultComponent: unknown };

@@ -1,20 +1,25 @@
 import { names } from './constants.ts';
 import { classifyFindingsButton } from './getToolbarModule.ts';
-import type { ExtensionParams, ToolbarService } from './ohifTypes.ts';
-
-/** True when the page is longitudinal mode's route (`/viewer`, optionally `/viewer/<data source>`). */
-export function isLongitudinalRoute(pathname: string): boolean {
-  return pathname.split('/').includes(names.longitudinalRouteName);
-}
+import type { ExtensionParams, HotkeysManager, ToolbarService } from './ohifTypes.ts';
+import { openPanelOnResults } from './panel/openOnResults.ts';
 
 /** Toolbar services already told to re-evaluate on grid changes (their subscriptions outlive a mode). */
 const watchedToolbars = new WeakSet<ToolbarService>();
 
+let hotkeys: HotkeysManager | undefined;
+let stopWatchingResults: (() => void) | undefined;
+
+/** preRegistration hands us the hotkeys manager; onModeEnter is not given it. */
+export function useHotkeysManager(manager: HotkeysManager | undefined): void {
+  hotkeys = manager;
+}
+
 /**
- * Adds the button to longitudinal mode without forking it. OHIF resets the toolbar and then calls
- * every extension's onModeEnter before the mode's own, which appends its buttons to the sections:
- * so the section we create here keeps our button, first in the primary toolbar. The hook is not told
- * which mode is entering, hence the route check.
+ * Adds the button (and its keyboard shortcut) to the entering mode without forking it. OHIF resets
+ * the toolbar and then calls every extension's onModeEnter before the mode's own, which appends its
+ * buttons to the sections: so the section we create here keeps our button, first in the primary
+ * toolbar, in any mode that has one. Where the shown image cannot be classified, the evaluator
+ * disables the button and says why; nothing depends on the page's path.
  */
 export function onModeEnter({ servicesManager }: Pick<ExtensionParams, 'servicesManager'>): void {
   const { toolbarService, viewportGridService } = servicesManager.services;
@@ -28,6 +33,14 @@ export function onModeEnter({ servicesManager }: Pick<ExtensionParams, 'services
       viewportGridService.EVENTS.GRID_STATE_CHANGED,
     ]);
   }
-  if (typeof window !== 'undefined' && !isLongitudinalRoute(window.location.pathname)) return;
   toolbarService.updateSection(names.section, [names.button]);
+  // Bound after OHIF's defaults are read on mode entry; a user's own binding (kept by OHIF) still wins.
+  hotkeys?.registerHotkeys({ commandName: names.command, keys: [names.hotkey], label: 'Classify findings', isEditable: true });
+  stopWatchingResults?.();
+  stopWatchingResults = openPanelOnResults(servicesManager.services);
+}
+
+export function onModeExit(): void {
+  stopWatchingResults?.();
+  stopWatchingResults = undefined;
 }

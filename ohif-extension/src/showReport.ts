@@ -57,25 +57,3 @@ export async function loadNewSeries(
   if (!displaySet) throw new Error(`loadNewSeries: series ${SeriesInstanceUID} was retrieved but the viewer made no display set of it`);
   return displaySet;
 }
-
-/**
- * Opens a display set in a viewport the way a double click on its thumbnail does: the hanging protocol
- * decides which viewports change; without one, the viewport is simply given the display set.
- */
-export function openDisplaySet(
-  { servicesManager, commandsManager }: Pick<ExtensionParams, 'servicesManager' | 'commandsManager'>,
-  viewportId: string,
-  displaySetInstanceUID: string,
-): void {
-  const { hangingProtocolService, viewportGridService } = servicesManager.services;
-  try {
-    const viewportsToUpdate = hangingProtocolService?.getViewportsRequireUpdate(viewportId, displaySetInstanceUID, true) ?? [];
-    if (viewportsToUpdate.length > 0) {
-      commandsManager.run('setDisplaySetsForViewports', { viewportsToUpdate });
-      return;
-    }
-  } catch {
-    // The protocol refuses this display set here: fall through to placing it directly.
-  }
-  viewportGridService.setDisplaySetsForViewport({ viewportId, displaySetInstanceUIDs: [displaySetInstanceUID] });
-}

@@ -1,15 +1,31 @@
 /**
  * The product as a user meets it: the real viewer in Debian's Chromium, served by the real sidecar,
- * reading from a real Orthanc that holds the real chest X-ray. Screenshots go to artifacts/browser/.
+ * reading from a real Orthanc that holds the real chest X-ray. Screenshots go to artifacts/browser/;
+ * docs/ holds copies of the ones the README shows.
  */
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findingCodes } from '../../inference-service/src/sr/index.ts';
 import { artifactsDir, realJpegBaselineDcm } from '../support/paths.ts';
 import { dicomVariant, realImageUids } from './support/dicomVariant.ts';
-import { activeViewport, classifyButton, notifications, openStudy, settled, waitForReport } from './support/viewerPage.ts';
+import {
+  activeViewport,
+  classifyButton,
+  dismissFirstRunOverlays,
+  findingRows,
+  findingsPanel,
+  investigationalNotice,
+  notifications,
+  notificationsGone,
+  openStudy,
+  settled,
+  showsImage,
+  viewerUrl,
+  viewportPanes,
+  waitForClassifiableImage,
+  waitForFindings,
+} from './support/viewerPage.ts';
 import { readPart10, startViewerStack, type ViewerStack } from './support/viewerStack.ts';
 
 const screenshots = join(artifactsDir, 'browser');
@@ -26,8 +42,8 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function newPage(): Promise<Page> {
-  return stack.browser.newPage({ viewport: { width: 1400, height: 900 } });
+async function newPage(size: { width: number; height: number } = { width: 1280, height: 720 }): Promise<Page> {
+  return stack.browser.newPage({ viewport: size });
 }
 
 /** SR series of a study, asked of Orthanc directly (not through the viewer). */
@@ -45,44 +61,126 @@ async function srSeriesOf(StudyInstanceUID: string): Promise<Array<{ SeriesInsta
   }));
 }
 
+/** The rows' `data-positive` flags, top to bottom, and whether a row lies inside the window. */
+async function rowFlags(page: Page): Promise<boolean[]> {
+  return (await findingRows(page).evaluateAll((rows) => rows.map((row) => row.getAttribute('data-positive')))).map((flag) => flag === 'true');
+}
+
+async function bottomOf(page: Page, selector: string): Promise<number> {
+  const box = await page.locator(selector).first().boundingBox();
+  if (!box) throw new Error(`${selector} is not laid out`);
+  return box.y + box.height;
+}
+
+const uidPattern = /\d+(\.\d+){3,}/;
+const sizes = [
+  { width: 1280, height: 720, variant: 11 },
+  { width: 1920, height: 1080, variant: 12 },
+] as const;
+
 describe('viewer', () => {
   describe('classifying the chest X-ray in front of the user', () => {
-    it('should add the SR to the study without a reload and show its 18 findings with values and the impression', { timeout: 180_000 }, async () => {
-      await stack.upload(realImage);
-      const page = await newPage();
+    it.each(sizes)('should keep the image and list its findings beside it, positives first, on the first screen at $width×$height', { timeout: 180_000 }, async (size) => {
+      const variant = dicomVariant(realImage, realImageUids, size.variant);
+      await stack.upload(variant.part10);
+      const page = await newPage(size);
       try {
-        await openStudy(page, stack.baseUrl, realImageUids.StudyInstanceUID);
-        // The toolbar shows icons; the label is the tooltip (and the accessible name used above).
-        await classifyButton(page).hover();
-        await page.getByRole('tooltip').filter({ hasText: 'Classify findings' }).first().waitFor({ state: 'visible', timeout: 10_000 });
-        await settled(page);
-        await page.screenshot({ path: join(screenshots, 'button.png') });
-        expect(await srSeriesOf(realImageUids.StudyInstanceUID)).toEqual([]);
+        await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
+        // The button says what it does, and its tooltip names the shortcut.
+        await expect.poll(() => classifyButton(page).innerText()).toBe('Classify findings');
+        expect(await classifyButton(page).getAttribute('title')).toMatch(/findings beside the image \(Shift\+F\)/);
+        if (size.width === 1280) {
+          await settled(page);
+          await page.screenshot({ path: join(screenshots, 'viewer-classify-button.png') });
+        }
+        expect(await srSeriesOf(variant.StudyInstanceUID)).toEqual([]);
         // A marker on window survives only if the page is not reloaded.
         await page.evaluate('window.cxrNoReload = true');
 
         await classifyButton(page).click();
-        await waitForReport(page);
-        // Tall enough for the whole report, Impression included, in one picture.
-        await page.setViewportSize({ width: 1400, height: 1500 });
-        await settled(page);
-        await page.screenshot({ path: join(screenshots, 'report.png') });
+        await waitForFindings(page);
 
         expect(await page.evaluate('window.cxrNoReload')).toBe(true);
-        const report = await activeViewport(page).innerText();
-        const meanings = Object.values(findingCodes).map((code) => code.CodeMeaning);
-        expect(meanings).toHaveLength(18);
-        for (const meaning of meanings) {
-          expect(report, `the report should give a value for ${meaning}`).toMatch(new RegExp(`${meaning.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+(\\.\\d+)? %`));
-        }
-        expect(report).toMatch(/Impression/);
+        expect(await showsImage(activeViewport(page)), 'the image stays in its viewport').toBe(true);
+        const flags = await rowFlags(page);
+        expect(flags).toHaveLength(18);
+        expect(flags.filter(Boolean).length, 'the demo model puts some findings at or above the operating point').toBeGreaterThan(0);
+        expect(flags, 'positives first').toEqual([...flags].sort((a, b) => Number(b) - Number(a)));
+        // The first screen holds the banner, the image's name and the positives (the rest scrolls).
+        const lastPositive = `[data-cy="cxr-finding"][data-positive="true"] >> nth=${flags.filter(Boolean).length - 1}`;
+        expect(await bottomOf(page, lastPositive)).toBeLessThanOrEqual(size.height);
+        for (const row of await findingRows(page).allInnerTexts()) expect(row).toMatch(/\d+(\.\d)? [≥<] 50$/);
+        const panel = await findingsPanel(page).innerText();
+        expect(panel).toMatch(/DEMO MODEL - not clinically meaningful/);
+        expect(panel).toMatch(/Findings for “view: PA” \(series 1\), image 1/);
+        expect(panel).toMatch(/Model: .+\nVersion: densenet121-res224-all-demo@[0-9a-f]{12} · kind: demo/);
+        expect(panel).not.toMatch(uidPattern);
+        const notice = notifications(page).filter({ hasText: /at or above their operating point/ });
+        expect(await notice.first().innerText()).toMatch(/DEMO MODEL/);
 
-        const srs = await srSeriesOf(realImageUids.StudyInstanceUID);
+        const srs = await srSeriesOf(variant.StudyInstanceUID);
         expect(srs).toHaveLength(1);
         const seriesLabels = page.locator('#ohif-thumbnail-list [data-cy="series-description-label"]');
-        expect(await seriesLabels.allTextContents()).toContain(srs[0]?.SeriesDescription);
-        // The SR is what the viewport shows now: the button has nothing to classify there.
-        await expect.poll(() => classifyButton(page).isDisabled()).toBe(true);
+        await expect.poll(() => seriesLabels.allTextContents()).toContain(srs[0]?.SeriesDescription);
+        expect(await page.locator('[data-cy="cxr-findings-report-link"]').getAttribute('href')).toContain(`SeriesInstanceUIDs=${srs[0]?.SeriesInstanceUID}`);
+        await notificationsGone(page);
+        await page.screenshot({ path: join(screenshots, `viewer-findings-panel-${size.width}x${size.height}.png`) });
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('should open the panel with the stored findings when an image classified earlier is shown again', { timeout: 120_000 }, async () => {
+      const variant = dicomVariant(realImage, realImageUids, 13);
+      await stack.upload(variant.part10);
+      const page = await newPage();
+      try {
+        await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
+        await classifyButton(page).click();
+        await waitForFindings(page);
+        const before = await findingsPanel(page).innerText();
+        await page.reload();
+        await waitForClassifiableImage(page);
+        await dismissFirstRunOverlays(page);
+        // Read back from the SR through the data source: same findings, same order, same scores.
+        await waitForFindings(page);
+        const after = await findingsPanel(page).innerText();
+        const rowsOf = (text: string) => text.slice(text.indexOf('At or above'), text.indexOf('Model:'));
+        expect(rowsOf(after)).toBe(rowsOf(before));
+        expect(after).toMatch(/DEMO MODEL - not clinically meaningful/);
+      } finally {
+        await page.close();
+      }
+    });
+
+    it('should keep both images of a side-by-side layout and say which image the findings belong to', { timeout: 180_000 }, async () => {
+      const first = dicomVariant(realImage, realImageUids, 14);
+      // Its own number: a variant of a variant ends in that number alone, like the other tests' variants.
+      const second = dicomVariant(first.part10, first, 50, { keepStudy: true });
+      await stack.upload(first.part10);
+      await stack.upload(second.part10);
+      const page = await newPage();
+      try {
+        await openStudy(page, stack.baseUrl, first.StudyInstanceUID);
+        await page.locator('[data-cy="Layout"]').click();
+        await page.locator('[data-cy="Layout-1-0"]').click();
+        await expect.poll(() => viewportPanes(page).count()).toBe(2);
+        await viewportPanes(page).nth(1).click();
+        await waitForClassifiableImage(page);
+        await expect.poll(async () => (await Promise.all([0, 1].map((i) => showsImage(viewportPanes(page).nth(i))))).every(Boolean)).toBe(true);
+
+        await classifyButton(page).click();
+        await waitForFindings(page);
+        for (const i of [0, 1]) expect(await showsImage(viewportPanes(page).nth(i)), `viewport ${i + 1} still shows its image`).toBe(true);
+        const label = await page.locator('[data-cy="cxr-findings-image"]').innerText();
+        expect(label).toBe('Findings for “view: PA” (series 1), image 1 (active viewport, 2 of 2)');
+        await notificationsGone(page);
+        await page.screenshot({ path: join(screenshots, 'viewer-side-by-side.png') });
+        // The other image has no findings yet, and the panel says so rather than keep the first's.
+        await viewportPanes(page).nth(0).click();
+        await page.locator('[data-cy="cxr-findings-empty"]').waitFor({ state: 'visible', timeout: 10_000 });
+        expect(await page.locator('[data-cy="cxr-findings-image"]').innerText()).toMatch(/\(active viewport, 1 of 2\)$/);
+        expect(await srSeriesOf(first.StudyInstanceUID)).toHaveLength(1);
       } finally {
         await page.close();
       }
@@ -95,7 +193,7 @@ describe('viewer', () => {
       try {
         await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
         await classifyButton(page).dblclick();
-        await waitForReport(page);
+        await waitForFindings(page);
         const srs = await srSeriesOf(variant.StudyInstanceUID);
         expect(srs).toHaveLength(1);
         expect(srs[0]?.instances).toBe(1);
@@ -103,10 +201,42 @@ describe('viewer', () => {
         await page.close();
       }
     });
+
+    it('should classify on the keyboard shortcut too', async () => {
+      const variant = dicomVariant(realImage, realImageUids, 15);
+      await stack.upload(variant.part10);
+      const page = await newPage();
+      try {
+        await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
+        await activeViewport(page).click();
+        await page.keyboard.press('Shift+F');
+        await waitForFindings(page);
+        expect(await srSeriesOf(variant.StudyInstanceUID)).toHaveLength(1);
+      } finally {
+        await page.close();
+      }
+    });
+  });
+
+  describe('labelling', () => {
+    it("should put the product's words, naming the demo model, in OHIF's investigational-use notice", async () => {
+      const variant = dicomVariant(realImage, realImageUids, 16);
+      await stack.upload(variant.part10);
+      const page = await newPage();
+      try {
+        await page.goto(viewerUrl(stack.baseUrl, variant.StudyInstanceUID));
+        await waitForClassifiableImage(page);
+        await expect.poll(() => investigationalNotice(page).innerText()).toMatch(/^CXR Findings, shown in the OHIF Viewer, is for investigational use only\. Its DEMO model/);
+        await settled(page);
+        await page.screenshot({ path: join(screenshots, 'investigational-notice.png') });
+      } finally {
+        await page.close();
+      }
+    });
   });
 
   describe('when the sidecar refuses the image', () => {
-    it("should say the sidecar's reason in a notification and store nothing", async () => {
+    it('should say why in plain words, without UIDs, in a notification and in the panel, and store nothing', async () => {
       // A lateral view: the viewer cannot tell from its metadata, the sidecar can and refuses.
       const lateral = dicomVariant(realImage, realImageUids, 2, { viewPosition: 'LL' });
       await stack.upload(lateral.part10);
@@ -118,7 +248,12 @@ describe('viewer', () => {
         await refusal.first().waitFor({ state: 'visible', timeout: 30_000 });
         await settled(page);
         await page.screenshot({ path: join(screenshots, 'refused.png') });
-        expect(await refusal.first().innerText()).toMatch(/view position LL/i);
+        const message = await refusal.first().innerText();
+        expect(message).toMatch(/This is a lateral view \(view position LL\)\. The model reads frontal \(PA or AP\) chest X-rays: open a frontal image/);
+        expect(message).toMatch(/DEMO MODEL/);
+        expect(message).not.toMatch(uidPattern);
+        expect(await page.locator('[data-cy="cxr-findings-error"]').innerText()).toMatch(/lateral view/);
+        expect(await showsImage(activeViewport(page))).toBe(true);
         expect(await srSeriesOf(lateral.StudyInstanceUID)).toEqual([]);
       } finally {
         await page.close();

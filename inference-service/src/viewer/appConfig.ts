@@ -21,6 +21,16 @@ export const viewerDataSource = {
   friendlyName: 'Orthanc (through CXR Findings)',
 } as const;
 
+/**
+ * The extension's findings panel (`<extension id>.panelModule.<name>`, ohif-extension/src/constants.ts)
+ * and the mode whose right panels it joins. A mode-phase customization: OHIF layers it over the
+ * mode's own panel list, so the measurement and segmentation panels stay.
+ */
+export const findingsPanel = {
+  id: '@cxr-findings/ohif-extension.panelModule.findings',
+  mode: '@ohif/mode-longitudinal',
+} as const;
+
 export interface ViewerAppConfigOptions {
   /** Name shown in the viewer's header and window title. */
   readonly friendlyName?: string;
@@ -41,11 +51,15 @@ export function viewerAppConfig(options: ViewerAppConfigOptions = {}): Record<st
     showLoadingIndicator: true,
     strictZSpacingForVolumeViewport: true,
     groupEnabledModesFirst: true,
-    // First-run overlays: the "investigational use" banner and the onboarding tour cover the
-    // toolbar on first load. The product's own labelling (the SR says what made it) replaces them.
-    investigationalUseDialog: { option: 'never' },
+    // OHIF's "investigational use" notice, once per session; the extension puts the product's own
+    // words in it. The onboarding tour would cover the toolbar on first load.
+    investigationalUseDialog: { option: 'always' },
+    // The extension's configuration: the prebuilt viewer loads extensions by URL, so it cannot be
+    // given as an [extension, configuration] pair. '' is this origin (the sidecar serves the API too).
+    cxrFindings: { sidecarUrl: '' },
     customizationService: {
       global: { 'ohif.tours': { $set: [] } },
+      mode: { [findingsPanel.mode]: { rightPanels: { $unshift: [findingsPanel.id] } } },
     },
     defaultDataSourceName: viewerDataSource.sourceName,
     dataSources: [

@@ -135,7 +135,7 @@ describe('viewerRoutes', () => {
         dataSources: Array<{ configuration: Record<string, unknown> }>;
       };
       expect(config.extensions).toEqual([viewerPaths.extension]);
-      expect(config.investigationalUseDialog.option).toBe('never');
+      expect(config.investigationalUseDialog.option).toBe('always');
       expect(config.dataSources[0]?.configuration).toMatchObject({ qidoRoot: '/dicom-web', wadoRoot: '/dicom-web', wadoUriRoot: '/wado' });
       expect(JSON.stringify(config)).not.toContain(orthanc.credentials.password);
     });

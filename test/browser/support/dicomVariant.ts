@@ -59,14 +59,16 @@ function setViewPosition(bytes: Uint8Array, value: string): void {
  * Variant `n` (1, 2, …) of a file with the given UIDs: every occurrence of each UID (meta header and
  * data set) gets a new last component.
  */
-export function dicomVariant(part10: Uint8Array, uids: VariantUids, n: number, options: { viewPosition?: string } = {}): Variant {
+export function dicomVariant(part10: Uint8Array, uids: VariantUids, n: number, options: { viewPosition?: string; keepStudy?: boolean } = {}): Variant {
   const bytes = new Uint8Array(part10);
   const next: VariantUids = {
-    StudyInstanceUID: renumbered(uids.StudyInstanceUID, n),
+    // keepStudy: a second image of the same study, in a series of its own.
+    StudyInstanceUID: options.keepStudy ? uids.StudyInstanceUID : renumbered(uids.StudyInstanceUID, n),
     SeriesInstanceUID: renumbered(uids.SeriesInstanceUID, n),
     SOPInstanceUID: renumbered(uids.SOPInstanceUID, n),
   };
   for (const key of ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'] as const) {
+    if (next[key] === uids[key]) continue;
     if (replaceAll(bytes, uids[key], next[key]) === 0) throw new Error(`dicomVariant: ${key} ${uids[key]} is not in the file`);
   }
   if (options.viewPosition !== undefined) setViewPosition(bytes, options.viewPosition);

@@ -1,11 +1,11 @@
 /**
  * What a user does in the viewer, as playwright steps: open a study, clear first-run overlays, press
- * Classify findings, read the report and the notifications.
+ * Classify findings, read the findings panel and the notifications.
  */
 import type { Locator, Page } from 'playwright-core';
 
 export const classifyButtonName = 'Classify findings';
-/** The toolbar button's id (`data-cy` and `name` attributes of OHIF's ToolButton). */
+/** The toolbar button's id (`name` and `data-cy` of the extension's labelled button). */
 const classifyButtonId = 'ClassifyFindings';
 
 export function viewerUrl(baseUrl: string, StudyInstanceUID: string): string {
@@ -13,12 +13,25 @@ export function viewerUrl(baseUrl: string, StudyInstanceUID: string): string {
 }
 
 export function classifyButton(page: Page): Locator {
-  return page.getByRole('button', { name: classifyButtonName });
+  return page.getByRole('button', { name: classifyButtonName, exact: true });
 }
 
-/** The viewport pane OHIF marks active: the SR report is rendered there as text. */
+/** The viewport pane OHIF marks active. */
 export function activeViewport(page: Page): Locator {
   return page.locator('[data-cy="viewport-pane"][data-is-active="true"]');
+}
+
+export function viewportPanes(page: Page): Locator {
+  return page.locator('[data-cy="viewport-pane"]');
+}
+
+/** The extension's findings panel, and its rows (`data-positive` says at or above the operating point). */
+export function findingsPanel(page: Page): Locator {
+  return page.locator('[data-cy="cxr-findings-panel"]');
+}
+
+export function findingRows(page: Page): Locator {
+  return page.locator('[data-cy="cxr-finding"]');
 }
 
 /** OHIF's notifications (sonner toasts). */
@@ -26,10 +39,12 @@ export function notifications(page: Page): Locator {
   return page.locator('[data-sonner-toast]');
 }
 
-/**
- * The onboarding tour and the "investigational use" banner appear on a first visit. The served
- * app-config turns both off; if a future viewer shows them anyway, they are dismissed like a user would.
- */
+/** OHIF's investigational-use notice (shown once per browser session). */
+export function investigationalNotice(page: Page): Locator {
+  return page.locator('[data-cy="confirm-and-hide-button"]').locator('..');
+}
+
+/** The onboarding tour (switched off by the app-config) and the investigational-use notice, dismissed as a user would. */
 export async function dismissFirstRunOverlays(page: Page): Promise<void> {
   const tourSkip = page.locator('.shepherd-element button', { hasText: /skip/i });
   if (await tourSkip.isVisible()) await tourSkip.click();
@@ -37,21 +52,37 @@ export async function dismissFirstRunOverlays(page: Page): Promise<void> {
   if (await confirmAndHide.isVisible()) await confirmAndHide.click();
 }
 
+/** Waits until the image is shown and the button is enabled for it. */
+export async function waitForClassifiableImage(page: Page, timeoutMs = 45_000): Promise<void> {
+  // Enabled only once the image is shown and judged classifiable (the toolbar evaluator).
+  await page.locator(`button[name="${classifyButtonId}"]:enabled`).waitFor({ state: 'visible', timeout: timeoutMs });
+}
+
 /** Opens the study and waits until the image is shown and the button is enabled for it. */
 export async function openStudy(page: Page, baseUrl: string, StudyInstanceUID: string, timeoutMs = 45_000): Promise<void> {
   await page.goto(viewerUrl(baseUrl, StudyInstanceUID));
-  // Enabled only once the image is shown and judged classifiable (the toolbar evaluator).
-  await page.locator(`button[name="${classifyButtonId}"]:enabled`).waitFor({ state: 'visible', timeout: timeoutMs });
+  await waitForClassifiableImage(page, timeoutMs);
   await dismissFirstRunOverlays(page);
 }
 
-/** Waits until the active viewport shows the report's Impression. */
-export async function waitForReport(page: Page, timeoutMs = 30_000): Promise<void> {
-  await activeViewport(page).getByText('Impression', { exact: false }).first().waitFor({ state: 'visible', timeout: timeoutMs });
+/** Waits until the findings panel lists findings. */
+export async function waitForFindings(page: Page, timeoutMs = 30_000): Promise<void> {
+  await findingRows(page).first().waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** Waits until no CSS animation or transition runs (a toast sliding in), so a screenshot shows the settled page. */
 export async function settled(page: Page, timeoutMs = 5_000): Promise<void> {
   // A string: it runs in the page, and this project's TypeScript has no DOM library.
   await page.waitForFunction("document.getAnimations().every((animation) => animation.playState !== 'running')", null, { timeout: timeoutMs });
+}
+
+/** Waits until the notifications have closed by themselves (a screenshot for the docs shows the page, not a toast). */
+export async function notificationsGone(page: Page, timeoutMs = 15_000): Promise<void> {
+  await page.waitForFunction("document.querySelectorAll('[data-sonner-toast]').length === 0", null, { timeout: timeoutMs });
+  await settled(page);
+}
+
+/** True when a viewport pane shows an image (a cornerstone canvas), not a report's text. */
+export async function showsImage(pane: Locator): Promise<boolean> {
+  return (await pane.locator('canvas').count()) > 0 && !(await pane.innerText()).includes('Impression');
 }

@@ -1,0 +1,66 @@
+import { operatingPoint } from '../../../inference-service/src/finding/rules.ts';
+import { findingName } from './findingNames.ts';
+import { type ImageFindings, isModelKind, type ModelIdentity } from './imageFindings.ts';
+
+/** The classify API's scores are op_norm outputs in [0, 1] around the operating point; the SR's are percent. */
+const percent = 100;
+const operatingPointPercent = operatingPoint * percent;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+/** The model as the SR names it: `GET /api/model`'s card gives the name; the answer gives id, kind and hash. */
+export function modelFromResponse(model: unknown, cardName?: string): ModelIdentity | undefined {
+  if (!isRecord(model)) return undefined;
+  const id = text(model.id);
+  const sha = text(model.onnxSha256);
+  if (!id || !isModelKind(model.kind)) return undefined;
+  const warning = text(model.warning);
+  return {
+    name: cardName ?? id,
+    version: sha ? `${id}@${sha.slice(0, 12)}` : id,
+    kind: model.kind,
+    ...(warning ? { warning } : {}),
+  };
+}
+
+/**
+ * Reads `POST /api/classify`'s `results`: one entry per image, with its findings (also when the SR
+ * already existed: the sidecar reads them back from it) and the SR it stored. Entries without
+ * findings or with a malformed image reference are left out, never guessed.
+ */
+export function imageFindingsFromClassifyResponse(body: unknown, cardName?: string): ImageFindings[] {
+  if (!isRecord(body) || !Array.isArray(body.results)) return [];
+  const model = modelFromResponse(body.model, cardName);
+  if (!model) return [];
+  const images: ImageFindings[] = [];
+  for (const result of body.results) {
+    if (!isRecord(result) || !isRecord(result.findings)) continue;
+    const StudyInstanceUID = text(result.StudyInstanceUID);
+    const SeriesInstanceUID = text(result.SeriesInstanceUID);
+    const SOPInstanceUID = text(result.SOPInstanceUID);
+    if (!StudyInstanceUID || !SeriesInstanceUID || !SOPInstanceUID) continue;
+    const findings = Object.entries(result.findings)
+      .filter((entry): entry is [string, number] => typeof entry[1] === 'number' && Number.isFinite(entry[1]))
+      .map(([label, value]) => ({ name: findingName(label), score: value * percent, operatingPoint: operatingPointPercent }));
+    if (findings.length === 0) continue;
+    const sr = isRecord(result.sr) ? result.sr : undefined;
+    const report =
+      sr && text(sr.StudyInstanceUID) && text(sr.SeriesInstanceUID) && text(sr.SOPInstanceUID)
+        ? { StudyInstanceUID: String(sr.StudyInstanceUID), SeriesInstanceUID: String(sr.SeriesInstanceUID), SOPInstanceUID: String(sr.SOPInstanceUID) }
+        : undefined;
+    images.push({
+      image: { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID },
+      model,
+      findings,
+      ...(report ? { report } : {}),
+      source: 'classify-response',
+    });
+  }
+  return images;
+}

@@ -1,0 +1,66 @@
+/**
+ * What the findings panel shows for one image, whatever it was read from: the classify API's answer
+ * now, the stored Comprehensive SR for images classified earlier, and later a TID 1500 SR with a
+ * Parametric Map heatmap. Each reader turns its source into this shape; the panel knows no source.
+ */
+
+export type ModelKind = 'demo' | 'upstream' | 'custom';
+
+export interface ModelIdentity {
+  readonly name: string;
+  /** The SR's Algorithm Version: `<model id>@<first 12 hex digits of the ONNX SHA-256>`. */
+  readonly version: string;
+  readonly kind: ModelKind;
+  /** Shown wherever the findings are shown (always present for demo and custom models). */
+  readonly warning?: string;
+}
+
+export interface Finding {
+  /** The finding as a reader says it (the SR's CodeMeaning, e.g. "Pleural effusion"). */
+  readonly name: string;
+  /** On the SR's scale: percent after op_norm. */
+  readonly score: number;
+  /** The score at which the finding is reported (50 for every TorchXRayVision finding after op_norm). */
+  readonly operatingPoint: number;
+}
+
+export interface SeriesRef {
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+}
+
+/** Where the model looked, when a source can say (not yet: see the README's "left undone"). */
+export interface HeatmapSource {
+  readonly kind: 'parametric-map' | 'sidecar-cam';
+  readonly ref: SeriesRef;
+}
+
+export interface ImageFindings {
+  /** The classified image. */
+  readonly image: SeriesRef;
+  readonly model: ModelIdentity;
+  /** In the model's order; the panel sorts. */
+  readonly findings: readonly Finding[];
+  /** The stored report, to open in full. */
+  readonly report?: SeriesRef;
+  readonly heatmap?: HeatmapSource;
+  readonly source: 'classify-response' | 'comprehensive-sr';
+}
+
+/** True at or above the operating point: what the SR's Impression reports. */
+export function isPositive(finding: Finding): boolean {
+  return finding.score >= finding.operatingPoint;
+}
+
+/** Positives first, each group by how far above (or below) its operating point the score is. */
+export function orderForReading(findings: readonly Finding[]): Finding[] {
+  return [...findings].sort((a, b) => {
+    const byGroup = Number(isPositive(b)) - Number(isPositive(a));
+    return byGroup !== 0 ? byGroup : b.score - b.operatingPoint - (a.score - a.operatingPoint);
+  });
+}
+
+export function isModelKind(value: unknown): value is ModelKind {
+  return value === 'demo' || value === 'upstream' || value === 'custom';
+}

@@ -1,0 +1,33 @@
+import { sidecarRoute } from './config.ts';
+import { isModelKind, type ModelKind } from './findings/imageFindings.ts';
+
+export interface ModelCardSummary {
+  readonly name: string;
+  readonly kind: ModelKind;
+  readonly warning?: string;
+}
+
+let card: Promise<ModelCardSummary | undefined> | undefined;
+
+/**
+ * The active model's card (`GET /api/model`), asked once per page: its name for the panel, and its
+ * kind so that every notification, even the first "classifying…", says when the model is a demo.
+ */
+export function activeModelCard(fetchImpl: typeof fetch = fetch): Promise<ModelCardSummary | undefined> {
+  card ??= fetchImpl(sidecarRoute('/api/model'), { credentials: 'include', headers: { Accept: 'application/json' } })
+    .then(async (response) => {
+      if (!response.ok) return undefined;
+      const body: unknown = await response.json();
+      if (typeof body !== 'object' || body === null) return undefined;
+      const { name, kind, warning } = body as Record<string, unknown>;
+      if (typeof name !== 'string' || !isModelKind(kind)) return undefined;
+      return { name, kind, ...(typeof warning === 'string' ? { warning } : {}) };
+    })
+    .catch(() => undefined)
+    .then((summary) => {
+      // A failed look-up is asked again next time rather than remembered.
+      if (!summary) card = undefined;
+      return summary;
+    });
+  return card;
+}

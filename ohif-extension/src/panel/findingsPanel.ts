@@ -1,0 +1,87 @@
+import { hotkeyLabel } from '../constants.ts';
+import { findingsInView } from '../findings/findingsInView.ts';
+import { findingsStore } from '../findings/findingsStore.ts';
+import type { SeriesRef } from '../findings/imageFindings.ts';
+import { activeModelCard, type ModelCardSummary } from '../modelInfo.ts';
+import type { OhifDisplaySet, OhifServices } from '../ohifTypes.ts';
+import type { Mount } from './hostElement.ts';
+import { renderFindingsPanel } from './renderFindingsPanel.ts';
+
+
+/** Which image, in words a reader uses: the series' description and number, the image's number. */
+function describeImage(displaySet: OhifDisplaySet | undefined, SOPInstanceUID: string): string | undefined {
+  if (!displaySet) return undefined;
+  const images = displaySet.images ?? displaySet.instances ?? [];
+  const index = images.findIndex((image) => image.SOPInstanceUID === SOPInstanceUID);
+  const image = images[index];
+  const description = displaySet.SeriesDescription ?? image?.SeriesDescription;
+  const seriesNumber = displaySet.SeriesNumber ?? image?.SeriesNumber;
+  const series = [description ? `“${description}”` : 'this series', seriesNumber !== undefined ? `(series ${seriesNumber})` : undefined].filter(Boolean).join(' ');
+  const number = image?.InstanceNumber ?? (index >= 0 ? index + 1 : undefined);
+  const imagePart = number !== undefined ? `, image ${number}${images.length > 1 ? ` of ${images.length}` : ''}` : '';
+  return `Findings for ${series}${imagePart}`;
+}
+
+/** With several viewports, which one: images of one study often share description and number. */
+function viewportPlace(services: OhifServices): string {
+  const { viewports, activeViewportId } = services.viewportGridService.getState();
+  if (viewports.size < 2) return '';
+  const index = [...viewports.keys()].indexOf(activeViewportId);
+  return index >= 0 ? ` (active viewport, ${index + 1} of ${viewports.size})` : '';
+}
+
+/** The viewer URL with the study narrowed to the report's series: OHIF opens the SR there, in a tab of its own. */
+function reportHref(report: SeriesRef | undefined): string | undefined {
+  if (!report || typeof window === 'undefined') return undefined;
+  const url = new URL(window.location.href);
+  url.searchParams.set('StudyInstanceUIDs', report.StudyInstanceUID);
+  url.searchParams.set('SeriesInstanceUIDs', report.SeriesInstanceUID);
+  return url.toString();
+}
+
+/**
+ * The panel's life while mounted: render what the store knows about the image in the active
+ * viewport, again whenever the store, the viewport grid or the loaded display sets change. Findings
+ * of an image classified earlier are read from its stored SR when its display set is loaded.
+ * (Opening the panel for such an image is openOnResults', which works while the panel is closed.)
+ */
+export function findingsPanelMount(services: OhifServices): Mount {
+  return (host) => {
+    let card: ModelCardSummary | undefined;
+    const render = (): void => {
+      const inView = findingsInView(services);
+      let view: Parameters<typeof renderFindingsPanel>[0] = { hotkeyLabel, ...(card ? { activeModel: card } : {}) };
+      if (inView.kind === 'none') {
+        view = { ...view, notClassifiable: inView.reason };
+      } else {
+        const { state } = inView;
+        const displaySet = services.displaySetService.getDisplaySetsForSeries(inView.SeriesInstanceUID)[0];
+        const described = describeImage(displaySet, inView.SOPInstanceUID);
+        const imageLabel = described
+          ? `${described}${inView.kind === 'image' ? viewportPlace(services) : ''}`
+          : inView.kind === 'report'
+            ? 'Findings of the report in view (its image is not loaded)'
+            : undefined;
+        const href = state?.status === 'ready' && inView.kind === 'image' ? reportHref(state.findings.report) : undefined;
+        view = { ...view, ...(imageLabel ? { imageLabel } : {}), ...(state ? { state } : {}), ...(href ? { reportHref: href } : {}) };
+      }
+      host.replaceChildren(renderFindingsPanel(view));
+    };
+    const { viewportGridService, displaySetService } = services;
+    const subscriptions = [
+      viewportGridService.subscribe?.(viewportGridService.EVENTS.ACTIVE_VIEWPORT_ID_CHANGED, render),
+      viewportGridService.subscribe?.(viewportGridService.EVENTS.GRID_STATE_CHANGED, render),
+      displaySetService.subscribe(displaySetService.EVENTS.DISPLAY_SETS_ADDED, render),
+    ];
+    const unsubscribeStore = findingsStore.subscribe(render);
+    void activeModelCard().then((summary) => {
+      card = summary;
+      if (host.isConnected) render();
+    });
+    render();
+    return () => {
+      unsubscribeStore();
+      for (const subscription of subscriptions) subscription?.unsubscribe();
+    };
+  };
+}

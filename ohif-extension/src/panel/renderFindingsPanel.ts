@@ -1,0 +1,122 @@
+import type { ImageState } from '../findings/findingsStore.ts';
+import { type Finding, type ImageFindings, isPositive, orderForReading } from '../findings/imageFindings.ts';
+import { modelKindBadge } from '../messages.ts';
+import { h, theme } from './dom.ts';
+
+/** What the panel shows: the image in front of the user, and what is known about it. */
+export interface PanelView {
+  /** Says which image the findings belong to: its series and image number, never a UID. */
+  readonly imageLabel?: string;
+  readonly state?: ImageState;
+  /** Why nothing can be classified here (no image, a report in the viewport…). */
+  readonly notClassifiable?: string;
+  readonly reportHref?: string;
+  readonly hotkeyLabel: string;
+  /** The active model, known before any finding is: its banner shows from the start. */
+  readonly activeModel?: Pick<ImageFindings['model'], 'kind' | 'warning'>;
+}
+
+function formatScore(score: number): string {
+  return score.toFixed(score >= 10 || score === 0 ? 0 : 1);
+}
+
+/** The demo or custom model's banner: first in the panel, on every state that shows findings. */
+function modelBanner(model: Pick<ImageFindings['model'], 'kind' | 'warning'> | undefined): HTMLElement | undefined {
+  if (!model) return undefined;
+  const badge = modelKindBadge[model.kind];
+  if (!badge) return undefined;
+  return h(
+    'div',
+    {
+      attributes: { role: 'alert', 'data-cy': 'cxr-findings-model-banner' },
+      style: { background: theme.demoBackground, color: theme.demoForeground, padding: '6px 8px', borderRadius: '4px', marginBottom: '8px' },
+    },
+    [
+      h('div', { text: badge, style: { fontWeight: '700', fontSize: '13px', letterSpacing: '0.02em' } }),
+      model.warning ? h('div', { text: model.warning, style: { fontSize: '11px', marginTop: '2px', lineHeight: '1.3' } }) : undefined,
+    ],
+  );
+}
+
+/** One finding: its name, its score against its operating point, and a bar with the operating point marked. */
+function findingRow(finding: Finding): HTMLElement {
+  const positive = isPositive(finding);
+  const relation = positive ? '≥' : '<';
+  const score = formatScore(finding.score);
+  const op = formatScore(finding.operatingPoint);
+  const width = `${Math.max(0, Math.min(100, finding.score))}%`;
+  return h(
+    'li',
+    {
+      attributes: {
+        'data-cy': 'cxr-finding',
+        'data-positive': String(positive),
+        title: `${finding.name}: score ${finding.score.toFixed(2)} on the model's scale, where ${op} is this finding's operating point. It is not a probability of disease.`,
+      },
+      style: { display: 'grid', gridTemplateColumns: '14px 1fr auto', alignItems: 'center', columnGap: '4px', padding: '2px 0', color: positive ? theme.foreground : theme.muted },
+    },
+    [
+      h('span', { text: positive ? '●' : '', attributes: { 'aria-label': positive ? 'at or above the operating point' : '' }, style: { color: theme.positive, fontSize: '10px' } }),
+      h('span', { text: finding.name, style: { fontSize: '12px', fontWeight: positive ? '600' : '400', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }),
+      h('span', { text: `${score} ${relation} ${op}`, style: { fontSize: '12px', fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' } }),
+      h('span', {}, []),
+      h('span', { style: { gridColumn: '2 / 4', position: 'relative', height: '3px', background: theme.border, borderRadius: '2px' } }, [
+        h('span', { style: { position: 'absolute', left: '0', top: '0', bottom: '0', width, background: positive ? theme.positive : theme.muted, borderRadius: '2px' } }),
+        h('span', { style: { position: 'absolute', left: `${finding.operatingPoint}%`, top: '-2px', bottom: '-2px', width: '1px', background: theme.foreground } }),
+      ]),
+    ],
+  );
+}
+
+function findingsBody(findings: ImageFindings, reportHref: string | undefined): HTMLElement[] {
+  const ordered = orderForReading(findings.findings);
+  const positives = ordered.filter(isPositive);
+  const rest = ordered.filter((finding) => !isPositive(finding));
+  const op = formatScore(findings.findings[0]?.operatingPoint ?? 50);
+  const heading = (text: string): HTMLElement =>
+    h('div', { text, style: { fontSize: '11px', textTransform: 'uppercase', letterSpacing: '0.04em', color: theme.muted, margin: '8px 0 2px' } });
+  const list = (items: Finding[], cy: string): HTMLElement =>
+    h('ul', { attributes: { 'data-cy': cy }, style: { listStyle: 'none', margin: '0', padding: '0' } }, items.map(findingRow));
+  const model = findings.model;
+  return [
+    h('div', {
+      text: `${positives.length} of ${ordered.length} findings at or above their operating point (${op}). Scores are the model's, rescaled so ${op} is each finding's operating point: not probabilities of disease.`,
+      style: { fontSize: '11px', color: theme.muted, lineHeight: '1.3' },
+    }),
+    heading(`At or above the operating point (${positives.length})`),
+    positives.length > 0 ? list(positives, 'cxr-findings-positive') : h('div', { text: 'None.', style: { fontSize: '12px', color: theme.muted } }),
+    heading(`Below the operating point (${rest.length})`),
+    list(rest, 'cxr-findings-negative'),
+    h('div', { attributes: { 'data-cy': 'cxr-findings-model' }, style: { marginTop: '10px', fontSize: '11px', color: theme.muted, lineHeight: '1.4' } }, [
+      h('div', { text: `Model: ${model.name}` }),
+      h('div', { text: `Version: ${model.version} · kind: ${model.kind}` }),
+      h('div', { text: 'Produced by software and not reviewed by a physician.' }),
+    ]),
+    reportHref
+      ? h('a', {
+          text: 'Open the full report (new tab)',
+          attributes: { href: reportHref, target: '_blank', rel: 'noopener', 'data-cy': 'cxr-findings-report-link' },
+          style: { display: 'inline-block', marginTop: '6px', fontSize: '12px', color: theme.primary, textDecoration: 'underline' },
+        })
+      : undefined,
+  ].filter((element): element is HTMLElement => element !== undefined);
+}
+
+function note(text: string, cy: string): HTMLElement {
+  return h('div', { text, attributes: { 'data-cy': cy }, style: { fontSize: '12px', color: theme.muted, lineHeight: '1.4', marginTop: '6px' } });
+}
+
+export function renderFindingsPanel(view: PanelView): HTMLElement {
+  const { state } = view;
+  const ready = state?.status === 'ready' ? state.findings : undefined;
+  const children: Array<HTMLElement | undefined> = [
+    modelBanner(ready?.model ?? view.activeModel),
+    view.imageLabel ? h('div', { text: view.imageLabel, attributes: { 'data-cy': 'cxr-findings-image' }, style: { fontSize: '12px', fontWeight: '600', color: theme.foreground } }) : undefined,
+  ];
+  if (ready) children.push(...findingsBody(ready, view.reportHref));
+  else if (state?.status === 'classifying') children.push(note('Classifying this image…', 'cxr-findings-classifying'));
+  else if (state?.status === 'failed') children.push(h('div', { text: state.message, attributes: { role: 'alert', 'data-cy': 'cxr-findings-error' }, style: { fontSize: '12px', color: theme.positive, marginTop: '6px', lineHeight: '1.4' } }));
+  else if (view.notClassifiable) children.push(note(view.notClassifiable, 'cxr-findings-empty'));
+  else children.push(note(`No findings for this image yet. Press Classify findings in the toolbar (or ${view.hotkeyLabel}).`, 'cxr-findings-empty'));
+  return h('section', { attributes: { 'aria-label': 'CXR findings', 'data-cy': 'cxr-findings-panel' }, style: { padding: '8px 10px', color: theme.foreground, fontFamily: 'inherit' } }, children);
+}

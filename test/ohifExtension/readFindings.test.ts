@@ -1,0 +1,95 @@
+/**
+ * The findings panel's readers against what the sidecar really produces: an SR built by the product's
+ * own SR code from the real image, written to Part-10 and read back with dcmjs (the naturalised form
+ * OHIF's data source holds), and the classify API's JSON shape.
+ */
+import { describe, expect, it } from 'vitest';
+import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { buildFindingsSr, findingCodes } from '../../inference-service/src/sr/index.ts';
+import { imageFindingsFromClassifyResponse } from '../../ohif-extension/src/findings/fromClassifyResponse.ts';
+import { imageFindingsFromComprehensiveSr, imageOfFindingsSr } from '../../ohif-extension/src/findings/fromComprehensiveSr.ts';
+import { findingNames } from '../../ohif-extension/src/findings/findingNames.ts';
+import { isPositive, orderForReading } from '../../ohif-extension/src/findings/imageFindings.ts';
+import { demoCard, findingsFor, onnxShaA, readRealImage, spreadFindings, upstreamCard } from '../sr/support.ts';
+
+const image = readRealImage();
+
+function storedSr(card = demoCard()) {
+  const result = findingsFor(image, card, spreadFindings(card.labels));
+  const sr = buildFindingsSr({ image, result, card, now: new Date('2026-11-25T10:00:00Z') });
+  return { result, sr, naturalised: readDicomDataset(sr.part10).dataset };
+}
+
+describe('findings panel readers', () => {
+  describe('the stored Comprehensive SR', () => {
+    it('should read every finding with its score in percent, the model and the image it is about', () => {
+      const { result, sr, naturalised } = storedSr();
+      const read = imageFindingsFromComprehensiveSr(naturalised);
+      expect(read?.image).toEqual({ StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: result.SeriesInstanceUID, SOPInstanceUID: result.SOPInstanceUID });
+      expect(read?.report).toEqual({ StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID });
+      expect(read?.model).toMatchObject({ kind: 'demo', version: `${demoCard().id}@${onnxShaA.slice(0, 12)}` });
+      expect(read?.model.warning).toMatch(/^DEMO MODEL/);
+      const expected = Object.entries(result.findings).map(([label, value]) => ({ name: findingNames[label], score: Number((value * 100).toFixed(2)), operatingPoint: 50 }));
+      expect(read?.findings).toEqual(expected);
+    });
+
+    it('should give an upstream model no warning', () => {
+      const read = imageFindingsFromComprehensiveSr(storedSr(upstreamCard).naturalised);
+      expect(read?.model.kind).toBe('upstream');
+      expect(read?.model.warning).toBeUndefined();
+    });
+
+    it("should say nothing of an SR that is not ours, or of one whose findings cannot be read", () => {
+      const { naturalised } = storedSr();
+      const foreign = { ...naturalised, ConceptNameCodeSequence: [{ CodeValue: '126000', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Imaging Measurement Report' }] };
+      expect(imageOfFindingsSr(foreign)).toBeUndefined();
+      expect(imageFindingsFromComprehensiveSr(foreign)).toBeUndefined();
+      const noFindings = { ...naturalised, ContentSequence: (naturalised.ContentSequence as Array<Record<string, unknown>>).filter((item) => item.ValueType !== 'CONTAINER') };
+      expect(imageFindingsFromComprehensiveSr(noFindings)).toBeUndefined();
+      expect(imageFindingsFromComprehensiveSr(undefined)).toBeUndefined();
+      expect(imageFindingsFromComprehensiveSr('SR')).toBeUndefined();
+    });
+  });
+
+  describe("the classify API's answer", () => {
+    it('should read the same findings as the SR it stored, named as the SR names them', () => {
+      const { result, sr, naturalised } = storedSr();
+      const body = {
+        model: result.model,
+        results: [{ ...result, sr: { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted: false } }],
+        skipped: [],
+      };
+      const [fromApi] = imageFindingsFromClassifyResponse(body, demoCard().name);
+      const fromSr = imageFindingsFromComprehensiveSr(naturalised);
+      expect(fromApi?.findings.map((f) => f.name)).toEqual(fromSr?.findings.map((f) => f.name));
+      for (const [i, finding] of (fromApi?.findings ?? []).entries()) expect(finding.score).toBeCloseTo(fromSr?.findings[i]?.score ?? NaN, 1);
+      expect(fromApi?.model).toEqual({ ...fromSr?.model, name: demoCard().name });
+      expect(fromApi?.report).toEqual(fromSr?.report);
+    });
+
+    it('should leave out results without findings or image UIDs, and answers without a known model kind', () => {
+      const model = { id: 'm', kind: 'demo', onnxSha256: 'ab'.repeat(32) };
+      expect(imageFindingsFromClassifyResponse({ model, results: [{ SOPInstanceUID: '1.2', findings: { Mass: 0.2 } }] })).toEqual([]);
+      expect(imageFindingsFromClassifyResponse({ model, results: [{ StudyInstanceUID: '1', SeriesInstanceUID: '1.1', SOPInstanceUID: '1.1.1' }] })).toEqual([]);
+      expect(imageFindingsFromClassifyResponse({ model: { ...model, kind: 'real' }, results: [] })).toEqual([]);
+      expect(imageFindingsFromClassifyResponse(null)).toEqual([]);
+    });
+  });
+
+  describe('names and order', () => {
+    it("should name every label as the SR's finding codes do", () => {
+      expect(findingNames).toEqual(Object.fromEntries(Object.entries(findingCodes).map(([label, code]) => [label, code.CodeMeaning])));
+    });
+
+    it('should put the findings at or above their operating point first, each group by its distance from it', () => {
+      const findings = [
+        { name: 'a', score: 12, operatingPoint: 50 },
+        { name: 'b', score: 63, operatingPoint: 50 },
+        { name: 'c', score: 50, operatingPoint: 50 },
+        { name: 'd', score: 49.9, operatingPoint: 50 },
+      ];
+      expect(orderForReading(findings).map((f) => f.name)).toEqual(['b', 'c', 'd', 'a']);
+      expect(findings.filter(isPositive).map((f) => f.name)).toEqual(['b', 'c']);
+    });
+  });
+});
