@@ -8,5 +8,7 @@ export async function benchViewer(): Promise<void> {
   report([
     ['median', ms(result.medianMs), '≤ 0.5 s'],
     ['min / max', `${ms(result.minMs)} / ${ms(result.maxMs)}`],
+    ['click → API answer (same runs)', ms(result.apiMedianMs)],
+    ['findings visible / API answer', result.medianRatioToApi.toFixed(2)],
   ]);
 }

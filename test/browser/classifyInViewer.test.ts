@@ -122,9 +122,27 @@ describe('viewer', () => {
         expect(srs).toHaveLength(1);
         const seriesLabels = page.locator('#ohif-thumbnail-list [data-cy="series-description-label"]');
         await expect.poll(() => seriesLabels.allTextContents()).toContain(srs[0]?.SeriesDescription);
-        expect(await page.locator('[data-cy="cxr-findings-report-link"]').getAttribute('href')).toContain(`SeriesInstanceUIDs=${srs[0]?.SeriesInstanceUID}`);
+        const reportHref = await page.locator('[data-cy="cxr-findings-report-link"]').getAttribute('href');
+        expect(reportHref).toContain(`SeriesInstanceUIDs=${srs[0]?.SeriesInstanceUID}`);
         await notificationsGone(page);
         await page.screenshot({ path: join(screenshots, `viewer-findings-panel-${size.width}x${size.height}.png`) });
+
+        // The link opens the full report in a tab of its own; this tab keeps the image.
+        const reportTab = await newPage(size);
+        try {
+          await reportTab.goto(reportHref ?? '');
+          await reportTab.getByText('Impression', { exact: false }).first().waitFor({ state: 'visible', timeout: 30_000 });
+          expect(await reportTab.locator('[data-cy="viewport-pane"]').first().innerText()).toMatch(/DEMO MODEL - not clinically meaningful - chest X-ray findings/);
+          // Beside the report too: the panel with the banner and the report's findings.
+          await waitForFindings(reportTab);
+          expect(await reportTab.locator('[data-cy="cxr-findings-model-banner"]').innerText()).toMatch(/^DEMO MODEL - not clinically meaningful/);
+          await dismissFirstRunOverlays(reportTab);
+          await settled(reportTab);
+          await reportTab.screenshot({ path: join(screenshots, `viewer-full-report-${size.width}x${size.height}.png`) });
+        } finally {
+          await reportTab.close();
+        }
+        expect(await showsImage(activeViewport(page))).toBe(true);
       } finally {
         await page.close();
       }
