@@ -110,6 +110,10 @@ describe('viewer', () => {
         const lastPositive = `[data-cy="cxr-finding"][data-positive="true"] >> nth=${flags.filter(Boolean).length - 1}`;
         expect(await bottomOf(page, lastPositive)).toBeLessThanOrEqual(size.height);
         for (const row of await findingRows(page).allInnerTexts()) expect(row).toMatch(/\d+(\.\d)? [≥<] 50$/);
+        // The rest is a scroll away inside the panel, not cut off.
+        await findingRows(page).last().scrollIntoViewIfNeeded();
+        expect(await bottomOf(page, '[data-cy="cxr-finding"] >> nth=17')).toBeLessThanOrEqual(size.height);
+        expect(await showsImage(activeViewport(page)), 'scrolling the panel leaves the image').toBe(true);
         const panel = await findingsPanel(page).innerText();
         expect(panel).toMatch(/DEMO MODEL - not clinically meaningful/);
         expect(panel).toMatch(/Findings for “view: PA” \(series 1\), image 1/);
