@@ -32,7 +32,8 @@ export async function classifyFindings(params: ExtensionParams): Promise<Classif
   const { target } = shown;
   if (inFlight.has(target.sopInstanceUID)) return 'ignored';
   inFlight.add(target.sopInstanceUID);
-  openFindingsPanel(servicesManager.services);
+  // Pressed: the reader asks for the findings, so the panel opens even if they closed it before.
+  openFindingsPanel(servicesManager.services, true);
   const previous = findingsStore.get(target.sopInstanceUID);
   if (previous?.status !== 'ready') findingsStore.set(target.sopInstanceUID, { status: 'classifying' });
   try {

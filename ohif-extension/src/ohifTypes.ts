@@ -96,6 +96,10 @@ export interface HangingProtocolService {
 export interface PanelService {
   /** Shows the panel's tab; `forceActive` also when the side panel has not been opened yet. */
   activatePanel(panelId: string, forceActive?: boolean): void;
+  getPanels?(position: 'left' | 'right'): ReadonlyArray<{ readonly id: string }>;
+  readonly EVENTS: { readonly PANELS_CHANGED: string };
+  /** PubSubService's broadcaster (platform/core/src/services/_shared/pubSubServiceInterface.ts). */
+  _broadcastEvent?(event: string, payload: unknown): void;
 }
 
 export interface OhifServices {

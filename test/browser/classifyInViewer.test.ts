@@ -208,6 +208,28 @@ describe('viewer', () => {
       }
     });
 
+    it('should open the panel again on a press after the reader closed it, and keep it closed otherwise', { timeout: 120_000 }, async () => {
+      const variant = dicomVariant(realImage, realImageUids, 17);
+      await stack.upload(variant.part10);
+      const page = await newPage();
+      try {
+        await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
+        await classifyButton(page).click();
+        await waitForFindings(page);
+        await page.locator('[data-cy="side-panel-header-right"]').click();
+        await findingRows(page).first().waitFor({ state: 'hidden', timeout: 10_000 });
+        // Looking at the same image again does not overrule the reader…
+        await activeViewport(page).click();
+        expect(await findingRows(page).first().isVisible()).toBe(false);
+        // …a press of the button is the reader asking for the findings.
+        await classifyButton(page).click();
+        await waitForFindings(page);
+        expect(await srSeriesOf(variant.StudyInstanceUID)).toHaveLength(1);
+      } finally {
+        await page.close();
+      }
+    });
+
     it('should make one SR only when the button is double-clicked', async () => {
       const variant = dicomVariant(realImage, realImageUids, 1);
       await stack.upload(variant.part10);
