@@ -8,13 +8,15 @@ export interface ModelCardSummary {
 }
 
 let card: Promise<ModelCardSummary | undefined> | undefined;
+const lookupTimeoutMs = 5000;
 
 /**
  * The active model's card (`GET /api/model`), asked once per page: its name for the panel, and its
  * kind so that every notification, even the first "classifying…", says when the model is a demo.
  */
 export function activeModelCard(fetchImpl: typeof fetch = fetch): Promise<ModelCardSummary | undefined> {
-  card ??= fetchImpl(sidecarRoute('/api/model'), { credentials: 'include', headers: { Accept: 'application/json' } })
+  // Bounded: the first click waits for it, and a sidecar that does not answer must not hold the click.
+  card ??= fetchImpl(sidecarRoute('/api/model'), { credentials: 'include', headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(lookupTimeoutMs) })
     .then(async (response) => {
       if (!response.ok) return undefined;
       const body: unknown = await response.json();
