@@ -21,8 +21,6 @@ const expectedRefusals: Readonly<Record<string, string>> = {
   'ExplVR_BigEndNoMeta.dcm': 'not-dicom',
   'README.txt': 'not-dicom',
   'MR_truncated.dcm': 'corrupt-pixel-data',
-  'JPGExtended.dcm': 'unsupported-transfer-syntax',
-  'JPEG-lossy.dcm': 'unsupported-transfer-syntax',
   'SC_ybr_full_422_uncompressed.dcm': 'unsupported-pixel-format',
   'liver_1frame.dcm': 'unsupported-pixel-format',
   'reportsi.dcm': 'no-pixel-data',

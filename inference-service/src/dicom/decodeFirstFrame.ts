@@ -1,3 +1,4 @@
+import { decodeHtj2k } from './codecs/htj2k.ts';
 import { decodeJpeg2000 } from './codecs/jpeg2000.ts';
 import { decodeJpegDct } from './codecs/jpegDct.ts';
 import { decodeJpegLossless } from './codecs/jpegLossless.ts';
@@ -5,6 +6,7 @@ import { decodeJpegLs } from './codecs/jpegLs.ts';
 import { decodeRle } from './codecs/rle.ts';
 import type { DecodedFrame } from './codecs/decodedFrame.ts';
 import { firstEncapsulatedFrame } from './encapsulatedFrame.ts';
+import type { ExtendedOffsetTable } from './encapsulatedFrame.ts';
 import { DicomReadError } from './errors.ts';
 import { firstNativeFrame, wordBytes } from './nativeFrame.ts';
 import type { RawFrame } from './nativeFrame.ts';
@@ -43,6 +45,8 @@ async function decodeEncapsulated(encoded: Uint8Array, syntax: TransferSyntaxInf
       return decodeJpegLs(encoded, where);
     case 'jpeg-2000':
       return decodeJpeg2000(encoded, where);
+    case 'htj2k':
+      return decodeHtj2k(encoded, where);
     case 'rle':
       return decodeRle(
         encoded,
@@ -60,6 +64,7 @@ export async function decodeFirstFrame(
   pixelDataVR: string | undefined,
   syntax: TransferSyntaxInfo,
   attrs: PixelAttributes,
+  extendedOffsetTable?: ExtendedOffsetTable,
 ): Promise<FirstFrame> {
   const where = `Pixel Data (${syntax.name})`;
   const bytesPerWord = wordBytes(attrs);
@@ -73,7 +78,7 @@ export async function decodeFirstFrame(
     const raw = firstNativeFrame(pixelData, attrs, { bigEndian: syntax.encoding === 'native-big-endian', vr: pixelDataVR });
     return { ...raw, photometricInterpretation: attrs.PhotometricInterpretation };
   }
-  const encoded = firstEncapsulatedFrame(pixelData, attrs.NumberOfFrames, where);
+  const encoded = firstEncapsulatedFrame(pixelData, attrs.NumberOfFrames, where, extendedOffsetTable);
   const decoded = await decodeEncapsulated(encoded, syntax, attrs, where);
   if (decoded.width !== attrs.Columns || decoded.height !== attrs.Rows) {
     throw new DicomReadError(
@@ -86,6 +91,10 @@ export async function decodeFirstFrame(
       'corrupt-pixel-data',
       `${where}: frame 1 decodes to ${decoded.components} component(s), but SamplesPerPixel is ${attrs.SamplesPerPixel}`,
     );
+  }
+  const samples = attrs.Rows * attrs.Columns * attrs.SamplesPerPixel;
+  if (decoded.words.length !== samples) {
+    throw new DicomReadError('corrupt-pixel-data', `${where}: frame 1 decodes to ${decoded.words.length} samples, Rows×Columns×SamplesPerPixel is ${samples}`);
   }
   return {
     words: toContainer(decoded.words, bytesPerWord, where),

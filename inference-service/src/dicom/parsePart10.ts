@@ -1,5 +1,6 @@
 import dcmjs from 'dcmjs';
 import type { DcmjsDict } from 'dcmjs';
+import type { ExtendedOffsetTable } from './encapsulatedFrame.ts';
 import { DicomReadError } from './errors.ts';
 import type { DicomDataset } from './types.ts';
 
@@ -11,6 +12,9 @@ dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
 
 /** (7FE0,0010) Pixel Data, as dcmjs keys it. */
 const pixelDataTag = '7FE00010';
+/** (7FE0,0001) Extended Offset Table and (7FE0,0002) its lengths, both OV (which dcmjs reads as raw bytes). */
+const extendedOffsetTableTag = '7FE00001';
+const extendedOffsetTableLengthsTag = '7FE00002';
 
 /** A Part-10 file parsed once: what the public API hands out plus the raw pixel element. */
 export interface ParsedPart10 {
@@ -24,6 +28,26 @@ export interface ParsedPart10 {
   readonly pixelData: readonly (ArrayBuffer | Uint8Array)[] | undefined;
   /** The VR dcmjs gave Pixel Data (OB or OW; in implicit VR it guesses from BitsAllocated). */
   readonly pixelDataVR: string | undefined;
+  /** Where each frame starts among the fragments, when the file has an Extended Offset Table. */
+  readonly extendedOffsetTable?: ExtendedOffsetTable;
+}
+
+/** The 64-bit little-endian values of an OV element; an element that is not whole 8-byte words is an error. */
+function readUint64s(element: { Value?: unknown } | undefined, name: string): number[] | undefined {
+  const value = Array.isArray(element?.Value) ? (element.Value[0] as unknown) : undefined;
+  if (value === undefined) return undefined;
+  const bytes = value instanceof Uint8Array ? value : value instanceof ArrayBuffer ? new Uint8Array(value) : undefined;
+  if (bytes === undefined || bytes.byteLength % 8 !== 0) {
+    throw new DicomReadError('corrupt-pixel-data', `readDicomImage: ${name} is not a list of 64-bit values (OV, PS3.5 6.2)`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let at = 0; at < bytes.byteLength; at += 8) {
+    const v = view.getBigUint64(at, true);
+    if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new DicomReadError('corrupt-pixel-data', `readDicomImage: ${name} holds an offset of ${v} bytes`);
+    out.push(Number(v));
+  }
+  return out;
 }
 
 /** dcmjs wants an ArrayBuffer; hand it the caller's memory when the view covers it exactly. */
@@ -70,5 +94,8 @@ export function parsePart10(part10: Uint8Array): ParsedPart10 {
   const pixelData = Array.isArray(value)
     ? value.filter((v): v is ArrayBuffer | Uint8Array => v instanceof ArrayBuffer || v instanceof Uint8Array)
     : undefined;
-  return { meta, dataset, pixelData, pixelDataVR: pixelElement?.vr };
+  const offsets = readUint64s(dict[extendedOffsetTableTag], 'Extended Offset Table (7FE0,0001)');
+  const lengths = readUint64s(dict[extendedOffsetTableLengthsTag], 'Extended Offset Table Lengths (7FE0,0002)');
+  const extendedOffsetTable = offsets && offsets.length > 0 ? { offsets, ...(lengths ? { lengths } : {}) } : undefined;
+  return { meta, dataset, pixelData, pixelDataVR: pixelElement?.vr, ...(extendedOffsetTable ? { extendedOffsetTable } : {}) };
 }

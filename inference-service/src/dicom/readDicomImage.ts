@@ -19,7 +19,7 @@ function scalarString(value: unknown): string | undefined {
  * Codec WebAssembly is instantiated on first use and reused.
  */
 export async function readDicomImage(part10: Uint8Array): Promise<DicomImage> {
-  const { meta, dataset, pixelData, pixelDataVR } = parsePart10(part10);
+  const { meta, dataset, pixelData, pixelDataVR, extendedOffsetTable } = parsePart10(part10);
   if (pixelData === undefined) {
     if (dataset.FloatPixelData !== undefined || dataset.DoubleFloatPixelData !== undefined) {
       throw new DicomReadError('unsupported-pixel-format', 'readDicomImage: Float/Double Float Pixel Data is not supported, only integer Pixel Data (7FE0,0010)');
@@ -52,7 +52,7 @@ export async function readDicomImage(part10: Uint8Array): Promise<DicomImage> {
   }
   let frame;
   try {
-    frame = await decodeFirstFrame(pixelData, pixelDataVR, syntax, attrs);
+    frame = await decodeFirstFrame(pixelData, pixelDataVR, syntax, attrs, extendedOffsetTable);
   } catch (cause) {
     if (cause instanceof DicomReadError) throw cause;
     // A codec or typed-array failure we did not foresee: still a reading failure, never a crash.

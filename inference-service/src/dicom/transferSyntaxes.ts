@@ -15,6 +15,8 @@ export type PixelEncoding =
   | 'jpeg-ls'
   /** Encapsulated JPEG 2000 Part 1 codestream (ISO 15444-1), reversible or irreversible. */
   | 'jpeg-2000'
+  /** Encapsulated High-Throughput JPEG 2000 codestream (ISO 15444-15), reversible or irreversible. */
+  | 'htj2k'
   /** Encapsulated RLE Lossless (PS3.5 Annex G). */
   | 'rle';
 
@@ -38,6 +40,9 @@ export const transferSyntaxes = Object.freeze({
   '1.2.840.10008.1.2.4.81': { name: 'JPEG-LS Lossy (Near-Lossless)', encoding: 'jpeg-ls', lossy: true },
   '1.2.840.10008.1.2.4.90': { name: 'JPEG 2000 (Lossless Only)', encoding: 'jpeg-2000', lossy: false },
   '1.2.840.10008.1.2.4.91': { name: 'JPEG 2000', encoding: 'jpeg-2000', lossy: true },
+  '1.2.840.10008.1.2.4.201': { name: 'High-Throughput JPEG 2000 (Lossless Only)', encoding: 'htj2k', lossy: false },
+  '1.2.840.10008.1.2.4.202': { name: 'High-Throughput JPEG 2000 with RPCL Options (Lossless Only)', encoding: 'htj2k', lossy: false },
+  '1.2.840.10008.1.2.4.203': { name: 'High-Throughput JPEG 2000', encoding: 'htj2k', lossy: true },
   '1.2.840.10008.1.2.5': { name: 'RLE Lossless', encoding: 'rle', lossy: false },
 } as const satisfies Record<string, TransferSyntaxInfo>);
 

@@ -25,3 +25,8 @@ declare module 'jpeg-lossless-decoder-js' {
     readonly precision: number | undefined;
   }
 }
+
+declare module '@cornerstonejs/codec-openjph/wasmjs' {
+  const factory: (options?: object) => Promise<unknown>;
+  export default factory;
+}

@@ -39,3 +39,16 @@ export function readJpegFrameHeader(bytes: Uint8Array): JpegFrameHeader | undefi
   }
   return undefined;
 }
+
+/**
+ * Whether a frame ends with 0xFFD9 — JPEG's EOI, JPEG-LS's EOI, JPEG 2000's EOC — allowing the pad byte
+ * of an odd-length fragment (PS3.5 A.4 says 0x00; some encoders write 0xFF, a JPEG fill byte, as
+ * pydicom's JPGExtended.dcm shows). libjpeg's 12-bit build and OpenJPH both decode a
+ * stream cut short without an error (the missing tail comes out grey), so their callers refuse a
+ * frame that does not end here.
+ */
+export function endsWithEndMarker(frame: Uint8Array): boolean {
+  let end = frame.length;
+  while (end > 0 && (frame[end - 1] === 0 || frame[end - 1] === 0xff)) end--;
+  return end >= 2 && frame[end - 2] === 0xff && frame[end - 1] === 0xd9;
+}
