@@ -2,6 +2,7 @@ import type { DicomPixelFrame } from '../dicom/types.ts';
 import { centerCropWindow } from './centerCrop.ts';
 import { resizeMappedRegion, resizeRegion, sampleRange } from './resize.ts';
 import type { ModelInput, XrayImage } from './types.ts';
+import { unsignedFits } from './sampleScans.ts';
 import { pixelOutOfRange, xrvScalingOf, xrvValue } from './xrvScaling.ts';
 
 /**
@@ -36,9 +37,12 @@ export function prepareFrameInput(frame: DicomPixelFrame, resolution = 224): Mod
   const { x, y, size } = centerCropWindow(frame.columns, frame.rows);
   const region = { x, y, width: size, height: size };
   const pixels = frame.pixels;
-  const everyValueFits = pixels instanceof Uint8Array || pixels instanceof Uint16Array ? frame.bitsStored === pixels.BYTES_PER_ELEMENT * 8 : false;
-  if (!everyValueFits) {
-    // The resize may never look at every sample's value (see resizeMappedRegion), so check them here.
+  // The resize may never look at every sample's value (see resizeMappedRegion), so check them here:
+  // not at all when the container holds nothing BitsStored cannot; by one OR-ing pass when it is
+  // unsigned; by both ends otherwise (and to name the value that does not fit).
+  const unsigned = pixels instanceof Uint8Array || pixels instanceof Uint16Array ? pixels : undefined;
+  const containerFits = unsigned !== undefined && frame.bitsStored === unsigned.BYTES_PER_ELEMENT * 8;
+  if (!containerFits && !(unsigned !== undefined && frame.pixelRepresentation === 0 && unsignedFits(unsigned, frame.columns, region, frame.bitsStored))) {
     const { min, max } = sampleRange(pixels, frame.columns, region);
     valueOf(min);
     valueOf(max);
