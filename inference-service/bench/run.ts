@@ -3,6 +3,8 @@
  * here asserts a time (tests assert behaviour).
  */
 import { benchCore } from './core.ts';
+import { benchFolder } from './folder.ts';
+import { benchRealSizeJ2k } from './realSizeJ2k.ts';
 import { benchImport } from './importer.ts';
 import { benchSidecar } from './sidecar.ts';
 import { benchStartup } from './startup.ts';
@@ -12,6 +14,8 @@ const only = process.argv.slice(2);
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
   startup: benchStartup,
+  folder: benchFolder,
+  j2k: benchRealSizeJ2k,
   import: benchImport,
   sidecar: () => benchSidecar(),
   'sidecar-requests': () => benchSidecar(['requests']),

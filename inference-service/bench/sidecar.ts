@@ -44,6 +44,7 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
         // The sidecar's own tuning variables apply here too, to compare settings on the same machine.
         [configEnv.intraOpThreads]: process.env.CXR_INTRA_OP_THREADS ?? '2',
         [configEnv.ortSpinning]: process.env.CXR_ORT_SPINNING ?? String(configDefaults.ortSpinning),
+        [configEnv.modelLayout]: process.env.CXR_MODEL_LAYOUT ?? configDefaults.modelLayout,
         [configEnv.concurrency]: process.env.CXR_CONCURRENCY ?? '4',
       });
       const sidecar = await startSidecar({ config });

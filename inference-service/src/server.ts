@@ -39,9 +39,16 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const { config } = options;
   const logger = options.logger ?? createLogger({ tag: 'sidecar', level: config.logLevel });
   const ownsPipeline = options.pipeline === undefined;
-  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads, spinning: config.ortSpinning }));
+  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads, spinning: config.ortSpinning, layout: config.modelLayout }));
   const card = pipeline.model.card;
-  logger.info('model loaded', { modelId: card.id, kind: card.kind, name: card.name, onnxSha256: card.onnx?.sha256 });
+  logger.info('model loaded', {
+    modelId: card.id,
+    kind: card.kind,
+    name: card.name,
+    onnxSha256: card.onnx?.sha256,
+    layout: pipeline.model.layout,
+    parallelRuns: pipeline.model.parallelRuns,
+  });
   if (card.kind !== 'upstream') {
     logger.warn(`${card.kind.toUpperCase()} MODEL ACTIVE: ${card.warning ?? 'not the published TorchXRayVision weights'}`, { modelId: card.id });
   }

@@ -21,6 +21,7 @@ describe('loadConfig', () => {
         concurrency: configDefaults.concurrency,
         intraOpThreads: configDefaults.intraOpThreads,
         ortSpinning: false,
+        modelLayout: 'latency',
         bodyLimitBytes: configDefaults.bodyLimitMb * 1024 * 1024,
         requestTimeoutMs: configDefaults.requestTimeoutMs,
         apiTokenGenerated: false,
@@ -35,8 +36,9 @@ describe('loadConfig', () => {
         [configEnv.port]: '0',
         [configEnv.bodyLimitMb]: '0.5',
         [configEnv.host]: '',
+        [configEnv.modelLayout]: 'Throughput',
       });
-      expect(config).toMatchObject({ autoClassify: false, ortSpinning: true, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host });
+      expect(config).toMatchObject({ autoClassify: false, ortSpinning: true, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host, modelLayout: 'throughput' });
     });
 
     it('should make up a token in development only', () => {
@@ -54,6 +56,10 @@ describe('loadConfig', () => {
 
     it('should name an unknown switch value', () => {
       expect(() => loadConfig({ ...required, [configEnv.autoClassify]: 'maybe' })).toThrow(/CXR_AUTO_CLASSIFY/);
+    });
+
+    it('should name a model layout that does not exist', () => {
+      expect(() => loadConfig({ ...required, [configEnv.modelLayout]: 'fastest' })).toThrow(/CXR_MODEL_LAYOUT/);
     });
 
     it('should name a URL that is not http(s)', () => {

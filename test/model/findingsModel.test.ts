@@ -46,6 +46,31 @@ describe('FindingsModel', () => {
     });
   });
 
+  describe('the two session layouts', () => {
+    it('should give the same outputs from N one-thread sessions as from one session of N threads, N runs at once', async () => {
+      const latency = await FindingsModel.create({ onnxPath: smallPath, card, intraOpThreads: 2, layout: 'latency' });
+      const throughput = await FindingsModel.create({ onnxPath: smallPath, card, intraOpThreads: 2, layout: 'throughput' });
+      try {
+        expect([latency.layout, latency.parallelRuns, throughput.layout, throughput.parallelRuns]).toEqual(['latency', 1, 'throughput', 2]);
+        const inputs = [fixtureInput(1), fixtureInput(2), fixtureInput(3)];
+        const expected = await latency.run(inputs);
+        // Concurrent runs land on different sessions; each must still answer its own inputs.
+        const runs = await Promise.all(inputs.map((input) => throughput.run([input])));
+        runs.forEach((run, i) => {
+          const got = Array.from(run.logits[0]!);
+          const want = Array.from(expected.logits[i]!);
+          got.forEach((v, k) => expect(Math.abs(v - want[k]!)).toBeLessThan(1e-4));
+        });
+      } finally {
+        await Promise.all([latency.dispose(), throughput.dispose()]);
+      }
+    });
+
+    it('should refuse a layout that does not exist', async () => {
+      await expect(FindingsModel.create({ onnxPath: smallPath, card, layout: 'fastest' as never })).rejects.toThrow(/layout must be one of latency, throughput, got 'fastest'/);
+    });
+  });
+
   describe('failures at load', () => {
     it('should refuse a file onnxruntime cannot read, naming it', async () => {
       const path = await scratch.write('garbage.onnx', new TextEncoder().encode('not a model'));

@@ -5,6 +5,7 @@ import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
 import { FindingsModel, loadActiveModel } from '../../inference-service/src/model/index.ts';
 import { ClassifyError } from '../../inference-service/src/pipeline/classifyError.ts';
 import { FindingsPipeline, type ClassifyOutcome } from '../../inference-service/src/pipeline/findingsPipeline.ts';
+import { PreparePool } from '../../inference-service/src/pipeline/preparePool.ts';
 import { realJpegBaselineDcm, realMonochrome1Dcm } from '../support/paths.ts';
 
 function probabilities(outcome: ClassifyOutcome | undefined): number[] {
@@ -51,6 +52,51 @@ describe('FindingsPipeline', () => {
       expect(probabilities(yielded[1]?.[0])).toEqual(probabilities(alone[1]));
       expect(yielded[1]?.[1]?.ok).toBe(false);
       expect(probabilities(yielded[2]?.[1])).toEqual(probabilities(alone[1]));
+    });
+  });
+
+  describe('the folder path: throughput layout and a prepare pool', () => {
+    let folder: FindingsPipeline;
+    beforeAll(async () => {
+      const active = await loadActiveModel();
+      const model = await FindingsModel.create({ onnxPath: active.onnxPath, card: active.card, layout: 'throughput' });
+      folder = FindingsPipeline.create(model, { maxBatch: 2, preparePool: PreparePool.create({ resolution: active.card.input.resolution, size: 2 }) });
+    });
+    afterAll(async () => {
+      await folder?.dispose();
+    });
+
+    it('should yield, in order, what the calling-thread path gives, chunks overlapping', async () => {
+      const chunks = [[pa, mono1], [notDicom, pa], [mono1], [pa, pa]];
+      const yielded: ClassifyOutcome[][] = [];
+      for await (const outcomes of folder.classifyChunks(chunks)) yielded.push(outcomes);
+      const reference = await pipeline.classify(chunks.flat());
+      const flat = yielded.flat();
+      expect(yielded.map((c) => c.length)).toEqual([2, 2, 1, 2]);
+      expect(flat.map((o) => o.ok)).toEqual(reference.map((o) => o.ok));
+      flat.forEach((outcome, i) => {
+        if (!outcome.ok) {
+          expect(outcome.error.code).toBe('unreadable-dicom');
+          return;
+        }
+        const want = probabilities(reference[i]);
+        probabilities(outcome).forEach((p, k) => expect(Math.abs(p - want[k]!)).toBeLessThan(1e-5));
+      });
+    });
+
+    it('should prepare on a worker exactly what the calling thread prepares, header included', async () => {
+      const [onWorker, here] = await Promise.all([folder.prepare(pa), pipeline.prepare(pa)]);
+      expect(Array.from(onWorker.input.tensor)).toEqual(Array.from(here.input.tensor));
+      expect(onWorker.input.crop).toEqual(here.input.crop);
+      expect(onWorker.dataset.SOPInstanceUID).toBe(here.dataset.SOPInstanceUID);
+      expect(onWorker.dataset.PatientName).toEqual(JSON.parse(JSON.stringify(here.dataset.PatientName)));
+      expect(onWorker.dataset.PixelData).toBeUndefined();
+    });
+
+    it('should bring a file’s failure back from the worker as the same ClassifyError', async () => {
+      const error = await folder.prepare(notDicom).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(ClassifyError);
+      expect(error).toMatchObject({ code: 'unreadable-dicom', message: expect.stringMatching(/not a DICOM Part-10 file/) });
     });
   });
 

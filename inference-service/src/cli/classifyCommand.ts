@@ -1,7 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { ClassifierWeight, FindingCam } from '../cam/index.ts';
+import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
 import { loadPipeline } from '../pipeline/loadPipeline.ts';
 import type { ClassifiedImage } from '../pipeline/findingsPipeline.ts';
 import { collectFiles } from './collectFiles.ts';
@@ -22,6 +24,8 @@ credentials, or those \`npm start\` keeps in CXR_DATA_DIR).
   --json           print the results as JSON lines instead of tables
   --batch N        images per model run (default 8)
   --threads N      model threads (default 2)
+  --layout L       'latency' (one model session with all threads) or 'throughput' (one session per
+                   thread, several images at once); default: throughput for several files, latency for one
   --cam            add class activation maps: per finding, the peak and the region above half of the
                    map's range, in the original image's pixel coordinates
   --cam-png DIR    also write heat-map overlays of the three most probable findings into DIR (implies --cam)
@@ -106,6 +110,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       batch: { type: 'string', default: '8' },
       threads: { type: 'string', default: '2' },
+      layout: { type: 'string' },
       'no-eligibility': { type: 'boolean', default: false },
       cam: { type: 'boolean', default: false },
       'cam-png': { type: 'string' },
@@ -124,6 +129,10 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   const threads = Number(values.threads);
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got '${values.batch}'`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
+  const layoutArg = values.layout;
+  if (layoutArg !== undefined && !(modelLayouts as readonly string[]).includes(layoutArg)) {
+    throw new Error(`--layout must be one of ${modelLayouts.join(', ')}, got '${layoutArg}'`);
+  }
   if (values.pacs) {
     if (positionals.length > 0) throw new Error('--pacs classifies what is in Orthanc: give no files (use --study UID for one study)');
     return runInPacs({ threads, batch, ...(values.study ? { study: values.study } : {}), ...(values.url ? { url: values.url } : {}) });
@@ -134,9 +143,18 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   for (const m of missing) console.error(`${m}: no such file or folder`);
   if (skipped.length) console.error(`Passed over ${skipped.length} file(s) in folders that are not DICOM Part-10.`);
 
+  // Chosen by workload: a folder wants images per second (one session per thread, files read and
+  // preprocessed on worker threads meanwhile); one file wants its answer soonest.
+  const several = files.length > 1;
+  const layout = (layoutArg as ModelLayout | undefined) ?? (several ? 'throughput' : 'latency');
   // What only some runs need is loaded only by them: a one-image table pays for neither SR nor CAM code.
   const [pipeline, cam, sr] = await Promise.all([
-    loadPipeline({ intraOpThreads: threads, maxBatch: batch }),
+    loadPipeline({
+      intraOpThreads: threads,
+      maxBatch: batch,
+      layout,
+      ...(several ? { prepareWorkers: Math.min(availableParallelism(), files.length) } : {}),
+    }),
     values.cam || values['cam-png'] !== undefined ? import('../cam/index.ts') : undefined,
     values.sr ? import('../sr/index.ts') : undefined,
   ]);
@@ -213,7 +231,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
     }
   } finally {
     progress.stop();
-    await pipeline.model.dispose();
+    await pipeline.dispose();
   }
   const seconds = (performance.now() - started) / 1000;
   for (const line of lines) console.log(line);

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { logLevels } from '../log.ts';
+import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
 import { configDefaults, configEnv } from './defaults.ts';
 import { viewerFileDefaults } from './paths.ts';
 
@@ -28,6 +29,7 @@ const envSchema = z.object({
   [configEnv.concurrency]: positiveInt.default(configDefaults.concurrency),
   [configEnv.intraOpThreads]: positiveInt.default(configDefaults.intraOpThreads),
   [configEnv.ortSpinning]: onOff.default(configDefaults.ortSpinning),
+  [configEnv.modelLayout]: z.string().trim().toLowerCase().pipe(z.enum(modelLayouts)).default(configDefaults.modelLayout),
   [configEnv.bodyLimitMb]: z.coerce.number().positive().default(configDefaults.bodyLimitMb),
   [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
   [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
@@ -58,6 +60,7 @@ export interface SidecarConfig {
   readonly concurrency: number;
   readonly intraOpThreads: number;
   readonly ortSpinning: boolean;
+  readonly modelLayout: ModelLayout;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
   readonly logLevel: (typeof logLevels)[number];
@@ -120,6 +123,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     concurrency: values[configEnv.concurrency],
     intraOpThreads: values[configEnv.intraOpThreads],
     ortSpinning: values[configEnv.ortSpinning],
+    modelLayout: values[configEnv.modelLayout],
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     logLevel: values[configEnv.logLevel],

@@ -15,6 +15,7 @@ export const configEnv = {
   maxQueue: 'CXR_MAX_QUEUE',
   concurrency: 'CXR_CONCURRENCY',
   intraOpThreads: 'CXR_INTRA_OP_THREADS',
+  modelLayout: 'CXR_MODEL_LAYOUT',
   ortSpinning: 'CXR_ORT_SPINNING',
   bodyLimitMb: 'CXR_BODY_LIMIT_MB',
   requestTimeoutMs: 'CXR_REQUEST_TIMEOUT_MS',
@@ -37,6 +38,13 @@ export const configDefaults = {
   /** Images worked on at once: enough to fill the model's batches while one is being decoded. */
   concurrency: 4,
   intraOpThreads: 2,
+  /**
+   * 'latency': one onnxruntime session with all CXR_INTRA_OP_THREADS threads, a lone click answered
+   * soonest; 'throughput': that many one-thread sessions on their own worker threads, more images per
+   * second. The sidecar's interactive work is the click, so it takes 'latency' unless told; the CLI takes
+   * 'throughput' for a folder and 'latency' for one file (see ModelLayout for the figures).
+   */
+  modelLayout: 'latency',
   /**
    * Spinning threads answer a lone click 2–3 ms sooner on a quiet host, but arrivals go ~6 % slower, and on
    * a busy host (vCPUs taken away) a spinning run took 47 ms against 33 sleeping: off (see FindingsModelOptions).

@@ -2,10 +2,12 @@ import * as ort from 'onnxruntime-node';
 import { denseNetOnnxNames } from './onnxNames.ts';
 import type { ModelCard } from './modelCard.ts';
 import { calibratedProbabilities } from './opNorm.ts';
-import { createOrtSession, type OrtSession, type SessionThread } from './ortSession.ts';
+import { modelLayouts, type ModelLayout } from './modelLayout.ts';
+import { createOrtSession, createSessionPool, type OrtSession, type SessionThread } from './ortSession.ts';
 
 /** The machine this runs on has 2 cores; the sidecar's HTTP work is light next to a forward pass. */
 export const defaultIntraOpThreads = 2;
+
 
 export interface FeatureMaps {
   readonly data: Float32Array;
@@ -38,6 +40,8 @@ export interface FindingsModelOptions {
    * spinning run slows far more (median 47 against 33 ms sleeping, measured at the same moment). Off unless asked for.
    */
   readonly spinning?: boolean;
+  /** 'latency' (the default) or 'throughput'; see ModelLayout. 'throughput' always runs on worker threads. */
+  readonly layout?: ModelLayout;
 }
 
 function describeShape(meta: ort.InferenceSession.ValueMetadata | undefined): string {
@@ -54,25 +58,36 @@ export class FindingsModel {
     private readonly session: OrtSession,
     readonly card: ModelCard,
     readonly onnxPath: string,
+    readonly layout: ModelLayout,
+    /** How many runs compute at once: callers with more work than that keep this many in flight. */
+    readonly parallelRuns: number,
   ) {}
 
-  static async create({ onnxPath, card, intraOpThreads = defaultIntraOpThreads, thread = 'worker', spinning = false }: FindingsModelOptions): Promise<FindingsModel> {
+  static async create({
+    onnxPath,
+    card,
+    intraOpThreads = defaultIntraOpThreads,
+    thread = 'worker',
+    spinning = false,
+    layout = 'latency',
+  }: FindingsModelOptions): Promise<FindingsModel> {
     if (!Number.isInteger(intraOpThreads) || intraOpThreads < 1) {
       throw new Error(`FindingsModel.create: intraOpThreads must be a positive integer, got ${intraOpThreads}`);
     }
+    if (!(modelLayouts as readonly string[]).includes(layout)) {
+      throw new Error(`FindingsModel.create: layout must be one of ${modelLayouts.join(', ')}, got '${String(layout)}'`);
+    }
+    const sessions = layout === 'throughput' ? intraOpThreads : 1;
+    const sessionOptions = {
+      intraOpNumThreads: layout === 'throughput' ? 1 : intraOpThreads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+    } satisfies ort.InferenceSession.SessionOptions;
     let session: OrtSession;
     try {
-      session = await createOrtSession(
-        onnxPath,
-        {
-          intraOpNumThreads: intraOpThreads,
-          interOpNumThreads: 1,
-          executionMode: 'sequential',
-          graphOptimizationLevel: 'all',
-          extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-        },
-        thread,
-      );
+      session = layout === 'throughput' ? await createSessionPool(onnxPath, sessionOptions, sessions) : await createOrtSession(onnxPath, sessionOptions, thread);
     } catch (cause) {
       throw new Error(`FindingsModel.create: onnxruntime cannot load ${onnxPath}`, { cause });
     }
@@ -82,7 +97,7 @@ export class FindingsModel {
       await session.release();
       throw error;
     }
-    return new FindingsModel(session, card, onnxPath);
+    return new FindingsModel(session, card, onnxPath, layout, sessions);
   }
 
   private static checkInterface(session: OrtSession, card: ModelCard, onnxPath: string): void {

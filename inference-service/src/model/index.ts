@@ -9,5 +9,7 @@ export { buildDemoModel, demoModelCard, demoModelSeed, isStaleDemo } from './dem
 export { calibratedProbabilities, opNorm, sigmoid } from './opNorm.ts';
 export { defaultIntraOpThreads, FindingsModel } from './findingsModel.ts';
 export type { FeatureMaps, FindingsModelOptions, FindingsOutput } from './findingsModel.ts';
+export { modelLayouts } from './modelLayout.ts';
+export type { ModelLayout } from './modelLayout.ts';
 export { activateModel, loadActiveModel, sha256Hex } from './activeModel.ts';
 export type { ActiveModel } from './activeModel.ts';

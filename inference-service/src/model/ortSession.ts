@@ -21,6 +21,58 @@ export interface OrtSession {
 /** Where a session computes: on the calling thread (a CLI), or on a worker thread (a server). */
 export type SessionThread = 'main' | 'worker';
 
+/**
+ * Several sessions of the same model, each in its own worker thread, behind one OrtSession: a run goes
+ * to the session with the fewest runs queued, so `count` runs compute at once. A run queued behind
+ * another on the same worker starts there without waiting for this thread (a busy main thread would
+ * otherwise leave a session idle until it got round to posting the next batch).
+ */
+export async function createSessionPool(onnxPath: string, options: ort.InferenceSession.SessionOptions, count: number): Promise<OrtSession> {
+  if (count === 1) return WorkerSession.create(onnxPath, options);
+  const settled = await Promise.allSettled(Array.from({ length: count }, () => WorkerSession.create(onnxPath, options)));
+  const sessions = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(sessions.map((session) => session.release()));
+    throw failed.reason;
+  }
+  return new SessionPool(sessions);
+}
+
+class SessionPool implements OrtSession {
+  constructor(private readonly sessions: readonly WorkerSession[]) {}
+
+  get inputNames() {
+    return this.sessions[0]!.inputNames;
+  }
+  get outputNames() {
+    return this.sessions[0]!.outputNames;
+  }
+  get inputMetadata() {
+    return this.sessions[0]!.inputMetadata;
+  }
+  get outputMetadata() {
+    return this.sessions[0]!.outputMetadata;
+  }
+
+  /** The first stopped worker's reason: a pool with a dead member is failed as a whole, never half-used. */
+  get failure(): Error | undefined {
+    return this.sessions.find((session) => session.failure)?.failure;
+  }
+
+  run(feeds: Record<string, TensorData>, fetches: readonly string[]): Promise<Record<string, TensorData | undefined>> {
+    const failure = this.failure;
+    if (failure) return Promise.reject(failure);
+    let least = this.sessions[0]!;
+    for (const session of this.sessions) if (session.queued < least.queued) least = session;
+    return least.run(feeds, fetches);
+  }
+
+  async release(): Promise<void> {
+    await Promise.all(this.sessions.map((session) => session.release()));
+  }
+}
+
 export async function createOrtSession(onnxPath: string, options: ort.InferenceSession.SessionOptions, thread: SessionThread): Promise<OrtSession> {
   if (thread === 'worker') return WorkerSession.create(onnxPath, options);
   const session = await ort.InferenceSession.create(onnxPath, options);
@@ -94,6 +146,11 @@ class WorkerSession implements OrtSession {
 
   get failure(): Error | undefined {
     return this.#exited;
+  }
+
+  /** Runs posted to the worker and not yet answered. */
+  get queued(): number {
+    return this.#pending.size;
   }
 
   run(feeds: Record<string, TensorData>, fetches: readonly string[]): Promise<Record<string, TensorData | undefined>> {

@@ -1,29 +1,13 @@
 import { performance } from 'node:perf_hooks';
-import { readDicomImage } from '../dicom/index.ts';
-import type { DicomDataset, DicomImage } from '../dicom/types.ts';
+import type { DicomDataset } from '../dicom/types.ts';
 import type { FindingsModel } from '../model/index.ts';
-import { prepareFrameInput, prepareModelInput, toXrvScale } from '../xray/index.ts';
-import type { ModelInput, XrayImage } from '../xray/types.ts';
 import { ClassifyError } from './classifyError.ts';
-import { checkEligibility } from './eligibility.ts';
+import { prepareImage, toClassifyError } from './prepareImage.ts';
+import type { PreparedImage, PrepareOptions } from './prepareImage.ts';
+import type { PreparePool } from './preparePool.ts';
 import type { ImageFindings } from './types.ts';
 
-/** An image read, checked and turned into the model's input, waiting for a batch. */
-export interface PreparedImage {
-  readonly dataset: DicomDataset;
-  readonly input: ModelInput;
-  readonly width: number;
-  readonly height: number;
-  readonly decodeMs: number;
-  readonly preprocessMs: number;
-  /** The whole image in TorchXRayVision's scale, kept only when asked for (CAM overlays draw on it). */
-  readonly image?: XrayImage;
-}
-
-export interface PrepareOptions {
-  readonly checkEligibility?: boolean;
-  readonly keepImage?: boolean;
-}
+export type { PreparedImage, PrepareOptions } from './prepareImage.ts';
 
 export interface ClassifyOptions extends PrepareOptions {
   /** Also return the last feature maps (class activation maps). */
@@ -44,12 +28,6 @@ function uid(dataset: DicomDataset, keyword: string): string {
   return typeof value === 'string' ? value : '';
 }
 
-function toClassifyError(cause: unknown, code: ClassifyError['code']): ClassifyError {
-  if (cause instanceof ClassifyError) return cause;
-  const message = cause instanceof Error ? cause.message : String(cause);
-  return new ClassifyError(code, message, { cause });
-}
-
 /**
  * DICOM in, 18 findings out: reading, eligibility, TorchXRayVision preprocessing and one batched model
  * run. Created once per process around the one model session.
@@ -58,51 +36,27 @@ export class FindingsPipeline {
   private constructor(
     readonly model: FindingsModel,
     private readonly maxBatch: number,
+    private readonly preparePool: PreparePool | undefined,
   ) {}
 
-  static create(model: FindingsModel, options: { maxBatch?: number } = {}): FindingsPipeline {
-    return new FindingsPipeline(model, options.maxBatch ?? 8);
+  /**
+   * `preparePool`: read and preprocess on those worker threads (the pipeline then owns the pool and
+   * closes it in dispose()); without one, on the calling thread.
+   */
+  static create(model: FindingsModel, options: { maxBatch?: number; preparePool?: PreparePool } = {}): FindingsPipeline {
+    return new FindingsPipeline(model, options.maxBatch ?? 8, options.preparePool);
   }
 
   /** Reads and preprocesses one file; throws ClassifyError naming what is wrong with it. */
-  async prepare(part10: Uint8Array, options: PrepareOptions = {}): Promise<PreparedImage> {
-    const t0 = performance.now();
-    let image: DicomImage;
-    try {
-      image = await readDicomImage(part10);
-    } catch (cause) {
-      throw toClassifyError(cause, 'unreadable-dicom');
-    }
-    const t1 = performance.now();
-    if (options.checkEligibility !== false) {
-      const eligibility = checkEligibility(image.dataset);
-      if (!eligibility.eligible) throw new ClassifyError('ineligible', `Not classified: ${eligibility.reason}`);
-    }
-    let input: ModelInput;
-    let xray: XrayImage | undefined;
-    try {
-      const { resolution } = this.model.card.input;
-      // The full-size scaled image is made only for whoever keeps it (overlays); the model's input comes
-      // straight from the stored values otherwise, a third of the work.
-      if (options.keepImage) {
-        xray = toXrvScale(image.frame);
-        input = prepareModelInput(xray, resolution);
-      } else {
-        input = prepareFrameInput(image.frame, resolution);
-      }
-    } catch (cause) {
-      throw toClassifyError(cause, 'unsupported-image');
-    }
-    const t2 = performance.now();
-    return {
-      dataset: image.dataset,
-      input,
-      width: image.frame.columns,
-      height: image.frame.rows,
-      decodeMs: t1 - t0,
-      preprocessMs: t2 - t1,
-      ...(xray ? { image: xray } : {}),
-    };
+  prepare(part10: Uint8Array, options: PrepareOptions = {}): Promise<PreparedImage> {
+    // Overlays need the full-size image, which stays on the thread that made it.
+    if (this.preparePool && !options.keepImage) return this.preparePool.prepare(part10, options);
+    return prepareImage(part10, this.model.card.input.resolution, options);
+  }
+
+  /** Releases the model and the prepare workers. */
+  async dispose(): Promise<void> {
+    await Promise.all([this.model.dispose(), this.preparePool?.close()]);
   }
 
   /** Runs the model over prepared images in batches of at most `maxBatch`. */
@@ -136,29 +90,31 @@ export class FindingsPipeline {
   }
 
   /**
-   * Classifies chunk after chunk, preparing the next chunk while the model runs the current one:
-   * decoding and resizing are JavaScript on the main thread, the model runs on onnxruntime's threads,
-   * so a folder goes faster than chunk by chunk. Yields each chunk's outcomes in order.
+   * Classifies chunk after chunk, yielding each chunk's outcomes in order. Chunks overlap: while the
+   * model runs some, the next are read and preprocessed (on the prepare pool's threads when there is
+   * one), and as many chunks run at once as the model computes runs at once (its 'throughput' layout
+   * has one session per thread), so neither the decoders nor the sessions wait on each other.
    */
   async *classifyChunks(chunks: AsyncIterable<readonly Uint8Array[]> | Iterable<readonly Uint8Array[]>, options: ClassifyOptions = {}): AsyncGenerator<ClassifyOutcome[]> {
-    let running: Promise<ClassifyOutcome[]> | undefined;
+    // Chunks in work: one per concurrent run, one being prepared, one ready to go when a run ends.
+    const depth = this.model.parallelRuns + 2;
+    const inWork: Promise<ClassifyOutcome[]>[] = [];
     for await (const files of chunks) {
-      const prepared = await this.prepareAll(files, options);
-      if (running) yield await running;
-      running = this.finish(prepared, options);
+      const work = this.prepareAll(files, options).then((prepared) => this.finish(prepared, options));
+      // Awaited in order below; until then a failure must not count as unhandled.
+      work.catch(() => undefined);
+      inWork.push(work);
+      while (inWork.length >= depth) yield await inWork.shift()!;
     }
-    if (running) yield await running;
+    while (inWork.length > 0) yield await inWork.shift()!;
   }
 
   private async prepareAll(files: readonly Uint8Array[], options: PrepareOptions): Promise<(PreparedImage | ClassifyError)[]> {
+    const one = (file: Uint8Array) => this.prepare(file, options).catch((cause: unknown) => toClassifyError(cause, 'unreadable-dicom'));
+    // With a pool every file of the chunk is queued there at once; on this thread one after another.
+    if (this.preparePool && !options.keepImage) return Promise.all(files.map(one));
     const prepared: (PreparedImage | ClassifyError)[] = [];
-    for (const file of files) {
-      try {
-        prepared.push(await this.prepare(file, options));
-      } catch (cause) {
-        prepared.push(toClassifyError(cause, 'unreadable-dicom'));
-      }
-    }
+    for (const file of files) prepared.push(await one(file));
     return prepared;
   }
 

@@ -99,7 +99,10 @@ export class ClassificationService {
       throw new Error(`ClassificationService: the model card '${card.id}' has no onnx.sha256; the SR identity needs it`);
     }
     this.model = { id: card.id, kind: card.kind, onnxSha256, ...(card.warning ? { warning: card.warning } : {}) };
-    this.#batcher = new ModelBatcher((items) => this.#pipeline.run(items), { maxBatch: options.maxBatch ?? 8 });
+    this.#batcher = new ModelBatcher((items) => this.#pipeline.run(items), {
+      maxBatch: options.maxBatch ?? 8,
+      maxConcurrent: options.pipeline.model.parallelRuns,
+    });
   }
 
   /** Why the model cannot classify any more, for the health check; undefined while it can. */

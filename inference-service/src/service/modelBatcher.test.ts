@@ -32,6 +32,37 @@ describe('ModelBatcher', () => {
     });
   });
 
+  describe('a model that computes several runs at once (maxConcurrent)', () => {
+    it('should keep that many batches in flight and share the waiting items between them', async () => {
+      const started: number[][] = [];
+      const releases: (() => void)[] = [];
+      let inFlight = 0;
+      let mostInFlight = 0;
+      const batcher = new ModelBatcher<number, number>(
+        async (items) => {
+          started.push([...items]);
+          inFlight += 1;
+          mostInFlight = Math.max(mostInFlight, inFlight);
+          await new Promise<void>((resolve) => releases.push(resolve));
+          inFlight -= 1;
+          return items.map((x) => -x);
+        },
+        { maxBatch: 8, maxConcurrent: 2 },
+      );
+      const outputs = Promise.all([1, 2, 3, 4, 5, 6].map((x) => batcher.run(x)));
+      await new Promise((resolve) => setImmediate(resolve));
+      // Six waiting, two runs free: three each rather than six in one and none in the other.
+      expect(started).toEqual([[1, 2, 3], [4, 5, 6]]);
+      for (const release of releases) release();
+      expect(await outputs).toEqual([-1, -2, -3, -4, -5, -6]);
+      expect(mostInFlight).toBe(2);
+    });
+
+    it('should refuse a maxConcurrent that is not a positive integer', () => {
+      expect(() => new ModelBatcher<number, number>(async (items) => items, { maxBatch: 2, maxConcurrent: 0 })).toThrow(/maxConcurrent must be a positive integer, got 0/);
+    });
+  });
+
   describe('a failing batch', () => {
     it('should reject every item of that batch and run the next', async () => {
       let calls = 0;
