@@ -13,6 +13,12 @@ export type PrepareReply =
   | { readonly id: number; readonly prepared: PreparedImage; readonly error?: undefined }
   | { readonly id: number; readonly error: { readonly code: ClassifyErrorCode; readonly message: string } };
 
+/**
+ * The worker's entry: compiled, the product runs dist/pipeline/prepareInWorker.js as it is; from its
+ * TypeScript sources (tsx, the tests) a worker inherits no loader, so a small .mjs registers tsx first.
+ */
+const workerEntry = import.meta.url.endsWith('.ts') ? new URL('./prepareWorker.mjs', import.meta.url) : new URL('./prepareInWorker.js', import.meta.url);
+
 interface Job {
   readonly request: PrepareRequest;
   readonly resolve: (prepared: PreparedImage) => void;
@@ -66,7 +72,7 @@ export class PreparePool {
   }
 
   #spawn(): Worker {
-    const worker = new Worker(new URL('./prepareWorker.mjs', import.meta.url), { workerData: { resolution: this.resolution } });
+    const worker = new Worker(workerEntry, { workerData: { resolution: this.resolution } });
     worker.on('message', (reply: PrepareReply) => {
       const job = this.#busy.get(worker);
       this.#busy.delete(worker);
