@@ -42,8 +42,6 @@ export async function benchCore(): Promise<void> {
       const infer1Spinning = await timeRuns(20, () => spinningModel.run([input.tensor]));
       const batch8 = Array.from({ length: 8 }, () => input.tensor);
       const infer8 = await timeRuns(10, () => model.run(batch8));
-      // Yardstick for the resize: its multiply-adds (rows: 224 × taps × width) as one plain loop over the same samples.
-      const yardstick = await timeRuns(10, () => plainMultiplyAdds(image.frame.pixels, image.frame.columns, resolution));
       const total1 = decode.median + preprocess.median + infer1.median;
       const total1Spinning = decode.median + preprocess.median + infer1Spinning.median;
       const total8 = decode.median + preprocess.median + infer8.median / 8;
@@ -51,8 +49,6 @@ export async function benchCore(): Promise<void> {
       report([
         ['decode (read Part-10 + first frame)', ms(decode.median)],
         ['preprocess: scaling + crop + resize to 224', ms(preprocess.median), name.startsWith('real') ? '≤ 10 ms' : '≤ 25 ms'],
-        ['  yardstick: its row multiply-adds as one plain loop', ms(yardstick.median)],
-        ['  preprocess / yardstick', (preprocess.median / yardstick.median).toFixed(2)],
         ['  (as two steps: read_xray_dcm scaling', ms(scale.median)],
         ['   then crop + resize)', ms(resize.median)],
         ['inference, batch 1', ms(infer1.median)],
@@ -79,27 +75,6 @@ export async function benchCore(): Promise<void> {
   }
   // A folder through the CLI's path, and the model-only limits: the 'folder' section (folder.ts).
 
-}
-
-/**
- * The resize's row pass reduced to its arithmetic: for each of `resolution` output rows, its taps (the
- * anti-aliasing Gaussian's ~8σ + 2 rows) times a whole input row, multiply-added into one line. What
- * preprocessing cannot go below in plain JavaScript on this machine, measured in the same run.
- */
-function plainMultiplyAdds(pixels: ArrayLike<number>, side: number, resolution: number): number {
-  const sigma = Math.max(0, (side / resolution - 1) / 2);
-  const taps = 2 * Math.trunc(4 * sigma + 0.5) + 2;
-  const line = new Float64Array(side);
-  const rowStride = Math.max(1, Math.floor((side - taps) / resolution));
-  for (let oy = 0; oy < resolution; oy += 1) {
-    const first = Math.min(oy * rowStride, side - taps);
-    for (let t = 0; t < taps; t += 1) {
-      const base = (first + t) * side;
-      const w = 1 / (t + 1);
-      for (let i = 0; i < side; i += 1) line[i] = line[i]! + w * (pixels[base + i] as number);
-    }
-  }
-  return line[0]!;
 }
 
 /**

@@ -42,7 +42,7 @@ function readPgm16(bytes: Buffer): { width: number; height: number; samples: Uin
  * to 14 bits, upscaled by netpbm's pamscale (bilinear), compressed by gdcm's gdcmconv --j2k. Their J2K
  * codestreams, taken out by dcmtk, are what opj_decompress decodes as the yardstick.
  */
-async function makeImages(dir: string): Promise<{ dicoms: string; codestreams: string[] }> {
+export async function makeImages(dir: string): Promise<{ dicoms: string; codestreams: string[] }> {
   const real = await readDicomImage(await readFile(join(sharedCxr, 'siim-pa-jpeg-baseline.dcm')));
   const max = 2 ** bits - 1;
   const small = Uint16Array.from(real.frame.pixels, (v) => Math.round((v * max) / 255));
