@@ -7,14 +7,16 @@ export const productPackages = ['orthanc', 'orthanc-dicomweb'];
  * What the tests need besides: dcmtk (dsrdump, dcmdjpeg, dcmcjpeg…) and gdcm to make transfer-syntax
  * variants, OpenJPH's and OpenJPEG's own tools (ojph_compress/ojph_expand, opj_compress/opj_decompress)
  * to make HTJ2K and JPEG 2000 codestreams and decode them as references (the benchmark's J2K yardstick
- * too), pydicom for its corpus of odd files, dicom3tools for dciodvfy, Chromium for the viewer (with a
- * font: installed without recommends it has none, and its screenshots are there to be read).
+ * too), netpbm's pamscale to make the benchmark's real-size images, pydicom for its corpus of odd
+ * files, dicom3tools for dciodvfy, Chromium for the viewer (with a font: installed without recommends it
+ * has none, and its screenshots are there to be read).
  */
 export const testPackages = [
   'dcmtk',
   'libgdcm-tools',
   'openjph-tools',
   'libopenjp2-tools',
+  'netpbm',
   'python3-pydicom',
   'dicom3tools',
   'chromium',
