@@ -5,10 +5,11 @@ export const productPackages = ['orthanc', 'orthanc-dicomweb'];
 
 /**
  * What the tests need besides: dcmtk (dsrdump, dcmdjpeg, dcmcjpeg…) and gdcm to make transfer-syntax
- * variants, pydicom for its corpus of odd files, dicom3tools for dciodvfy, Chromium for the viewer (with
+ * variants, pydicom for its corpus of odd files, dicom3tools for dciodvfy and dcentvfy, PixelMed's
+ * DicomSRValidator for SR templates (pixelmed-apps brings a Java runtime), Chromium for the viewer (with
  * a font: installed without recommends it has none, and its screenshots are there to be read).
  */
-export const testPackages = ['dcmtk', 'libgdcm-tools', 'python3-pydicom', 'dicom3tools', 'chromium', 'fonts-liberation'];
+export const testPackages = ['dcmtk', 'libgdcm-tools', 'python3-pydicom', 'dicom3tools', 'pixelmed-apps', 'chromium', 'fonts-liberation'];
 
 function isInstalled(pkg: string): boolean {
   const r = spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' });
