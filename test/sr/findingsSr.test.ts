@@ -15,6 +15,7 @@ import {
   findingsFor,
   onnxShaA,
   onnxShaB,
+  pixelmedTimeout,
   pixelmedValidate,
   readRealImage,
   removeTempFiles,
@@ -69,7 +70,7 @@ describe('buildFindingsSr', () => {
       expect(validation.rootTemplate).toBe('TID_2000');
       expect(validation.errors).toEqual([]);
       expect(validation.outsideTemplate).toEqual([]);
-    });
+    }, pixelmedTimeout);
 
     it('should be consistent with its image as one study by dcentvfy', () => {
       expect(dcentvfyErrors([realJpegBaselineDcm, path])).toEqual([]);
@@ -281,7 +282,7 @@ describe('buildFindingsSr', () => {
       expect(dciodvfyErrors(runTool('dciodvfy', [path]).output)).toEqual([]);
       const validation = pixelmedValidate(path);
       expect([validation.rootTemplate, validation.errors, validation.outsideTemplate]).toEqual(['TID_2000', [], []]);
-    });
+    }, pixelmedTimeout);
   });
 
   describe('when no finding reaches the operating point', () => {
@@ -376,8 +377,10 @@ describe('readFindingsSrIdentity', () => {
       const { ContributingEquipmentSequence: _omitted, ...stripped } = sr.dataset;
       expect(readFindingsSrIdentity(stripped)).toBeUndefined();
       const [equipment] = items(sr.dataset['ContributingEquipmentSequence']);
-      const noHash = { ...sr.dataset, ContributingEquipmentSequence: [{ ...equipment, ContributionDescription: 'model id: x' }] };
+      const noHash = { ...sr.dataset, ContributingEquipmentSequence: [{ ...equipment, SoftwareVersions: [upstreamCard.id] }] };
       expect(readFindingsSrIdentity(noHash)).toBeUndefined();
+      const otherDevice = { ...sr.dataset, ContributingEquipmentSequence: [{ ...equipment, DeviceUID: '2.25.1' }] };
+      expect(readFindingsSrIdentity(otherDevice)).toBeUndefined();
     });
 
     it('should not recognise an SR whose evidence references several instances', () => {

@@ -19,7 +19,7 @@ import {
 } from '../../inference-service/src/sr/index.ts';
 import type { ImageObjects } from '../../inference-service/src/sr/index.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
-import { dcentvfyErrors, dciodvfyErrors, demoCard, findingsFor, pixelmedValidate, removeTempFiles, runTool, spreadFindings, syntheticImage, writeTemp } from './support.ts';
+import { dcentvfyErrors, dciodvfyErrors, demoCard, findingsFor, pixelmedTimeout, pixelmedValidate, removeTempFiles, runTool, spreadFindings, syntheticImage, writeTemp } from './support.ts';
 
 function items(value: unknown): DicomDataset[] {
   return Array.isArray(value) ? (value as DicomDataset[]) : [];
@@ -70,7 +70,7 @@ describe('the TID 1500 result of the real SIIM image, with regions from the real
     expect(validation.rootTemplate).toBe('TID_1500');
     expect(validation.errors).toEqual([]);
     expect(validation.outsideTemplate).toEqual([]);
-  });
+  }, pixelmedTimeout);
 
   it('should pass dciodvfy as a Comprehensive SR, and dcentvfy with the image and the readable report as one study', () => {
     const { output } = runTool('dciodvfy', [resultPath]);
@@ -178,5 +178,5 @@ describe('the TID 1500 result of a demo model without regions', () => {
     expect(items(measurements['ContentSequence']).filter((item) => item['ValueType'] === 'CONTAINER')).toEqual([]);
     expect(sr.dataset['SeriesDescription']).toBe('CXR result (AI) - DEMO MODEL - not clinically meaningful');
     removeTempFiles();
-  });
+  }, pixelmedTimeout);
 });

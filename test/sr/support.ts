@@ -95,6 +95,9 @@ export function dciodvfyErrors(output: string): string[] {
   return output.split('\n').filter((line) => line.startsWith('Error'));
 }
 
+/** A test that runs PixelMed once or twice: a Java process each, 3–15 s on a shared two-core machine. */
+export const pixelmedTimeout = 180_000;
+
 export interface TemplateValidation {
   /** The root template PixelMed found from ContentTemplateSequence, e.g. "TID_2000"; undefined if none. */
   readonly rootTemplate: string | undefined;

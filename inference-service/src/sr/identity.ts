@@ -4,15 +4,16 @@ import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids } from './codes.ts';
 import type { CodedConcept } from './codes.ts';
+import { nameBasedUid } from './uids.ts';
 
 export { operatingPoint };
 
 /**
  * Recognising our own objects, so that exactly one exists per (image, model): the evidence says which
- * image, the algorithm's Contributing Equipment item (IHE AIR §6.5.3.1) says which model. Its
- * ContributionDescription holds the parameters as "key: value" lines, keys from this table; the builders
- * write them with formatAlgorithmParameters and this module reads them. The TID 1500 result carries
- * the same lines as TID 4019 Algorithm Parameters.
+ * image, the algorithm's Contributing Equipment item (IHE AIR §6.5.3.1) says which model: its Software
+ * Versions are the model id and the ONNX SHA-256, and its Device UID is derived from them. Its
+ * ContributionDescription holds the parameters as "key: value" lines, keys from this table, for people;
+ * the TID 1500 result carries the same lines as TID 4019 Algorithm Parameters.
  */
 export const algorithmParameterKeys = Object.freeze({
   modelId: 'model id',
@@ -49,6 +50,11 @@ export function formatAlgorithmParameters(parameters: readonly AlgorithmParamete
   return parameters.map(formatAlgorithmParameter).join('\r\n');
 }
 
+/** The Device UID of the algorithm (IHE AIR: it changes when the model changes). */
+export function algorithmDeviceUid(modelId: string, onnxSha256: string): string {
+  return nameBasedUid('algorithm-device', modelId, onnxSha256);
+}
+
 export interface FindingsSrIdentity {
   readonly referencedSOPInstanceUID: string;
   readonly modelId: string;
@@ -60,8 +66,8 @@ const srClasses: ReadonlySet<string> = new Set([srSopClassUids.comprehensiveSR, 
 /**
  * The (image, model) an SR of ours was made for, or undefined when the data set is not one of ours:
  * not a Comprehensive/Enhanced SR, not exactly one referenced instance in
- * CurrentRequestedProcedureEvidenceSequence, or no Processing Algorithm contributing equipment with our
- * model id and ONNX SHA-256 parameters.
+ * CurrentRequestedProcedureEvidenceSequence, or not exactly one Processing Algorithm contributing
+ * equipment whose versions and Device UID are ours.
  */
 export function readFindingsSrIdentity(dataset: DicomDataset): FindingsSrIdentity | undefined {
   if (typeof dataset['SOPClassUID'] !== 'string' || !srClasses.has(dataset['SOPClassUID'])) return undefined;
@@ -75,19 +81,22 @@ export function readFindingsSrIdentity(dataset: DicomDataset): FindingsSrIdentit
   }
   const algorithms = items(dataset['ContributingEquipmentSequence']).filter((item) => hasCode(item['PurposeOfReferenceCodeSequence'], srConcepts.processingAlgorithm));
   if (algorithms.length !== 1) return undefined;
-  const description = algorithms[0]?.['ContributionDescription'];
-  if (typeof description !== 'string') return undefined;
-  const parameters = new Map<string, string>();
-  for (const line of description.split(/\r?\n/)) {
-    const colon = line.indexOf(': ');
-    if (colon > 0) parameters.set(line.slice(0, colon), line.slice(colon + 2).trim());
-  }
-  const modelId = parameters.get(algorithmParameterKeys.modelId);
-  const onnxSha256 = parameters.get(algorithmParameterKeys.onnxSha256);
-  if (modelId === undefined || modelId.length === 0 || onnxSha256 === undefined || !/^[0-9a-f]{64}$/.test(onnxSha256)) {
+  // Software Versions are [model id, ONNX SHA-256] and the Device UID is derived from both: short values
+  // that every reader keeps (Orthanc's simplified tags drop ContributionDescription, over 256 characters).
+  const [algorithm] = algorithms;
+  const versions = values(algorithm?.['SoftwareVersions']);
+  const [modelId, onnxSha256] = versions;
+  if (versions.length !== 2 || modelId === undefined || modelId.length === 0 || onnxSha256 === undefined || !/^[0-9a-f]{64}$/.test(onnxSha256)) {
     return undefined;
   }
+  if (algorithm?.['DeviceUID'] !== algorithmDeviceUid(modelId, onnxSha256)) return undefined;
   return { referencedSOPInstanceUID, modelId, onnxSha256 };
+}
+
+/** A multi-valued string as dcmjs gives it (an array) or as Orthanc's simplified tags do ("a\\b"). */
+function values(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' ? value.split('\\') : [];
 }
 
 /** A naturalized sequence is an array of data sets; tolerate a lone item and absence. */

@@ -6,7 +6,7 @@ import { srConcepts } from './codes.ts';
 import type { CodedConcept } from './codes.ts';
 import { codeSequence } from './contentItems.ts';
 import { localCodingScheme } from './findingCodes.ts';
-import { algorithmParameters, formatAlgorithmParameters } from './identity.ts';
+import { algorithmDeviceUid, algorithmParameters, formatAlgorithmParameters } from './identity.ts';
 import { nameBasedUid } from './uids.ts';
 
 /**
@@ -133,10 +133,6 @@ function contributingAlgorithm({ card, result, now }: HeaderInput): DicomDataset
 
 function algorithmManufacturer(card: ModelCard): string {
   return card.kind === 'demo' ? 'CXR Findings project (DEMO MODEL)' : 'TorchXRayVision (Cohen et al.)';
-}
-
-export function algorithmDeviceUid(modelId: string, onnxSha256: string): string {
-  return nameBasedUid('algorithm-device', modelId, onnxSha256);
 }
 
 const privateSchemeDeclarations: Readonly<Record<string, DicomDataset>> = Object.freeze({
