@@ -22,6 +22,8 @@ export const algorithmParameterKeys = Object.freeze({
   weightsSha256: 'weights SHA-256',
   input: 'input',
   output: 'output',
+  /** A demo or custom model's card warning: readers of the result alone must still see it. */
+  warning: 'warning',
 } as const);
 
 export type AlgorithmParameter = readonly [keyof typeof algorithmParameterKeys, string];
@@ -38,6 +40,8 @@ export function algorithmParameters(card: ModelCard, result: ImageFindings): Alg
     ['input', `${card.input.resolution}x${card.input.resolution}, ${card.input.channels} channel, intensity range [${card.input.range.join(', ')}]`],
     ['output', `per-finding score in percent after TorchXRayVision op_norm; ${operatingPoint * 100} % is each finding's operating point`],
   );
+  const warning = card.warning ?? result.model.warning;
+  if (warning !== undefined && warning.length > 0) parameters.push(['warning', warning]);
   return parameters;
 }
 
