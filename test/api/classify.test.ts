@@ -66,10 +66,10 @@ describe('POST /api/classify', () => {
       expect(result?.sr.SeriesInstanceUID).not.toBe(imageSeries);
       expect(result?.timingsMs.total).toBeGreaterThan(0);
 
+      // Two SR series: the TID 1500 result and the readable report, one instance each.
       const srSeries = await srSeriesOfStudy(h, imageStudy);
-      expect(srSeries).toHaveLength(1);
-      expect(srSeries[0]?.MainDicomTags.SeriesInstanceUID).toBe(result?.sr.SeriesInstanceUID);
-      expect(srSeries[0]?.Instances).toHaveLength(1);
+      expect(srSeries.map((s) => s.MainDicomTags.SeriesInstanceUID).sort()).toEqual([result?.sr.SeriesInstanceUID, result?.report.SeriesInstanceUID].sort());
+      expect(srSeries.map((s) => s.Instances.length)).toEqual([1, 1]);
     });
 
     it('should store an SR whose content items read back over DICOMweb WADO-RS metadata', async () => {
@@ -82,20 +82,22 @@ describe('POST /api/classify', () => {
       if (!metadata) throw new Error('no metadata');
 
       expect(values(metadata, '00080060')).toEqual(['SR']);
-      // The document title: LOINC's Diagnostic Imaging Report, or the demo model's own title saying DEMO.
-      expect(codeValue(metadata)).toBe(h.pipeline.model.card.kind === 'demo' ? 'DEMO-CXR-REPORT' : '18748-4');
+      // The AI result: TID 1500's Imaging Measurement Report.
+      expect(codeValue(metadata)).toBe('126000');
       const evidence = values(metadata, '0040A375')[0] as DicomJson;
       const evidenceSeries = values(evidence, '00081115')[0] as DicomJson;
       const evidenceSop = values(evidenceSeries, '00081199')[0] as DicomJson;
       expect(values(evidenceSop, '00081155')).toEqual([imageSop]);
 
       const content = values(metadata, '0040A730') as DicomJson[];
-      const findingsContainer = content.find((item) => codeValue(item) === '121070');
-      if (!findingsContainer) throw new Error('no Findings container (121070, DCM)');
-      const nums = (values(findingsContainer, '0040A730') as DicomJson[]).filter((item) => values(item, '0040A040')[0] === 'NUM');
-      expect(nums).toHaveLength(18);
+      const evaluations = content.find((item) => codeValue(item) === 'C0034375');
+      if (!evaluations) throw new Error('no Qualitative Evaluations container (C0034375, UMLS)');
+      const children = values(evaluations, '0040A730') as DicomJson[];
+      expect(children.filter((item) => values(item, '0040A040')[0] === 'CODE')).toHaveLength(18);
+      const texts = children.filter((item) => values(item, '0040A040')[0] === 'TEXT');
+      expect(texts).toHaveLength(18);
       const findings = report.results[0]?.findings ?? {};
-      const percents = nums.map((item) => Number(values(values(item, '0040A300')[0] as DicomJson, '0040A30A')[0]));
+      const percents = texts.map((item) => Number(/: (\d+\.\d+) %$/.exec(String(values(item, '0040A160')[0]))?.[1]));
       const expected = Object.values(findings).map((p) => p * 100);
       expect(percents.toSorted((a, b) => a - b)).toEqual(expected.toSorted((a, b) => a - b).map((v) => expect.closeTo(v, 1)));
     });
@@ -112,7 +114,7 @@ describe('POST /api/classify', () => {
       for (const [label, p] of Object.entries(again.results[0]?.findings ?? {})) expect(p).toBeCloseTo(computed[label] ?? Number.NaN, 4);
       expect((await sidecar.metrics.srsStored.get()).values).toEqual(storedBefore.values);
       expect((await sidecar.metrics.imagesClassified.get()).values).toEqual(classifiedBefore.values);
-      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(1);
+      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(2);
     });
 
     it('should make one SR for concurrent identical requests', async () => {
@@ -130,7 +132,7 @@ describe('POST /api/classify', () => {
       expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
       const srUids = new Set(reports.map((r) => r.results[0]?.sr.SOPInstanceUID));
       expect(srUids.size).toBe(1);
-      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 1);
+      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 2);
     });
 
     it('should make one SR when two sidecars (no shared memory) classify the same image at once', async () => {
@@ -145,7 +147,7 @@ describe('POST /api/classify', () => {
       const reports = (await Promise.all(responses.map((r) => r.json()))) as ClassifyReport[];
       expect(responses.map((r) => r.status)).toEqual([200, 200]);
       expect(reports[0]?.results[0]?.sr.SOPInstanceUID).toBe(reports[1]?.results[0]?.sr.SOPInstanceUID);
-      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 1);
+      expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 2);
     });
 
     it('should classify every image of a study and skip the SRs in it with their reason', async () => {
@@ -154,7 +156,7 @@ describe('POST /api/classify', () => {
       const whole = (await response.json()) as ClassifyReport;
       expect(whole.results).toHaveLength(3);
       expect(whole.results.every((r) => r.sr.alreadyExisted)).toBe(true);
-      expect(whole.skipped).toHaveLength(3);
+      expect(whole.skipped).toHaveLength(6);
       expect(whole.skipped.every((s) => /structured report/.test(s.reason))).toBe(true);
     });
   });

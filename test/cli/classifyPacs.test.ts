@@ -44,13 +44,15 @@ describe('cxr-findings classify --pacs', () => {
   });
 
   describe('on a PACS with two unclassified chest radiographs', () => {
-    it('should store one SR per image, in a new series of its study, and say so', async () => {
+    it('should store both SRs of each image, each in a new series of its study, and say so', async () => {
       const { code, stdout, stderr } = await cli();
       expect(code).toBe(0);
       expect(stdout.trim().split('\n')).toHaveLength(2);
       expect(stderr).toContain('2 image(s) classified and their SRs stored, 0 already had an SR');
+      // Per image the TID 1500 result and the readable report.
       const reports = await orthanc.client.findInstances({ Query: { Modality: 'SR' } });
-      expect(reports).toHaveLength(2);
+      expect(reports).toHaveLength(4);
+      expect(new Set(reports.map((r) => r.ParentSeries)).size).toBe(4);
       for (const sr of reports) {
         const images = await orthanc.client.findInstances({ Query: { StudyInstanceUID: sr.MainDicomTags.StudyInstanceUID ?? '', Modality: 'CR' } });
         expect(images.map((i) => i.ParentSeries)).not.toContain(sr.ParentSeries);
@@ -61,7 +63,7 @@ describe('cxr-findings classify --pacs', () => {
       const { code, stderr } = await cli();
       expect(code).toBe(0);
       expect(stderr).toContain('0 image(s) classified and their SRs stored, 2 already had an SR');
-      expect(await reportCount()).toBe(2);
+      expect(await reportCount()).toBe(4);
     });
   });
 

@@ -113,12 +113,15 @@ describe('cxr-findings', () => {
       expect(result.stderr).toMatch(/b-mono1\.dcm: same SOP Instance UID as .*a-pa\.dcm; its results are written as .*-2/);
     });
 
-    it('should write one SR per good image that dsrdump reads', async () => {
-      const srs = await readdir(srDir);
-      expect(srs).toHaveLength(2);
+    it('should write per good image the TID 1500 result and the readable report, which dsrdump reads', async () => {
+      const srs = (await readdir(srDir)).sort();
+      expect(srs).toHaveLength(4);
+      expect(srs.filter((name) => name.endsWith('.tid1500.dcm'))).toHaveLength(2);
+      expect(srs.filter((name) => name.endsWith('.sr.dcm'))).toHaveLength(2);
       for (const sr of srs) {
         const { stdout } = await run('dsrdump', [join(srDir, sr)]);
-        expect(stdout).toContain(activeKind === 'demo' ? 'DEMO MODEL - not clinically meaningful' : 'Diagnostic Imaging Report');
+        expect(stdout).toContain(sr.endsWith('.tid1500.dcm') ? 'Imaging Measurement Report' : 'Diagnostic Imaging Report');
+        if (activeKind === 'demo') expect(stdout).toContain('DEMO MODEL - not clinically meaningful');
         expect(stdout).toContain('Atelectasis');
       }
     });

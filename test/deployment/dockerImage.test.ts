@@ -112,7 +112,7 @@ describe('the sidecar Docker image (inference-service/Dockerfile, docker-compose
       expect(response.status, log.join('').slice(-2000)).toBe(200);
     });
 
-    it('should classify the real chest X-ray stored in Orthanc and store its SR there', async () => {
+    it('should classify the real chest X-ray stored in Orthanc and store its two SRs there', async () => {
       const stored = await orthanc!.client.uploadInstance(new Uint8Array(await readFile(realJpegBaselineDcm)));
       const study = await orthanc!.client.study(stored.ParentStudy);
       const response = await fetch(`${baseUrl}/api/classify`, {
@@ -123,8 +123,10 @@ describe('the sidecar Docker image (inference-service/Dockerfile, docker-compose
       const body = (await response.json()) as { results?: { findings?: Record<string, number>; sr?: { SOPInstanceUID?: string } }[] };
       expect(response.status, JSON.stringify(body)).toBe(200);
       expect(Object.keys(body.results?.[0]?.findings ?? {})).toHaveLength(18);
+      // The TID 1500 result and the readable report.
       const srs = await orthanc!.client.findInstances({ Query: { Modality: 'SR' } });
-      expect(srs).toHaveLength(1);
+      expect(srs).toHaveLength(2);
+      expect(srs.map((sr) => sr.MainDicomTags['SOPInstanceUID'])).toContain(body.results?.[0]?.sr?.SOPInstanceUID);
     });
   });
 });

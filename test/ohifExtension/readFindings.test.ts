@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
-import { buildFindingsSr, findingCodes } from '../../inference-service/src/sr/index.ts';
+import { buildMeasurementReport, findingCodes, findingDisplayName } from '../../inference-service/src/sr/index.ts';
 import { imageFindingsFromClassifyResponse } from '../../ohif-extension/src/findings/fromClassifyResponse.ts';
 import { imageFindingsFromComprehensiveSr, imageOfFindingsSr } from '../../ohif-extension/src/findings/fromComprehensiveSr.ts';
-import { findingNames } from '../../ohif-extension/src/findings/findingNames.ts';
+import { findingConcepts, findingNames } from '../../ohif-extension/src/findings/findingNames.ts';
 import { isPositive, orderForReading } from '../../ohif-extension/src/findings/imageFindings.ts';
 import { demoCard, findingsFor, onnxShaA, readRealImage, spreadFindings, upstreamCard } from '../sr/support.ts';
 
@@ -16,12 +16,12 @@ const image = readRealImage();
 
 function storedSr(card = demoCard()) {
   const result = findingsFor(image, card, spreadFindings(card.labels));
-  const sr = buildFindingsSr({ image, result, card, now: new Date('2026-11-25T10:00:00Z') });
+  const sr = buildMeasurementReport({ image, result, card, now: new Date('2026-11-25T10:00:00Z') });
   return { result, sr, naturalised: readDicomDataset(sr.part10).dataset };
 }
 
 describe('findings panel readers', () => {
-  describe('the stored Comprehensive SR', () => {
+  describe('the stored TID 1500 result', () => {
     it('should read every finding with its score in percent, the model and the image it is about', () => {
       const { result, sr, naturalised } = storedSr();
       const read = imageFindingsFromComprehensiveSr(naturalised);
@@ -41,7 +41,8 @@ describe('findings panel readers', () => {
 
     it("should say nothing of an SR that is not ours, or of one whose findings cannot be read", () => {
       const { naturalised } = storedSr();
-      const foreign = { ...naturalised, ConceptNameCodeSequence: [{ CodeValue: '126000', CodingSchemeDesignator: 'DCM', CodeMeaning: 'Imaging Measurement Report' }] };
+      // Our readable report is for people: the panel reads the result.
+      const foreign = { ...naturalised, ConceptNameCodeSequence: [{ CodeValue: '18748-4', CodingSchemeDesignator: 'LN', CodeMeaning: 'Diagnostic Imaging Report' }] };
       expect(imageOfFindingsSr(foreign)).toBeUndefined();
       expect(imageFindingsFromComprehensiveSr(foreign)).toBeUndefined();
       const noFindings = { ...naturalised, ContentSequence: (naturalised.ContentSequence as Array<Record<string, unknown>>).filter((item) => item.ValueType !== 'CONTAINER') };
@@ -77,8 +78,9 @@ describe('findings panel readers', () => {
   });
 
   describe('names and order', () => {
-    it("should name every label as the SR's finding codes do", () => {
-      expect(findingNames).toEqual(Object.fromEntries(Object.entries(findingCodes).map(([label, code]) => [label, code.CodeMeaning])));
+    it("should name and code every label as the sidecar's SRs do", () => {
+      expect(findingNames).toEqual(Object.fromEntries(Object.keys(findingCodes).map((label) => [label, findingDisplayName(label)])));
+      expect(findingConcepts).toEqual(Object.fromEntries(Object.entries(findingCodes).map(([label, code]) => [label, `${code.CodingSchemeDesignator}:${code.CodeValue}`])));
     });
 
     it('should put the findings at or above their operating point first, each group by its distance from it', () => {

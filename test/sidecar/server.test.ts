@@ -15,7 +15,7 @@ import { findFreePort } from '../../tooling/freePort.ts';
 import type { FindingsPipeline } from '../../inference-service/src/pipeline/findingsPipeline.ts';
 import { loadPipeline } from '../../inference-service/src/pipeline/loadPipeline.ts';
 import { startSidecar, type RunningSidecar } from '../../inference-service/src/server.ts';
-import { findingsSrUids } from '../../inference-service/src/sr/index.ts';
+import { measurementReportUids } from '../../inference-service/src/sr/index.ts';
 import { distinctCopies, startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { readRealImage } from '../api/harness.ts';
 
@@ -44,7 +44,8 @@ describe('the sidecar server', () => {
 
   const onnxSha256 = () => pipeline.model.card.onnx?.sha256 ?? '';
   const srCount = async () => (await orthanc.client.findInstances({ Query: { StudyInstanceUID: imageStudy, Modality: 'SR' } })).length;
-  const srOf = (part10: Uint8Array) => findingsSrUids(readDicomDataset(part10).dataset.SOPInstanceUID as string, onnxSha256()).SOPInstanceUID;
+  // The TID 1500 result is stored last (service/imageObjects.ts): once it is there, both SRs are.
+  const srOf = (part10: Uint8Array) => measurementReportUids(readDicomDataset(part10).dataset.SOPInstanceUID as string, onnxSha256()).SOPInstanceUID;
   const hasSr = async (part10: Uint8Array) => ((await orthanc.client.instanceIdByUid(srOf(part10))) ? true : undefined);
 
   beforeAll(async () => {
@@ -80,7 +81,8 @@ describe('the sidecar server', () => {
       await orthanc.client.uploadInstance(image);
       await eventually('the SR of the uploaded image', () => hasSr(image));
       await sidecar.parts.queue.idle();
-      expect(await srCount()).toBe(1);
+      // The result and the readable report.
+      expect(await srCount()).toBe(2);
     });
 
     it('should catch up, after a stop, with images that arrived meanwhile: one SR each', async () => {
@@ -89,14 +91,14 @@ describe('the sidecar server', () => {
       const copies = distinctCopies(await readRealImage(), 2);
       for (const copy of copies) expect((await orthanc.client.uploadInstance(copy)).Status).toBe('Success');
       // Nobody listened to the hook: nothing was classified.
-      expect(await srCount()).toBe(1);
+      expect(await srCount()).toBe(2);
 
       sidecar = await startSidecar({ config, pipeline, logger });
       for (const copy of copies) await eventually('the SR of an image uploaded while the sidecar was down', () => hasSr(copy));
       await eventually('the follower to catch up', async () => ((sidecar?.parts.follower?.cursor ?? 0) > 0 ? true : undefined));
       await sidecar.parts.follower?.drain();
       await sidecar.parts.queue.idle();
-      expect(await srCount()).toBe(3);
+      expect(await srCount()).toBe(6);
     });
   });
 

@@ -1,16 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { sequenceItemBytes } from '../../inference-service/src/dicom/appendSequenceItems.ts';
 import { encodeDataSet, writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
 import { encodeResultItems } from '../../inference-service/src/sr/encodeFindingsSr.ts';
-import { buildFindingsSr, findingCode, readFindingsSrIdentity, scoreExplanation, srSopClassUids } from '../../inference-service/src/sr/index.ts';
+import { buildFindingsSr, findingDisplayName, readFindingsSrIdentity, scoreExplanation, seriesNumberFor, srSopClassUids } from '../../inference-service/src/sr/index.ts';
+import { realJpegBaselineDcm, repoRoot } from '../support/paths.ts';
 import {
+  dcentvfyErrors,
   dciodvfyErrors,
   demoCard,
   findingsFor,
   onnxShaA,
   onnxShaB,
+  pixelmedTimeout,
+  pixelmedValidate,
   readRealImage,
   removeTempFiles,
   runTool,
@@ -21,6 +27,8 @@ import {
 } from './support.ts';
 
 const now = new Date('2026-11-25T10:20:30Z');
+const localNow = new Date(now.getTime() - now.getTimezoneOffset() * 60_000).toISOString();
+const packageVersion = (JSON.parse(readFileSync(join(repoRoot, 'inference-service/package.json'), 'utf8')) as { version: string }).version;
 
 function items(value: unknown): DicomDataset[] {
   return Array.isArray(value) ? (value as DicomDataset[]) : [];
@@ -56,12 +64,25 @@ describe('buildFindingsSr', () => {
       expect(dciodvfyErrors(output)).toEqual([]);
     });
 
-    it("should be read by dsrdump, which lists every finding's code meaning and value in %", () => {
-      const { status, output } = runTool('dsrdump', [path]);
+    it('should conform to TID 2000, the template it declares, by PixelMed: no errors, no item outside it', () => {
+      expect(readBack.dataset['ContentTemplateSequence']).toMatchObject([{ MappingResource: 'DCMR', TemplateIdentifier: '2000' }]);
+      const validation = pixelmedValidate(path);
+      expect(validation.rootTemplate).toBe('TID_2000');
+      expect(validation.errors).toEqual([]);
+      expect(validation.outsideTemplate).toEqual([]);
+    }, pixelmedTimeout);
+
+    it('should be consistent with its image as one study by dcentvfy', () => {
+      expect(dcentvfyErrors([realJpegBaselineDcm, path])).toEqual([]);
+    });
+
+    it("should be read by dsrdump, which lists every finding's name and value in %", () => {
+      const { status, output } = runTool('dsrdump', ['+Pl', path]);
       expect(status).toBe(0);
       for (const label of upstreamCard.labels) {
         const percent = ((findings[label] ?? NaN) * 100).toFixed(2);
-        expect(output).toContain(`<contains NUM:(,,"${findingCode(label).CodeMeaning}")="${percent}" (%,UCUM,"Percent")>`);
+        const name = findingDisplayName(label);
+        expect(output).toMatch(new RegExp(`<contains TEXT:\\(,,"Finding"\\)="${name.replace(/[()]/g, '\\$&')}: ${percent} %( \\(at or above the operating point\\))?">`));
       }
     });
 
@@ -92,30 +113,55 @@ describe('buildFindingsSr', () => {
       }
     });
 
+    it("should leave out the image's PatientAge, which is not a valid AS value ('62'), rather than copy or guess it", () => {
+      expect(image['PatientAge']).toBe('62');
+      expect(readBack.dataset).not.toHaveProperty('PatientAge');
+    });
+
+    it('should claim no time zone: the image states none for the study date it copies', () => {
+      expect(image).not.toHaveProperty('TimezoneOffsetFromUTC');
+      expect(readBack.dataset).not.toHaveProperty('TimezoneOffsetFromUTC');
+    });
+
+    it('should name the algorithm as contributing equipment, as IHE AIR 6.5.3.1 asks, with a device UID per model', () => {
+      const [equipment, ...others] = items(readBack.dataset['ContributingEquipmentSequence']);
+      expect(others).toEqual([]);
+      expect(items(equipment?.['PurposeOfReferenceCodeSequence'])[0]).toMatchObject({ CodeValue: 'Newcode1', CodingSchemeDesignator: '99IHE', CodeMeaning: 'Processing Algorithm' });
+      expect(equipment).toMatchObject({ Manufacturer: 'TorchXRayVision (Cohen et al.)', ManufacturerModelName: upstreamCard.id, SoftwareVersions: [upstreamCard.id, onnxShaA] });
+      expect(equipment?.['ContributionDescription']).toContain(`ONNX SHA-256: ${onnxShaA}`);
+      const other = readDicomDataset(buildFindingsSr({ image, result: findingsFor(image, upstreamCard, findings, onnxShaB), card: upstreamCard, now }).part10).dataset;
+      const otherDevice = items(other['ContributingEquipmentSequence'])[0]?.['DeviceUID'];
+      expect(equipment?.['DeviceUID']).toMatch(/^2\.25\.\d+$/);
+      expect(otherDevice).toMatch(/^2\.25\.\d+$/);
+      expect(otherDevice).not.toBe(equipment?.['DeviceUID']);
+      expect(items(readBack.dataset['CodingSchemeIdentificationSequence']).map((s) => s['CodingSchemeDesignator'])).toContain('99IHE');
+    });
+
     it('should carry the flags, dates and equipment of an unverified device report', () => {
       expect(readBack.dataset).toMatchObject({
         CompletionFlag: 'COMPLETE',
         VerificationFlag: 'UNVERIFIED',
-        ContentDate: '20261125',
-        ContentTime: '102030',
-        InstanceCreationDate: '20261125',
+        // Without a time zone from the image, the machine's local time (what an offset-less DICOM time means).
+        ContentDate: localNow.slice(0, 10).replaceAll('-', ''),
+        ContentTime: localNow.slice(11, 19).replaceAll(':', ''),
+        InstanceCreationDate: localNow.slice(0, 10).replaceAll('-', ''),
         Manufacturer: 'CXR Findings project',
-        SoftwareVersions: '0.1.0',
+        SoftwareVersions: packageVersion,
         ValueType: 'CONTAINER',
         ContinuityOfContent: 'SEPARATE',
       });
       expect(items(readBack.dataset['ConceptNameCodeSequence'])[0]).toMatchObject({ CodeValue: '18748-4', CodingSchemeDesignator: 'LN' });
-      expect(readBack.dataset).not.toHaveProperty('ContentTemplateSequence');
     });
 
-    it('should hold one NUM in % per finding, in the order of the model card', () => {
-      const nums = containerChildren(readBack.dataset, 'Findings');
-      expect(nums.map(conceptMeaning)).toEqual(upstreamCard.labels.map((label) => findingCode(label).CodeMeaning));
-      for (const [i, num] of nums.entries()) {
-        const [measured] = items(num['MeasuredValueSequence']);
-        expect(num['ValueType']).toBe('NUM');
-        expect(Number(measured?.['NumericValue'])).toBeCloseTo((findings[upstreamCard.labels[i] ?? ''] ?? NaN) * 100, 2);
-        expect(items(measured?.['MeasurementUnitsCodeSequence'])[0]).toMatchObject({ CodeValue: '%', CodingSchemeDesignator: 'UCUM' });
+    it('should hold one Finding TEXT per finding with its value in %, in the order of the model card', () => {
+      const texts = containerChildren(readBack.dataset, 'Findings');
+      expect(texts.map(conceptMeaning)).toEqual(upstreamCard.labels.map(() => 'Finding'));
+      for (const [i, text] of texts.entries()) {
+        const label = upstreamCard.labels[i] ?? '';
+        const value = findings[label] ?? NaN;
+        expect(text['ValueType']).toBe('TEXT');
+        expect(text['TextValue']).toContain(`: ${(value * 100).toFixed(2)} %`);
+        expect(String(text['TextValue']).endsWith('(at or above the operating point)')).toBe(value >= 0.5);
       }
     });
 
@@ -124,17 +170,18 @@ describe('buildFindingsSr', () => {
       const expected = upstreamCard.labels
         .filter((label) => (findings[label] ?? 0) >= 0.5)
         .sort((a, b) => (findings[b] ?? 0) - (findings[a] ?? 0))
-        .map((label) => `${findingCode(label).CodeMeaning} ${((findings[label] ?? 0) * 100).toFixed(2)} %`);
+        .map((label) => `${findingDisplayName(label)} ${((findings[label] ?? 0) * 100).toFixed(2)} %`);
       expect(expected.length).toBeGreaterThan(0);
       expect(impression?.['TextValue']).toBe(`At or above the operating point (50 %): ${expected.join(', ')}.`);
     });
 
-    it('should identify the algorithm per TID 4019 with the ONNX and weights hashes', () => {
-      const parameters = rootItems(readBack.dataset, 'Algorithm Parameters').map((item) => item['TextValue']);
-      expect(rootItems(readBack.dataset, 'Algorithm Name')[0]?.['TextValue']).toBe(upstreamCard.name);
-      expect(parameters).toContain(`ONNX SHA-256: ${onnxShaA}`);
-      expect(parameters).toContain(`weights SHA-256: ${upstreamCard.weights?.sha256}`);
-      expect(parameters).toContain('model kind: upstream');
+    it('should describe the algorithm and its parameters in the contributing equipment, not in the content', () => {
+      const description = String(items(readBack.dataset['ContributingEquipmentSequence'])[0]?.['ContributionDescription']).split('\r\n');
+      expect(description).toContain(`ONNX SHA-256: ${onnxShaA}`);
+      expect(description).toContain(`weights SHA-256: ${upstreamCard.weights?.sha256}`);
+      expect(description).toContain('model kind: upstream');
+      expect(rootItems(readBack.dataset, 'Algorithm Parameters')).toEqual([]);
+      expect(containerChildren(readBack.dataset, 'Current Procedure Descriptions')[0]?.['TextValue']).toContain(upstreamCard.name);
       expect(items(rootItems(readBack.dataset, 'Observer Type')[0]?.['ConceptCodeSequence'])[0]).toMatchObject({
         CodeValue: '121007',
         CodingSchemeDesignator: 'DCM',
@@ -143,8 +190,8 @@ describe('buildFindingsSr', () => {
     });
 
     it('should say beside the numbers that they are operating-point scores, not probabilities of disease', () => {
-      const comments = rootItems(readBack.dataset, 'Comment').map((item) => item['TextValue']);
-      expect(comments).toEqual([scoreExplanation]);
+      const descriptions = containerChildren(readBack.dataset, 'Current Procedure Descriptions').map((item) => item['TextValue']);
+      expect(descriptions.slice(1)).toEqual([scoreExplanation]);
       expect(scoreExplanation).toMatch(/not calibrated probabilities of disease/);
     });
 
@@ -193,7 +240,21 @@ describe('buildFindingsSr', () => {
       expect(readBack).toHaveProperty('PatientBirthDate');
       expect(readBack).toHaveProperty('ReferringPhysicianName');
       expect(readBack['StudyDescription']).toBe('Thorax PA');
-      expect(readBack['SeriesNumber']).toBe(9003);
+    });
+
+    it("should number its series from the image's own UID, so two images of one series get different numbers", () => {
+      expect(readBack['SeriesNumber']).toBe(seriesNumberFor(image['SOPInstanceUID'] as string, 'readable report'));
+      expect(seriesNumberFor('2.25.1', 'readable report')).not.toBe(seriesNumberFor('2.25.2', 'readable report'));
+      expect(readBack['SeriesNumber']).toBeGreaterThanOrEqual(100_000_000);
+      expect(readBack['SeriesNumber']).toBeLessThan(1_000_000_000);
+    });
+
+    it("should copy the Patient Study attributes, and the image's time zone, writing its own dates in it", () => {
+      const withStudy = { ...image, PatientAge: '061Y', PatientWeight: 72.5, AdditionalPatientHistory: 'Smoker', TimezoneOffsetFromUTC: '+0130' };
+      const copied = readDicomDataset(buildFindingsSr({ image: withStudy, result: findingsFor(image, upstreamCard, spreadFindings(upstreamCard.labels)), card: upstreamCard, now }).part10).dataset;
+      expect(copied).toMatchObject({ PatientAge: '061Y', PatientWeight: 72.5, AdditionalPatientHistory: 'Smoker', TimezoneOffsetFromUTC: '+0130' });
+      // 10:20:30 UTC is 11:50:30 at +01:30.
+      expect(copied).toMatchObject({ ContentDate: '20261125', ContentTime: '115030' });
     });
   });
 
@@ -203,30 +264,25 @@ describe('buildFindingsSr', () => {
     const sr = buildFindingsSr({ image, result: findingsFor(image, card, spreadFindings(card.labels)), card, now });
     const readBack = readDicomDataset(sr.part10).dataset;
 
-    it('should say DEMO MODEL in the document title itself, with its local scheme declared', () => {
-      expect(items(readBack['ConceptNameCodeSequence'])[0]).toMatchObject({
-        CodeValue: 'DEMO-CXR-REPORT',
-        CodingSchemeDesignator: '99CXRF',
-        CodeMeaning: expect.stringMatching(/^DEMO MODEL - not clinically meaningful/),
-      });
-      expect(items(readBack['CodingSchemeIdentificationSequence']).map((s) => s['CodingSchemeDesignator'])).toContain('99CXRF');
+    it("should keep TID 2000's title (CID 7000 has no demo title) and say DEMO MODEL in the report's first words", () => {
+      expect(items(readBack['ConceptNameCodeSequence'])[0]).toMatchObject({ CodeValue: '18748-4', CodingSchemeDesignator: 'LN' });
+      expect(containerChildren(readBack, 'Current Procedure Descriptions')[0]?.['TextValue']).toMatch(/^DEMO MODEL - not clinically meaningful\. /);
     });
 
-    it('should say DEMO MODEL in the series description, the algorithm name, a comment and the impression', () => {
-      expect(readBack['SeriesDescription']).toBe('CXR Findings (AI) - DEMO MODEL - not clinically meaningful');
-      expect(rootItems(readBack, 'Algorithm Name')[0]?.['TextValue']).toContain('DEMO MODEL');
-      const comments = rootItems(readBack, 'Comment').map((item) => item['TextValue']);
-      expect(comments.some((text) => typeof text === 'string' && text.includes('DEMO MODEL'))).toBe(true);
+    it('should say DEMO MODEL in the series description, the contributing equipment and the impression', () => {
+      expect(readBack['SeriesDescription']).toBe('CXR report (AI) - DEMO MODEL - not clinically meaningful');
+      expect(items(readBack['ContributingEquipmentSequence'])[0]?.['Manufacturer']).toContain('DEMO MODEL');
       expect(containerChildren(readBack, 'Impressions')[0]?.['TextValue']).toMatch(/^DEMO MODEL - not clinically meaningful\. /);
     });
 
-    it('should show the demo warning in dsrdump and still pass dciodvfy', () => {
+    it('should show the demo warning in dsrdump and still pass dciodvfy and TID 2000', () => {
       const path = writeTemp('demo.dcm', sr.part10);
-      const dump = runTool('dsrdump', [path]).output;
-      expect(dump).toContain('<CONTAINER:(,,"DEMO MODEL - not clinically meaningful - chest X-ray findings")');
-      expect(dump).toContain('<contains TEXT:(,,"Comment")="DEMO MODEL');
+      const dump = runTool('dsrdump', ['+Pl', path]).output;
+      expect(dump).toContain('<contains TEXT:(,,"Procedure Description")="DEMO MODEL');
       expect(dciodvfyErrors(runTool('dciodvfy', [path]).output)).toEqual([]);
-    });
+      const validation = pixelmedValidate(path);
+      expect([validation.rootTemplate, validation.errors, validation.outsideTemplate]).toEqual(['TID_2000', [], []]);
+    }, pixelmedTimeout);
   });
 
   describe('when no finding reaches the operating point', () => {
@@ -259,6 +315,9 @@ describe('buildFindingsSr', () => {
     });
 
     it("should build the findings from templates, byte for byte as dcmjs, whatever each value's length", () => {
+      // The templates are those of the Findings container's TEXT items (its shell plus one per finding).
+      const sample = buildFindingsSr({ image: readRealImage(), result: findingsFor(readRealImage(), upstreamCard, spreadFindings(upstreamCard.labels)), card: upstreamCard, now });
+      expect(containerChildren(sample.dataset, 'Findings').every((item) => item['ValueType'] === 'TEXT')).toBe(true);
       const image = readRealImage();
       const values = [0, 0.00004, 0.0555, 0.5, 0.99999, 1];
       for (const [i, value] of values.entries()) {
@@ -314,12 +373,14 @@ describe('readFindingsSrIdentity', () => {
       expect(readFindingsSrIdentity(readRealImage())).toBeUndefined();
     });
 
-    it('should not recognise an SR without our algorithm parameters', () => {
-      const stripped = {
-        ...sr.dataset,
-        ContentSequence: items(sr.dataset['ContentSequence']).filter((item) => conceptMeaning(item) !== 'Algorithm Parameters'),
-      };
+    it('should not recognise an SR without our algorithm as contributing equipment', () => {
+      const { ContributingEquipmentSequence: _omitted, ...stripped } = sr.dataset;
       expect(readFindingsSrIdentity(stripped)).toBeUndefined();
+      const [equipment] = items(sr.dataset['ContributingEquipmentSequence']);
+      const noHash = { ...sr.dataset, ContributingEquipmentSequence: [{ ...equipment, SoftwareVersions: [upstreamCard.id] }] };
+      expect(readFindingsSrIdentity(noHash)).toBeUndefined();
+      const otherDevice = { ...sr.dataset, ContributingEquipmentSequence: [{ ...equipment, DeviceUID: '2.25.1' }] };
+      expect(readFindingsSrIdentity(otherDevice)).toBeUndefined();
     });
 
     it('should not recognise an SR whose evidence references several instances', () => {

@@ -3,7 +3,7 @@ import dcmjs from 'dcmjs';
 import type { DcmjsDict } from 'dcmjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
-import { buildFindingsSr, findingCode, findingsSrUids, readFindingsSrIdentity } from '../../inference-service/src/sr/index.ts';
+import { buildFindingsSr, findingDisplayName, findingsSrUids, readFindingsSrIdentity } from '../../inference-service/src/sr/index.ts';
 import { startTestOrthanc } from '../support/orthanc.ts';
 import type { TestOrthanc } from '../support/orthanc.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
@@ -88,13 +88,11 @@ describe('findings SR in a real Orthanc', () => {
       });
     });
 
-    it('should carry the 18 findings as NUM items of the Findings container', () => {
+    it('should carry the 18 findings as Finding TEXT items of the Findings container', () => {
       const root = dataset['ContentSequence'] as DicomDataset[];
       const findings = root.find((item) => (item['ConceptNameCodeSequence'] as DicomDataset[])[0]?.['CodeValue'] === '121070');
-      const meanings = (findings?.['ContentSequence'] as DicomDataset[]).map(
-        (item) => (item['ConceptNameCodeSequence'] as DicomDataset[])[0]?.['CodeMeaning'],
-      );
-      expect(meanings).toEqual(upstreamCard.labels.map((label) => findingCode(label).CodeMeaning));
+      const texts = (findings?.['ContentSequence'] as DicomDataset[]).map((item) => item['TextValue']);
+      expect(texts).toEqual(upstreamCard.labels.map((label) => expect.stringMatching(new RegExp(`^${findingDisplayName(label).replace(/[()]/g, '\\$&')}: \\d+\\.\\d\\d %`))));
     });
   });
 });

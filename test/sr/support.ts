@@ -94,3 +94,45 @@ export function runTool(command: string, args: readonly string[]): ToolRun {
 export function dciodvfyErrors(output: string): string[] {
   return output.split('\n').filter((line) => line.startsWith('Error'));
 }
+
+/** A test that runs PixelMed once or twice: a Java process each, 3–15 s on a shared two-core machine. */
+export const pixelmedTimeout = 180_000;
+
+export interface TemplateValidation {
+  /** The root template PixelMed found from ContentTemplateSequence, e.g. "TID_2000"; undefined if none. */
+  readonly rootTemplate: string | undefined;
+  readonly errors: string[];
+  /** Content items PixelMed could not place in the root template (its "Content Item not in template"). */
+  readonly outsideTemplate: string[];
+  readonly output: string;
+}
+
+/**
+ * PixelMed's DicomSRValidator (Debian pixelmed-apps) on one file: IOD checks, then the root template the
+ * file declares. Java 17's XPath limits are too low for its style sheets, hence the three properties.
+ * About 3 s per file: tests validate a representative few.
+ */
+export function pixelmedValidate(path: string): TemplateValidation {
+  const { output } = runTool('java', [
+    '-Djdk.xml.xpathExprOpLimit=0',
+    '-Djdk.xml.xpathExprGrpLimit=0',
+    '-Djdk.xml.xpathTotalOpLimit=0',
+    '-cp',
+    '/usr/share/java/pixelmed.jar:/usr/share/java/commons-codec.jar',
+    'com.pixelmed.validate.DicomSRValidator',
+    path,
+  ]);
+  if (!output.includes('IOD validation complete')) throw new Error(`DicomSRValidator did not finish on ${path}:\n${output}`);
+  const lines = output.split('\n');
+  return {
+    rootTemplate: /Found Root Template (TID_\d+)/.exec(output)?.[1],
+    errors: lines.filter((line) => line.startsWith('Error')),
+    outsideTemplate: lines.filter((line) => line.includes('Content Item not in template')),
+    output,
+  };
+}
+
+/** dcentvfy (dicom3tools) on a set of files: patient, study and series attributes consistent across them. */
+export function dcentvfyErrors(paths: readonly string[]): string[] {
+  return runTool('dcentvfy', [...paths]).output.split('\n').filter((line) => line.startsWith('Error'));
+}

@@ -8,8 +8,9 @@ export const productPackages = ['orthanc', 'orthanc-dicomweb'];
  * variants, OpenJPH's and OpenJPEG's own tools (ojph_compress/ojph_expand, opj_compress/opj_decompress)
  * to make HTJ2K and JPEG 2000 codestreams and decode them as references (the benchmark's J2K yardstick
  * too), netpbm's pamscale to make the benchmark's real-size images, pydicom for its corpus of odd
- * files, dicom3tools for dciodvfy, Chromium for the viewer (with a font: installed without recommends it
- * has none, and its screenshots are there to be read).
+ * files, dicom3tools for dciodvfy and dcentvfy, PixelMed's DicomSRValidator for SR templates
+ * (pixelmed-apps brings a Java runtime), Chromium for the viewer (with a font: installed without
+ * recommends it has none, and its screenshots are there to be read).
  */
 export const testPackages = [
   'dcmtk',
@@ -19,6 +20,7 @@ export const testPackages = [
   'netpbm',
   'python3-pydicom',
   'dicom3tools',
+  'pixelmed-apps',
   'chromium',
   'fonts-liberation',
 ];

@@ -53,7 +53,7 @@ const classifyReport = {
       type: 'array',
       items: {
         type: 'object',
-        required: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'sr', 'timingsMs'],
+        required: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'sr', 'report', 'timingsMs'],
         properties: {
           StudyInstanceUID: uidString,
           SeriesInstanceUID: uidString,
@@ -61,6 +61,7 @@ const classifyReport = {
           findings: { ...findings, description: `${findings.description} When the SR already existed, read back from it (percent to 2 decimals).` },
           sr: {
             type: 'object',
+            description: 'The AI result: a TID 1500 Imaging Measurement Report (what the viewer opens).',
             required: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'alreadyExisted'],
             properties: {
               StudyInstanceUID: uidString,
@@ -68,6 +69,12 @@ const classifyReport = {
               SOPInstanceUID: uidString,
               alreadyExisted: { type: 'boolean', description: 'The SR for this image and model was already stored; nothing was computed.' },
             },
+          },
+          report: {
+            type: 'object',
+            description: 'The readable report stored beside it: a TID 2000 Basic Diagnostic Imaging Report.',
+            required: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID'],
+            properties: { StudyInstanceUID: uidString, SeriesInstanceUID: uidString, SOPInstanceUID: uidString },
           },
           timingsMs: timings,
         },
@@ -85,24 +92,29 @@ const classifyReport = {
   },
 } as const;
 
+function encodedObject(description: string) {
+  return {
+    type: 'object',
+    required: ['SeriesInstanceUID', 'SOPInstanceUID', 'part10Base64'],
+    properties: {
+      SeriesInstanceUID: uidString,
+      SOPInstanceUID: uidString,
+      part10Base64: { type: 'string', contentEncoding: 'base64', contentMediaType: 'application/dicom', description },
+    },
+  } as const;
+}
+
 const classifiedFile = {
   type: 'object',
-  required: ['model', 'StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'findings', 'sr', 'timingsMs'],
+  required: ['model', 'StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'findings', 'sr', 'report', 'timingsMs'],
   properties: {
     model: modelSummary,
     StudyInstanceUID: uidString,
     SeriesInstanceUID: uidString,
     SOPInstanceUID: uidString,
     findings,
-    sr: {
-      type: 'object',
-      required: ['SeriesInstanceUID', 'SOPInstanceUID', 'part10Base64'],
-      properties: {
-        SeriesInstanceUID: uidString,
-        SOPInstanceUID: uidString,
-        part10Base64: { type: 'string', contentEncoding: 'base64', contentMediaType: 'application/dicom', description: 'The SR as a DICOM Part-10 file.' },
-      },
-    },
+    sr: encodedObject('The AI result, a TID 1500 Imaging Measurement Report, as a DICOM Part-10 file.'),
+    report: encodedObject('The readable TID 2000 report, as a DICOM Part-10 file.'),
     timingsMs: timings,
   },
 } as const;

@@ -20,7 +20,8 @@ and stores one SR per image there, as the sidecar does (Orthanc from CXR_ORTHANC
 credentials, or those \`npm start\` keeps in CXR_DATA_DIR).
 
   --out DIR        write one JSON per image (findings, model, UIDs, timings) into DIR
-  --sr DIR         write one DICOM Structured Report per image into DIR (the same SR the sidecar stores)
+  --sr DIR         write per image into DIR the DICOM objects the sidecar stores: NAME.tid1500.dcm (the AI
+                   result, TID 1500, with the regions) and NAME.sr.dcm (the readable report, TID 2000)
   --json           print the results as JSON lines instead of tables
   --batch N        images per model run (default 8)
   --threads N      model threads (default 2)
@@ -148,6 +149,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   const several = files.length > 1;
   const layout = (layoutArg as ModelLayout | undefined) ?? (several ? 'throughput' : 'latency');
   // What only some runs need is loaded only by them: a one-image table pays for neither SR nor CAM code.
+  // The SRs need the CAM code too: the TID 1500 result draws the positive findings' regions.
   const [pipeline, cam, sr] = await Promise.all([
     loadPipeline({
       intraOpThreads: threads,
@@ -155,7 +157,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
       layout,
       ...(several ? { prepareWorkers: Math.min(availableParallelism(), files.length) } : {}),
     }),
-    values.cam || values['cam-png'] !== undefined ? import('../cam/index.ts') : undefined,
+    values.cam || values['cam-png'] !== undefined || values.sr ? import('../cam/index.ts') : undefined,
     values.sr ? import('../sr/index.ts') : undefined,
   ]);
   const { card } = pipeline.model;
@@ -165,6 +167,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   if (values.sr) await mkdir(values.sr, { recursive: true });
   const camPngDir = values['cam-png'];
   const wantCams = values.cam || camPngDir !== undefined;
+  const wantFeatureMaps = wantCams || values.sr !== undefined;
   let classifierWeight: ClassifierWeight | undefined;
   if (cam) classifierWeight = cam.readClassifierWeight(await readFile(pipeline.model.onnxPath), pipeline.model.onnxPath);
 
@@ -192,7 +195,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   const started = performance.now();
   try {
     const chunks = chunkFiles(files, batch);
-    const options = { checkEligibility: !values['no-eligibility'], featureMaps: wantCams, keepImage: camPngDir !== undefined };
+    const options = { checkEligibility: !values['no-eligibility'], featureMaps: wantFeatureMaps, keepImage: camPngDir !== undefined };
     let done = 0;
     for await (const outcomes of pipeline.classifyChunks(readChunks(chunks), options)) {
       const chunk = chunks[done++] ?? [];
@@ -207,7 +210,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
         classified += 1;
         const name = values.out || values.sr || camPngDir ? outputName(outcome.result.SOPInstanceUID, file) : '';
         let cams: Record<string, unknown> | undefined;
-        if (cam && classifierWeight && outcome.featureMaps) {
+        if (cam && wantCams && classifierWeight && outcome.featureMaps) {
           const { prepared } = outcome;
           const all = cam.computeCams(outcome.featureMaps, classifierWeight, prepared.input.crop, { width: prepared.width, height: prepared.height });
           cams = camDocument(all, card.labels);
@@ -218,9 +221,10 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
         }
         const doc = resultDocument(file, outcome, cams);
         if (values.sr && sr) {
-          const report = sr.buildFindingsSr({ image: outcome.prepared.dataset, result: outcome.result, card });
-          // Named after the image, so a reader finds the report of each file; the SR's own UIDs are deterministic.
-          await writeFile(join(values.sr, `${name}.sr.dcm`), report.part10);
+          const objects = sr.buildImageObjects({ classified: outcome, card, ...(classifierWeight ? { classifierWeight } : {}) });
+          // Named after the image, so a reader finds the objects of each file; their own UIDs are deterministic.
+          await writeFile(join(values.sr, `${name}.tid1500.dcm`), objects.result.part10);
+          await writeFile(join(values.sr, `${name}.sr.dcm`), objects.report.part10);
         }
         if (values.out) {
           await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);

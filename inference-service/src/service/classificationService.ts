@@ -8,9 +8,10 @@ import { ClassifyError } from '../pipeline/classifyError.ts';
 import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
-import { buildFindingsSr, findingsSrUids, readStoredFindings } from '../sr/index.ts';
+import { readStoredFindings } from '../sr/index.ts';
 import { NothingEligibleError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
+import { ImageObjectBuilder, imageObjectUids, storeImageObjects } from './imageObjects.ts';
 import { InFlight } from './inFlight.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import { ModelBatcher } from './modelBatcher.ts';
@@ -44,6 +45,7 @@ function classifiedOutcome(
   instance: StoredInstance,
   findings: FindingProbabilities | undefined,
   sr: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string; readonly alreadyExisted: boolean },
+  report: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string },
   timingsMs: Readonly<Record<string, number>>,
 ): InstanceOutcome {
   return {
@@ -54,6 +56,7 @@ function classifiedOutcome(
       SOPInstanceUID: instance.SOPInstanceUID,
       ...(findings ? { findings } : {}),
       sr: { StudyInstanceUID: instance.StudyInstanceUID, ...sr },
+      report: { StudyInstanceUID: instance.StudyInstanceUID, ...report },
       timingsMs,
     },
   };
@@ -85,6 +88,7 @@ export class ClassificationService {
   readonly #software: { readonly manufacturer: string; readonly version: string } | undefined;
   readonly #inFlight = new InFlight<InstanceOutcome>();
   readonly #batcher: ModelBatcher<PreparedImage, PipelineResult>;
+  readonly #objects: ImageObjectBuilder;
 
   constructor(options: ClassificationServiceOptions) {
     this.#orthanc = options.orthanc;
@@ -99,10 +103,12 @@ export class ClassificationService {
       throw new Error(`ClassificationService: the model card '${card.id}' has no onnx.sha256; the SR identity needs it`);
     }
     this.model = { id: card.id, kind: card.kind, onnxSha256, ...(card.warning ? { warning: card.warning } : {}) };
-    this.#batcher = new ModelBatcher((items) => this.#pipeline.run(items), {
+    // Feature maps for the regions of the TID 1500 result (class activation maps).
+    this.#batcher = new ModelBatcher((items) => this.#pipeline.run(items, { featureMaps: true }), {
       maxBatch: options.maxBatch ?? 8,
       maxConcurrent: options.pipeline.model.parallelRuns,
     });
+    this.#objects = new ImageObjectBuilder(options.pipeline);
   }
 
   /** Why the model cannot classify any more, for the health check; undefined while it can. */
@@ -173,12 +179,14 @@ export class ClassificationService {
       await yieldToIo();
       const prepared = await this.#pipeline.prepare(part10);
       const tModel = performance.now();
-      const { result } = await this.#batcher.run(prepared);
+      const classified = await this.#batcher.run(prepared);
+      const { result } = classified;
       const modelMs = elapsed(tModel);
       this.#metrics.imagesClassified.inc({ source: 'file' });
       const tSr = performance.now();
       await yieldToIo();
-      const sr = buildFindingsSr({ image: prepared.dataset, result, card: this.#pipeline.model.card, ...this.#softwareOption() });
+      const objects = await this.#objects.build(classified, this.#software);
+      const sr = objects.result;
       const srMs = elapsed(tSr);
       return {
         model: this.model,
@@ -190,6 +198,11 @@ export class ClassificationService {
           SeriesInstanceUID: sr.SeriesInstanceUID,
           SOPInstanceUID: sr.SOPInstanceUID,
           part10Base64: Buffer.from(sr.part10).toString('base64'),
+        },
+        report: {
+          SeriesInstanceUID: objects.report.SeriesInstanceUID,
+          SOPInstanceUID: objects.report.SOPInstanceUID,
+          part10Base64: Buffer.from(objects.report.part10).toString('base64'),
         },
         timingsMs: { ...result.timingsMs, model: modelMs, buildSr: srMs, total: elapsed(started) },
       };
@@ -207,10 +220,6 @@ export class ClassificationService {
       this.#logger.warn('could not read the findings of a stored SR', { orthancId, error });
       return undefined;
     }
-  }
-
-  #softwareOption(): { software?: { manufacturer: string; version: string } } {
-    return this.#software ? { software: { ...this.#software } } : {};
   }
 
   /**
@@ -233,7 +242,7 @@ export class ClassificationService {
   /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
   async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
     const started = performance.now();
-    const uids = findingsSrUids(instance.SOPInstanceUID, this.model.onnxSha256);
+    const { result: uids, report } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
     // A click or the hook is about a new image, which rarely has its SR yet: fetch the image while asking.
     // The follower catching up mostly meets images the hook already did, so it asks first.
     const tFetch = performance.now();
@@ -244,7 +253,7 @@ export class ClassificationService {
       this.#metrics.srsDeduplicated.inc();
       // Only a person asking sees the findings; the hook and the follower just needed to know.
       const findings = source === 'api' ? await this.#storedFindings(existingId) : undefined;
-      return classifiedOutcome(instance, findings, { ...uids, alreadyExisted: true }, { lookup: elapsed(started), total: elapsed(started) });
+      return classifiedOutcome(instance, findings, { ...uids, alreadyExisted: true }, report, { lookup: elapsed(started), total: elapsed(started) });
     }
 
     const part10 = await (earlyFile ?? this.#orthanc.instanceFile(instance.orthancId));
@@ -268,13 +277,13 @@ export class ClassificationService {
 
     const tBuild = performance.now();
     await yieldToIo();
-    const sr = buildFindingsSr({ image: prepared.dataset, result: classified.result, card: this.#pipeline.model.card, ...this.#softwareOption() });
+    const objects = await this.#objects.build(classified, this.#software);
+    const sr = objects.result;
     const buildSrMs = elapsed(tBuild);
     const tStore = performance.now();
-    const stored = await this.#orthanc.uploadInstance(sr.part10);
-    const storeMs = elapsed(tStore);
     // AlreadyStored: another sidecar (or an earlier run that crashed before answering) wrote it first.
-    const alreadyExisted = stored.Status === 'AlreadyStored';
+    const { alreadyExisted } = await storeImageObjects(this.#orthanc, objects);
+    const storeMs = elapsed(tStore);
     if (alreadyExisted) this.#metrics.srsDeduplicated.inc();
     else this.#metrics.srsStored.inc();
 
@@ -290,6 +299,7 @@ export class ClassificationService {
       instance,
       classified.result.findings,
       { SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
+      report,
       { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, total: totalMs },
     );
   }

@@ -29,7 +29,10 @@ export interface ClassifiedImage {
   readonly SOPInstanceUID: string;
   /** When the SR already existed, read back from it (absent only if it could not be read). */
   readonly findings?: FindingProbabilities;
+  /** The TID 1500 result (the AI result receivers and the viewer read). */
   readonly sr: SrReference;
+  /** The readable TID 2000 report stored beside it. */
+  readonly report: { readonly StudyInstanceUID: string; readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string };
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
@@ -46,6 +49,12 @@ export interface ClassifyReport {
   readonly timingsMs: { readonly total: number };
 }
 
+export interface EncodedObject {
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+  readonly part10Base64: string;
+}
+
 /** `POST /api/classify/file`: the SR comes back as base64 Part-10 bytes (no PACS is involved). */
 export interface ClassifiedFile {
   readonly model: ModelSummary;
@@ -53,11 +62,10 @@ export interface ClassifiedFile {
   readonly SeriesInstanceUID: string;
   readonly SOPInstanceUID: string;
   readonly findings: FindingProbabilities;
-  readonly sr: {
-    readonly SeriesInstanceUID: string;
-    readonly SOPInstanceUID: string;
-    readonly part10Base64: string;
-  };
+  /** The TID 1500 result. */
+  readonly sr: EncodedObject;
+  /** The readable TID 2000 report. */
+  readonly report: EncodedObject;
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 

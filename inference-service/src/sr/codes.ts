@@ -23,12 +23,17 @@ export const srSopClassUids = Object.freeze({
 /** PS3.5 A.2: Explicit VR Little Endian, the transfer syntax of every file we write. */
 export const explicitVrLittleEndian = '1.2.840.10008.1.2.1';
 
+/** ContentTemplateSequence values (PS3.3 C.18.8.1.2): the root template, from the DCMR mapping resource. */
+export const srTemplates = Object.freeze({
+  basicDiagnosticImagingReport: '2000',
+  imagingMeasurementReport: '1500',
+} as const);
+
 export const srConcepts = Object.freeze({
-  /**
-   * The document title. Not (126000, DCM, "Imaging Measurement Report"): OHIF 3 then hydrates TID 1500
-   * measurement groups and crashes on groups without SCOORD; any other root concept is shown as a report.
-   */
+  /** The readable report's title, CID 7000 Diagnostic Imaging Report Document Titles (TID 2000 row 1). */
   diagnosticImagingReport: code('18748-4', 'LN', 'Diagnostic Imaging Report'),
+  /** The AI result's title, CID 7021 Measurement Report Document Titles (TID 1500 row 1). */
+  imagingMeasurementReport: code('126000', 'DCM', 'Imaging Measurement Report'),
   /** TID 1204 Language of Content Item and Descendants. */
   languageOfContent: code('121049', 'DCM', 'Language of Content Item and Descendants'),
   english: code('en', 'RFC5646', 'English'),
@@ -43,15 +48,50 @@ export const srConcepts = Object.freeze({
   algorithmName: code('111001', 'DCM', 'Algorithm Name'),
   algorithmVersion: code('111003', 'DCM', 'Algorithm Version'),
   algorithmParameters: code('111002', 'DCM', 'Algorithm Parameters'),
-  /** Procedure reported, as TID 2000 places it, and its value (SNOMED CT 399208008 |Plain chest X-ray|). */
+  /**
+   * Procedure reported (TID 2000 row 2, TID 1500 row 4). TID 1500 takes its value from CID 100 Quantitative
+   * Diagnostic Imaging Procedures, which has no chest radiograph code: (363679005, SCT, "Imaging procedure")
+   * is in it (pydicom's PS3.16 tables list it for CIDs 100 and 634). TID 2000 sets no value set, so the
+   * readable report says which imaging procedure, SNOMED CT 399208008 |Plain chest X-ray|.
+   */
   procedureReported: code('121058', 'DCM', 'Procedure reported'),
   plainChestXray: code('399208008', 'SCT', 'Plain chest X-ray'),
+  imagingProcedure: code('363679005', 'SCT', 'Imaging procedure'),
   /** Report headings, CID 7001 Diagnostic Imaging Report Headings. */
   findings: code('121070', 'DCM', 'Findings'),
   impressions: code('121072', 'DCM', 'Impressions'),
-  /** CID 7002 Diagnostic Imaging Report Elements. */
+  currentProcedureDescriptions: code('121064', 'DCM', 'Current Procedure Descriptions'),
+  /** CID 7002 Diagnostic Imaging Report Elements, the concepts of TID 2002's TEXT and CODE rows. */
   impression: code('121073', 'DCM', 'Impression'),
-  comment: code('121106', 'DCM', 'Comment'),
+  finding: code('121071', 'DCM', 'Finding'),
+  procedureDescription: code('121065', 'DCM', 'Procedure Description'),
+  /** TID 1600 Image Library. */
+  imageLibrary: code('111028', 'DCM', 'Image Library'),
+  imageLibraryGroup: code('126200', 'DCM', 'Image Library Group'),
+  /** TID 1500 row 6, TID 1410 / 1501 Measurement Group, TID 4108 tracking. */
+  imagingMeasurements: code('126010', 'DCM', 'Imaging Measurements'),
+  measurementGroup: code('125007', 'DCM', 'Measurement Group'),
+  trackingIdentifier: code('112039', 'DCM', 'Tracking Identifier'),
+  trackingUniqueIdentifier: code('112040', 'DCM', 'Tracking Unique Identifier'),
+  /** TID 1410 row 5: the region, a SCOORD SELECTED FROM the source image. */
+  imageRegion: code('111030', 'DCM', 'Image Region'),
+  /** TID 1419 / TID 300 Finding Site (a HAS CONCEPT MOD of the group). */
+  findingSite: code('363698007', 'SCT', 'Finding Site'),
+  /**
+   * The score's concept: (111012, DCM, "Certainty of Finding"), from CID 6048 CAD Operating Point Axis
+   * Label (PS3.16; pydicom's tables list it there), the axis a CAD's operating point is set on, which is
+   * what op_norm's 50 % is. Its unit is % (UCUM).
+   */
+  certaintyOfFinding: code('111012', 'DCM', 'Certainty of Finding'),
+  /** TID 1410 row 9: the heatmap frame (a Parametric Map image) that shows the region's evidence. */
+  illustrationOfRoi: code('121200', 'DCM', 'Illustration of ROI'),
+  /** TID 1500 row 12: image-level qualitative results, which OHIF 3.13 does not hydrate (and so does not crash on). */
+  qualitativeEvaluations: code('C0034375', 'UMLS', 'Qualitative Evaluations'),
+  /** CID 241 Present-Absent Only (PS3.16; pydicom's tables). The result at the operating point. */
+  present: code('52101004', 'SCT', 'Present'),
+  absent: code('272519000', 'SCT', 'Absent'),
+  /** IHE AIR Rev 1.1 §6.5.3.1: Purpose of Reference of an algorithm in the Contributing Equipment Sequence. */
+  processingAlgorithm: code('Newcode1', '99IHE', 'Processing Algorithm'),
   /** UCUM (PS3.16 CID 82 Units of Measurement): per cent. */
   percent: code('%', 'UCUM', 'Percent'),
 } as const);

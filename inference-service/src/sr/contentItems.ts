@@ -7,7 +7,7 @@ import type { CodedConcept } from './codes.ts';
  * OHIF needs to show it.
  */
 
-export type RelationshipType = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD';
+export type RelationshipType = 'CONTAINS' | 'HAS OBS CONTEXT' | 'HAS CONCEPT MOD' | 'SELECTED FROM' | 'INFERRED FROM' | 'HAS ACQ CONTEXT';
 
 export function codeSequence(concept: CodedConcept): DicomDataset[] {
   return [{ CodeValue: concept.CodeValue, CodingSchemeDesignator: concept.CodingSchemeDesignator, CodeMeaning: concept.CodeMeaning }];
@@ -59,5 +59,47 @@ export function numItem(relationship: RelationshipType, concept: CodedConcept, n
     ValueType: 'NUM',
     ConceptNameCodeSequence: codeSequence(concept),
     MeasuredValueSequence: [{ NumericValue: numericValue, MeasurementUnitsCodeSequence: codeSequence(unit) }],
+  };
+}
+
+/** A reference to one composite instance (C.18.3 / C.18.4 Referenced SOP Sequence). */
+export interface SopReference {
+  readonly ReferencedSOPClassUID: string;
+  readonly ReferencedSOPInstanceUID: string;
+}
+
+/** IMAGE, optionally without a concept name (TID 1601 and SELECTED FROM rows name none). */
+export function imageItem(relationship: RelationshipType, reference: SopReference, concept?: CodedConcept): DicomDataset {
+  return {
+    RelationshipType: relationship,
+    ValueType: 'IMAGE',
+    ...(concept === undefined ? {} : { ConceptNameCodeSequence: codeSequence(concept) }),
+    ReferencedSOPSequence: [{ ...reference }],
+  };
+}
+
+/** COMPOSITE: a reference to a non-image object, such as a Real World Value Map (C.18.3). */
+export function compositeItem(relationship: RelationshipType, concept: CodedConcept, reference: SopReference): DicomDataset {
+  return { RelationshipType: relationship, ValueType: 'COMPOSITE', ConceptNameCodeSequence: codeSequence(concept), ReferencedSOPSequence: [{ ...reference }] };
+}
+
+/**
+ * SCOORD in image pixel coordinates (C.18.6: column, row pairs from the top left corner of the top left
+ * pixel), SELECTED FROM the image it is drawn on.
+ */
+export function scoordItem(
+  relationship: RelationshipType,
+  concept: CodedConcept,
+  graphicType: 'POINT' | 'POLYLINE' | 'MULTIPOINT',
+  points: readonly (readonly [number, number])[],
+  image: SopReference,
+): DicomDataset {
+  return {
+    RelationshipType: relationship,
+    ValueType: 'SCOORD',
+    ConceptNameCodeSequence: codeSequence(concept),
+    GraphicType: graphicType,
+    GraphicData: points.flatMap(([column, row]) => [column, row]),
+    ContentSequence: [imageItem('SELECTED FROM', image)],
   };
 }

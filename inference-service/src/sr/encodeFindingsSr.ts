@@ -7,7 +7,7 @@ import type { FindingsContent } from './findingsContent.ts';
  * The Part-10 bytes of a findings SR whose ContentSequence holds `content.context` and then `content.result`.
  *
  * dcmjs spends ~17 µs per element, and most of an SR's elements are the same in every SR of a model: the
- * context items, and each finding's NUM item except its value. dcmjs encodes each of those once; later SRs
+ * context items, and each finding's TEXT (or NUM) item except its value. dcmjs encodes each of those once; later SRs
  * reuse the bytes and splice in what changes (7.0 → ~2 ms here). This works because every sequence and item
  * dcmjs writes has undefined length (PS3.5 7.5.2), so no outer length depends on the content. Whatever does
  * not fit that pattern is encoded by dcmjs as a whole. Tests hold the bytes equal to writePart10's.
@@ -23,8 +23,8 @@ export function encodeFindingsSr(header: DicomDataset, content: FindingsContent)
 }
 
 /**
- * The result items as they sit in the ContentSequence (see sequenceItemBytes), a CONTAINER of NUMs built
- * from templates; undefined when an item does not fit the templates' pattern.
+ * The result items as they sit in the ContentSequence (see sequenceItemBytes), a CONTAINER of TEXT or NUM
+ * items built from templates; undefined when an item does not fit the templates' pattern.
  */
 export function encodeResultItems(items: readonly DicomDataset[]): Uint8Array | undefined {
   const parts = items.map(resultItemBytes);
@@ -34,6 +34,8 @@ export function encodeResultItems(items: readonly DicomDataset[]): Uint8Array | 
 const contentSequenceTag = [0x0040, 0xa730] as const;
 /** A DS value (16 characters, DS's most) that no score, written with two decimals, can equal. */
 const placeholderValue = '-9.8765432101234';
+/** A TextValue no finding text can equal (they are built from code meanings and numbers). */
+const placeholderText = '\u0001cxr-findings template text\u0001';
 /** Item Delimitation Item (FFFE,E00D), as it closes an item of undefined length. */
 const itemDelimitation = [0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0];
 const sequenceDelimitation = [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0];
@@ -55,16 +57,19 @@ function contentItemBytes(items: readonly DicomDataset[]): Uint8Array | undefine
   return sequenceItemBytes(encodeDataSet({ ContentSequence: items }), group, element);
 }
 
-/** A CONTAINER of NUMs from templates; any other item (the Impression) by dcmjs. */
+const templated: ReadonlySet<unknown> = new Set(['NUM', 'TEXT']);
+
+/** A CONTAINER of TEXT or NUM items from templates; any other item (the Impression) by dcmjs. */
 function resultItemBytes(item: DicomDataset): Uint8Array | undefined {
   const children = item['ContentSequence'];
-  const nums = Array.isArray(children) && children.length > 0 && children.every((c: DicomDataset) => c['ValueType'] === 'NUM') ? (children as DicomDataset[]) : undefined;
-  if (item['ValueType'] !== 'CONTAINER' || nums === undefined) return contentItemBytes([item]);
+  const leaves =
+    Array.isArray(children) && children.length > 1 && children.every((c: DicomDataset) => templated.has(c['ValueType'])) ? (children as DicomDataset[]) : undefined;
+  if (item['ValueType'] !== 'CONTAINER' || leaves === undefined) return contentItemBytes([item]);
   const shell = cached(`container ${JSON.stringify({ ...item, ContentSequence: [] })}`, () => containerShell(item));
   if (!(shell instanceof Uint8Array)) return undefined;
   const parts: Uint8Array[] = [shell.subarray(0, shell.length - 16)];
-  for (const num of nums) {
-    const bytes = numItemBytes(num);
+  for (const leaf of leaves) {
+    const bytes = leaf['ValueType'] === 'NUM' ? numItemBytes(leaf) : textItemBytes(leaf);
     if (bytes === undefined) return undefined;
     parts.push(...bytes);
   }
@@ -80,6 +85,7 @@ function containerShell(item: DicomDataset): Uint8Array | undefined {
 }
 
 interface NumTemplate {
+  /** The item's bytes before and after its one varying element (NumericValue or TextValue). */
   readonly before: Uint8Array;
   readonly after: Uint8Array;
 }
@@ -95,9 +101,26 @@ function numItemBytes(num: DicomDataset): Uint8Array[] | undefined {
   return [template.before, numericValueBytes(value), template.after];
 }
 
+/**
+ * A TEXT item as its template's bytes around its TextValue element's. ASCII only: the element is then
+ * the same bytes whatever character set the file declares.
+ */
+function textItemBytes(text: DicomDataset): Uint8Array[] | undefined {
+  const value = text['TextValue'];
+  if (typeof value !== 'string' || value === placeholderText || !/^[\x20-\x7e]*$/.test(value)) return undefined;
+  const shape = { ...text, TextValue: placeholderText };
+  const template = cached(`text ${JSON.stringify(shape)}`, () => elementTemplate(shape, encodeDataSet({ TextValue: placeholderText })));
+  if (template === undefined || template instanceof Uint8Array) return undefined;
+  return [template.before, encodeDataSet({ TextValue: value }), template.after];
+}
+
 function numTemplate(shape: DicomDataset): NumTemplate | undefined {
+  return elementTemplate(shape, numericValueBytes(placeholderValue));
+}
+
+/** The item's bytes split around `value`, the encoded element that varies; undefined unless it occurs once. */
+function elementTemplate(shape: DicomDataset, value: Uint8Array): NumTemplate | undefined {
   const bytes = contentItemBytes([shape]);
-  const value = numericValueBytes(placeholderValue);
   if (bytes === undefined) return undefined;
   const at = indexOf(bytes, value);
   if (at < 0 || indexOf(bytes, value, at + 1) >= 0) return undefined;

@@ -1,11 +1,19 @@
 import type { DicomDataset } from '../dicom/types.ts';
+import { operatingPoint } from '../finding/rules.ts';
+import type { ModelCard } from '../model/modelCard.ts';
+import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids } from './codes.ts';
 import type { CodedConcept } from './codes.ts';
+import { nameBasedUid } from './uids.ts';
+
+export { operatingPoint };
 
 /**
- * Recognising our own SRs, so that exactly one exists per (image, model): the evidence says which image,
- * the TID 4019 Algorithm Parameters say which model. The parameters are TEXT items "key: value", keys
- * from this table; the builder writes them with formatAlgorithmParameter and this module reads them.
+ * Recognising our own objects, so that exactly one exists per (image, model): the evidence says which
+ * image, the algorithm's Contributing Equipment item (IHE AIR §6.5.3.1) says which model: its Software
+ * Versions are the model id and the ONNX SHA-256, and its Device UID is derived from them. Its
+ * ContributionDescription holds the parameters as "key: value" lines, keys from this table, for people;
+ * the TID 1500 result carries the same lines as TID 4019 Algorithm Parameters.
  */
 export const algorithmParameterKeys = Object.freeze({
   modelId: 'model id',
@@ -14,10 +22,41 @@ export const algorithmParameterKeys = Object.freeze({
   weightsSha256: 'weights SHA-256',
   input: 'input',
   output: 'output',
+  /** A demo or custom model's card warning: readers of the result alone must still see it. */
+  warning: 'warning',
 } as const);
 
-export function formatAlgorithmParameter(key: keyof typeof algorithmParameterKeys, value: string): string {
+export type AlgorithmParameter = readonly [keyof typeof algorithmParameterKeys, string];
+
+/** What identifies the model exactly, and how to read its numbers. */
+export function algorithmParameters(card: ModelCard, result: ImageFindings): AlgorithmParameter[] {
+  const parameters: AlgorithmParameter[] = [
+    ['modelId', card.id],
+    ['modelKind', card.kind],
+    ['onnxSha256', result.model.onnxSha256],
+  ];
+  if (card.weights !== undefined) parameters.push(['weightsSha256', card.weights.sha256]);
+  parameters.push(
+    ['input', `${card.input.resolution}x${card.input.resolution}, ${card.input.channels} channel, intensity range [${card.input.range.join(', ')}]`],
+    ['output', `per-finding score in percent after TorchXRayVision op_norm; ${operatingPoint * 100} % is each finding's operating point`],
+  );
+  const warning = card.warning ?? result.model.warning;
+  if (warning !== undefined && warning.length > 0) parameters.push(['warning', warning]);
+  return parameters;
+}
+
+export function formatAlgorithmParameter([key, value]: AlgorithmParameter): string {
   return `${algorithmParameterKeys[key]}: ${value}`;
+}
+
+/** One parameter per line (ST allows CR LF, PS3.5 6.2). */
+export function formatAlgorithmParameters(parameters: readonly AlgorithmParameter[]): string {
+  return parameters.map(formatAlgorithmParameter).join('\r\n');
+}
+
+/** The Device UID of the algorithm (IHE AIR: it changes when the model changes). */
+export function algorithmDeviceUid(modelId: string, onnxSha256: string): string {
+  return nameBasedUid('algorithm-device', modelId, onnxSha256);
 }
 
 export interface FindingsSrIdentity {
@@ -29,10 +68,10 @@ export interface FindingsSrIdentity {
 const srClasses: ReadonlySet<string> = new Set([srSopClassUids.comprehensiveSR, srSopClassUids.enhancedSR]);
 
 /**
- * The (image, model) a findings SR was made for, or undefined when the data set is not one of ours:
+ * The (image, model) an SR of ours was made for, or undefined when the data set is not one of ours:
  * not a Comprehensive/Enhanced SR, not exactly one referenced instance in
- * CurrentRequestedProcedureEvidenceSequence, or no TID 4019 Algorithm Name with our model id and ONNX
- * SHA-256 parameters at the root of the content tree.
+ * CurrentRequestedProcedureEvidenceSequence, or not exactly one Processing Algorithm contributing
+ * equipment whose versions and Device UID are ours.
  */
 export function readFindingsSrIdentity(dataset: DicomDataset): FindingsSrIdentity | undefined {
   if (typeof dataset['SOPClassUID'] !== 'string' || !srClasses.has(dataset['SOPClassUID'])) return undefined;
@@ -44,22 +83,24 @@ export function readFindingsSrIdentity(dataset: DicomDataset): FindingsSrIdentit
   if (referenced.length !== 1 || typeof referencedSOPInstanceUID !== 'string' || referencedSOPInstanceUID.length === 0) {
     return undefined;
   }
-  const root = items(dataset['ContentSequence']);
-  if (!root.some((item) => item['ValueType'] === 'TEXT' && hasConcept(item, srConcepts.algorithmName))) return undefined;
-  const parameters = new Map<string, string>();
-  for (const item of root) {
-    if (item['ValueType'] !== 'TEXT' || !hasConcept(item, srConcepts.algorithmParameters)) continue;
-    const text = item['TextValue'];
-    if (typeof text !== 'string') continue;
-    const colon = text.indexOf(': ');
-    if (colon > 0) parameters.set(text.slice(0, colon), text.slice(colon + 2).trim());
-  }
-  const modelId = parameters.get(algorithmParameterKeys.modelId);
-  const onnxSha256 = parameters.get(algorithmParameterKeys.onnxSha256);
-  if (modelId === undefined || modelId.length === 0 || onnxSha256 === undefined || !/^[0-9a-f]{64}$/.test(onnxSha256)) {
+  const algorithms = items(dataset['ContributingEquipmentSequence']).filter((item) => hasCode(item['PurposeOfReferenceCodeSequence'], srConcepts.processingAlgorithm));
+  if (algorithms.length !== 1) return undefined;
+  // Software Versions are [model id, ONNX SHA-256] and the Device UID is derived from both: short values
+  // that every reader keeps (Orthanc's simplified tags drop ContributionDescription, over 256 characters).
+  const [algorithm] = algorithms;
+  const versions = values(algorithm?.['SoftwareVersions']);
+  const [modelId, onnxSha256] = versions;
+  if (versions.length !== 2 || modelId === undefined || modelId.length === 0 || onnxSha256 === undefined || !/^[0-9a-f]{64}$/.test(onnxSha256)) {
     return undefined;
   }
+  if (algorithm?.['DeviceUID'] !== algorithmDeviceUid(modelId, onnxSha256)) return undefined;
   return { referencedSOPInstanceUID, modelId, onnxSha256 };
+}
+
+/** A multi-valued string as dcmjs gives it (an array) or as Orthanc's simplified tags do ("a\\b"). */
+function values(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String);
+  return typeof value === 'string' ? value.split('\\') : [];
 }
 
 /** A naturalized sequence is an array of data sets; tolerate a lone item and absence. */
@@ -69,7 +110,7 @@ function items(value: unknown): DicomDataset[] {
   return [];
 }
 
-function hasConcept(item: DicomDataset, concept: CodedConcept): boolean {
-  const [name] = items(item['ConceptNameCodeSequence']);
-  return name !== undefined && name['CodeValue'] === concept.CodeValue && name['CodingSchemeDesignator'] === concept.CodingSchemeDesignator;
+function hasCode(sequence: unknown, concept: CodedConcept): boolean {
+  const [code] = items(sequence);
+  return code !== undefined && code['CodeValue'] === concept.CodeValue && code['CodingSchemeDesignator'] === concept.CodingSchemeDesignator;
 }

@@ -1,13 +1,20 @@
 /**
- * The findings Structured Report: build it, name it deterministically, recognise it again.
+ * The DICOM objects of one image's findings: the readable report (TID 2000) and the AI result
+ * (TID 1500); build them, name them deterministically, recognise them again.
  */
 export { buildFindingsSr, defaultSoftware } from './buildFindingsSr.ts';
 export type { FindingsSr, FindingsSrInput } from './buildFindingsSr.ts';
-export { operatingPoint, scoreExplanation } from './findingsContent.ts';
-export { findingsSrUids } from './uids.ts';
+export { buildMeasurementReport } from './buildMeasurementReport.ts';
+export type { MeasurementReportInput } from './buildMeasurementReport.ts';
+export { scoreExplanation } from './findingsContent.ts';
+export { operatingPoint } from './identity.ts';
+export { findingsSrUids, measurementReportUids, trackingUid } from './uids.ts';
 export { readFindingsSrIdentity } from './identity.ts';
 export type { FindingsSrIdentity } from './identity.ts';
-export { findingCode, findingCodes } from './findingCodes.ts';
-export { srConcepts, srSopClassUids } from './codes.ts';
+export { findingCode, findingCodes, findingDisplayName, findingSites } from './findingCodes.ts';
+export { srConcepts, srSopClassUids, srTemplates } from './codes.ts';
 export type { CodedConcept } from './codes.ts';
 export { readStoredFindings } from './readStoredFindings.ts';
+export { seriesNumberFor } from './srHeader.ts';
+export { buildImageObjects } from './buildImageObjects.ts';
+export type { ImageObjects, ImageObjectsInput } from './buildImageObjects.ts';

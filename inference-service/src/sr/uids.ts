@@ -44,3 +44,20 @@ export function findingsSrUids(
     SeriesInstanceUID: nameBasedUid('series', imageSOPInstanceUID, onnxSha256),
   };
 }
+
+/**
+ * The TID 1500 result's identity for one image and one model, in its own series (a different document of
+ * the same (image, model); same rules as findingsSrUids).
+ */
+export function measurementReportUids(imageSOPInstanceUID: string, onnxSha256: string): { SOPInstanceUID: string; SeriesInstanceUID: string } {
+  findingsSrUids(imageSOPInstanceUID, onnxSha256); // the same argument checks
+  return {
+    SOPInstanceUID: nameBasedUid('tid1500-instance', imageSOPInstanceUID, onnxSha256),
+    SeriesInstanceUID: nameBasedUid('tid1500-series', imageSOPInstanceUID, onnxSha256),
+  };
+}
+
+/** TID 4108 Tracking Unique Identifier of one finding of one (image, model): the same finding, the same UID. */
+export function trackingUid(imageSOPInstanceUID: string, onnxSha256: string, label: string): string {
+  return nameBasedUid('tracking', imageSOPInstanceUID, onnxSha256, label);
+}

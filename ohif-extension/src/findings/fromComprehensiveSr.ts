@@ -1,25 +1,26 @@
+import { findingConcepts, findingName } from './findingNames.ts';
 import { type Finding, type ImageFindings, isModelKind, type ModelIdentity, type SeriesRef } from './imageFindings.ts';
 
 /**
- * Reads the findings back from the Comprehensive SR the sidecar stores (see README "The Structured
- * Report"), as OHIF holds it: the instance's metadata naturalised by dcmjs (sequences are arrays of
+ * Reads the findings back from the TID 1500 result the sidecar stores (a Comprehensive SR; see the
+ * README, "The DICOM objects"), as OHIF holds it: the instance's metadata naturalised by dcmjs (sequences are arrays of
  * items keyed by DICOM keywords). Returns undefined for any SR that is not ours; never guesses a value.
  */
 
 type Item = Record<string, unknown>;
 
-/** Root concepts of our SRs (PS3.16 / the local 99CXRF scheme the SR declares). */
-const rootConcepts = [
-  { CodeValue: '18748-4', CodingSchemeDesignator: 'LN' },
-  { CodeValue: 'DEMO-CXR-REPORT', CodingSchemeDesignator: '99CXRF' },
-] as const;
+/** The root concept of our AI result: TID 1500 Imaging Measurement Report (the sidecar's README, "The DICOM objects"). */
+const rootConcepts = [{ CodeValue: '126000', CodingSchemeDesignator: 'DCM' }] as const;
 const concepts = {
-  findings: { CodeValue: '121070', CodingSchemeDesignator: 'DCM' },
+  imagingMeasurements: { CodeValue: '126010', CodingSchemeDesignator: 'DCM' },
+  qualitativeEvaluations: { CodeValue: 'C0034375', CodingSchemeDesignator: 'UMLS' },
   algorithmName: { CodeValue: '111001', CodingSchemeDesignator: 'DCM' },
   algorithmVersion: { CodeValue: '111003', CodingSchemeDesignator: 'DCM' },
   algorithmParameters: { CodeValue: '111002', CodingSchemeDesignator: 'DCM' },
-  comment: { CodeValue: '121106', CodingSchemeDesignator: 'DCM' },
 } as const;
+/** "Certainty of Finding: 63.15 %", the score of one finding in Qualitative Evaluations. */
+const scorePattern = /^Certainty of Finding: (\d+(?:\.\d+)?) %$/;
+const labelOfConcept = new Map(Object.entries(findingConcepts).map(([label, concept]) => [concept, label]));
 const defaultOperatingPoint = 50;
 
 function isItem(value: unknown): value is Item {
@@ -42,15 +43,11 @@ function hasConcept(item: Item, concept: { readonly CodeValue: string; readonly 
   return code !== undefined && code.CodeValue === concept.CodeValue && code.CodingSchemeDesignator === concept.CodingSchemeDesignator;
 }
 
-function conceptMeaning(item: Item): string | undefined {
-  return text(items(item.ConceptNameCodeSequence)[0]?.CodeMeaning);
-}
-
-function numericValue(item: Item): number | undefined {
-  const measured = items(item.MeasuredValueSequence)[0];
-  const raw = Array.isArray(measured?.NumericValue) ? measured.NumericValue[0] : measured?.NumericValue;
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : NaN;
-  return Number.isFinite(value) ? value : undefined;
+/** The name a reader sees: the label's, when the concept is one of ours; else the SR's own meaning. */
+function findingNameOf(item: Item): string | undefined {
+  const code = items(item.ConceptNameCodeSequence)[0];
+  const label = code ? labelOfConcept.get(`${String(code.CodingSchemeDesignator)}:${String(code.CodeValue)}`) : undefined;
+  return label === undefined ? text(code?.CodeMeaning) : findingName(label);
 }
 
 /** The one image the SR is about, from its evidence (PS3.3 C.17.2.3). */
@@ -78,26 +75,27 @@ export function imageFindingsFromComprehensiveSr(sr: unknown): ImageFindings | u
   const image = imageOfFindingsSr(sr);
   if (!image || !isItem(sr)) return undefined;
   const content = items(sr.ContentSequence);
-  const name = text(content.find((item) => hasConcept(item, concepts.algorithmName))?.TextValue);
-  const version = text(content.find((item) => hasConcept(item, concepts.algorithmVersion))?.TextValue);
-  const parameters = content.filter((item) => hasConcept(item, concepts.algorithmParameters)).map((item) => text(item.TextValue) ?? '');
+  // TID 4019 sits in the Imaging Measurements container; the findings are the image-level results.
+  const measurements = items(content.find((item) => item.ValueType === 'CONTAINER' && hasConcept(item, concepts.imagingMeasurements))?.ContentSequence);
+  const evaluations = content.find((item) => item.ValueType === 'CONTAINER' && hasConcept(item, concepts.qualitativeEvaluations));
+  const name = text(measurements.find((item) => hasConcept(item, concepts.algorithmName))?.TextValue);
+  const version = text(measurements.find((item) => hasConcept(item, concepts.algorithmVersion))?.TextValue);
+  const parameters = measurements.filter((item) => hasConcept(item, concepts.algorithmParameters)).map((item) => text(item.TextValue) ?? '');
   const kind = parameters.map((parameter) => /^model kind: (\w+)$/.exec(parameter)?.[1]).find(isModelKind);
   const operatingPointText = parameters.map((parameter) => /(\d+(?:\.\d+)?) % is each finding's operating point/.exec(parameter)?.[1]).find(Boolean);
   const operatingPoint = operatingPointText ? Number(operatingPointText) : defaultOperatingPoint;
-  const findingsContainer = content.find((item) => item.ValueType === 'CONTAINER' && hasConcept(item, concepts.findings));
-  if (!name || !version || !kind || !findingsContainer) return undefined;
+  if (!name || !version || !kind || !evaluations) return undefined;
   const findings: Finding[] = [];
-  for (const item of items(findingsContainer.ContentSequence)) {
-    if (item.ValueType !== 'NUM') continue;
-    const meaning = conceptMeaning(item);
-    const score = numericValue(item);
-    if (meaning === undefined || score === undefined) continue;
-    findings.push({ name: meaning, score, operatingPoint });
+  for (const item of items(evaluations.ContentSequence)) {
+    if (item.ValueType !== 'TEXT') continue;
+    const findingName = findingNameOf(item);
+    const score = scorePattern.exec(text(item.TextValue) ?? '')?.[1];
+    if (findingName === undefined || score === undefined) continue;
+    findings.push({ name: findingName, score: Number(score), operatingPoint });
   }
   if (findings.length === 0) return undefined;
-  // The first comment of a demo or custom model's SR is its warning (the sidecar writes it so).
-  const comment = text(content.find((item) => hasConcept(item, concepts.comment))?.TextValue);
-  const model: ModelIdentity = { name, version, kind, ...(kind !== 'upstream' && comment ? { warning: comment } : {}) };
+  const warning = parameters.map((parameter) => /^warning: (.+)$/s.exec(parameter)?.[1]).find(Boolean);
+  const model: ModelIdentity = { name, version, kind, ...(kind !== 'upstream' && warning ? { warning } : {}) };
   const StudyInstanceUID = text(sr.StudyInstanceUID);
   const SeriesInstanceUID = text(sr.SeriesInstanceUID);
   const SOPInstanceUID = text(sr.SOPInstanceUID);

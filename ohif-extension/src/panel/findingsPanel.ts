@@ -30,12 +30,17 @@ function viewportPlace(services: OhifServices): string {
   return index >= 0 ? ` (active viewport, ${index + 1} of ${viewports.size})` : '';
 }
 
-/** The viewer URL with the study narrowed to the report's series: OHIF opens the SR there, in a tab of its own. */
+/**
+ * The viewer URL that opens the study with the report's series in the viewport, in a tab of its own. The
+ * whole study, not only that series: the report is the TID 1500 result, whose regions are drawn on the
+ * image it references, which OHIF must have loaded.
+ */
 function reportHref(report: SeriesRef | undefined): string | undefined {
   if (!report || typeof window === 'undefined') return undefined;
   const url = new URL(window.location.href);
   url.searchParams.set('StudyInstanceUIDs', report.StudyInstanceUID);
-  url.searchParams.set('SeriesInstanceUIDs', report.SeriesInstanceUID);
+  url.searchParams.delete('SeriesInstanceUIDs');
+  url.searchParams.set('initialSeriesInstanceUID', report.SeriesInstanceUID);
   return url.toString();
 }
 

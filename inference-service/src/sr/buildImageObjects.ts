@@ -1,0 +1,48 @@
+import { computeCams } from '../cam/index.ts';
+import type { CamRegion, ClassifierWeight } from '../cam/index.ts';
+import type { DicomDataset } from '../dicom/types.ts';
+import type { ModelCard } from '../model/modelCard.ts';
+import type { ClassifiedImage } from '../pipeline/findingsPipeline.ts';
+import { buildFindingsSr } from './buildFindingsSr.ts';
+import type { FindingsSr } from './buildFindingsSr.ts';
+import { buildMeasurementReport } from './buildMeasurementReport.ts';
+import { operatingPoint } from './identity.ts';
+import type { Software } from './srHeader.ts';
+
+export interface ImageObjects {
+  /** TID 1500: the AI result, the object receivers of AI results read and the sidecar reads back. */
+  readonly result: FindingsSr;
+  /** TID 2000: the readable report, what a person reads in any SR viewer. */
+  readonly report: FindingsSr;
+}
+
+export interface ImageObjectsInput {
+  readonly classified: ClassifiedImage;
+  readonly card: ModelCard;
+  /** The model's classifier weight: with the image's feature maps it gives the regions (class activation maps). */
+  readonly classifierWeight?: ClassifierWeight;
+  readonly now?: Date;
+  readonly software?: Software;
+}
+
+/**
+ * Every DICOM object written for one classified image, in the order to store them (the result first: it
+ * is what the sidecar looks for to know an image is done). Regions need the feature maps and the
+ * classifier weight; without them the result has no measurement groups, only image-level results.
+ */
+export function buildImageObjects({ classified, card, classifierWeight, now, software }: ImageObjectsInput): ImageObjects {
+  const { prepared, result, featureMaps } = classified;
+  const image: DicomDataset = prepared.dataset;
+  const common = { image, result, card, ...(now === undefined ? {} : { now }), ...(software === undefined ? {} : { software }) };
+  const regions = new Map<string, CamRegion>();
+  // Only findings at or above the operating point get a region (measurementReportContent.ts says why).
+  const positives = card.labels.flatMap((label, i) => ((result.findings[label] ?? 0) >= operatingPoint ? [i] : []));
+  if (featureMaps !== undefined && classifierWeight !== undefined && positives.length > 0) {
+    const size = { width: prepared.width, height: prepared.height };
+    for (const cam of computeCams(featureMaps, classifierWeight, prepared.input.crop, size, { findings: positives })) {
+      const label = card.labels[cam.finding];
+      if (label !== undefined) regions.set(label, cam.region);
+    }
+  }
+  return { result: buildMeasurementReport({ ...common, regions }), report: buildFindingsSr(common) };
+}
