@@ -175,7 +175,7 @@ export async function buildImageTree(options: BuildOptions): Promise<BuiltImage>
       }
       case 'RUN':
         options.onRun?.(args);
-        await runInTree(stage(), etc, options.nodeBinDir, ['sh', '-c', args]).catch((cause: unknown) => {
+        await runInTree(stage(), etc, options.nodeBinDir, ['sh', '-c', args], join(work, `run-${line}`)).catch((cause: unknown) => {
           throw new Error(`${where}: RUN failed: ${args}`, { cause });
         });
         break;
@@ -214,7 +214,13 @@ export interface Mount {
   readonly volume?: boolean;
 }
 
-function namespaceScript(s: ImageStage, etc: { passwd: string; group: string }, mounts: readonly Mount[]): string {
+/** A host folder seen through a copy-on-write layer: what the command writes or deletes stays in `scratch`. */
+interface Overlay {
+  readonly lower: string;
+  readonly scratch: string;
+}
+
+function namespaceScript(s: ImageStage, etc: { passwd: string; group: string }, mounts: readonly Mount[], overlays: readonly Overlay[] = []): string {
   const workdir = s.workdir ?? '/';
   const q = (v: string) => `'${v.replace(/'/g, "'\\''")}'`;
   const lines = [
@@ -227,6 +233,11 @@ function namespaceScript(s: ImageStage, etc: { passwd: string; group: string }, 
   for (const m of mounts) {
     lines.push(`mkdir -p ${q(m.target)}`, `mount --bind ${q(m.source)} ${q(m.target)}`);
     if (m.readOnly) lines.push(`mount -o remount,bind,ro ${q(m.target)}`);
+  }
+  for (const o of overlays) {
+    const upper = `${o.scratch}/upper`;
+    const work = `${o.scratch}/work`;
+    lines.push(`mkdir -p ${q(o.lower)} ${q(upper)} ${q(work)}`, `mount -t overlay overlay -o ${q(`lowerdir=${o.lower},upperdir=${upper},workdir=${work}`)} ${q(o.lower)}`);
   }
   lines.push(`cd ${q(workdir)}`, 'exec "$@"');
   return lines.join('\n');
@@ -252,7 +263,7 @@ function spawnInTree(
   etc: { passwd: string; group: string },
   nodeBinDir: string,
   command: readonly string[],
-  extra: { env?: Record<string, string>; mounts?: readonly Mount[]; asUser?: boolean } = {},
+  extra: { env?: Record<string, string>; mounts?: readonly Mount[]; overlays?: readonly Overlay[]; asUser?: boolean } = {},
 ): ChildProcess {
   const user = extra.asUser && s.user && s.user !== 'root' ? ['setpriv', `--reuid=${s.user}`, `--regid=${s.user}`, '--init-groups', '--'] : [];
   const env = {
@@ -262,14 +273,20 @@ function spawnInTree(
     ...s.env,
     ...extra.env,
   };
-  return spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', namespaceScript(s, etc, extra.mounts ?? []), 'sh', ...user, ...command], {
+  return spawn('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', namespaceScript(s, etc, extra.mounts ?? [], extra.overlays ?? []), 'sh', ...user, ...command], {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
 
-async function runInTree(s: ImageStage, etc: { passwd: string; group: string }, nodeBinDir: string, command: readonly string[]): Promise<void> {
-  const child = spawnInTree(s, etc, nodeBinDir, command);
+/**
+ * A RUN line. npm's cache is the host's, seen through a copy-on-write layer: the build starts from what
+ * this machine already downloaded, and its `npm cache clean` empties only its own layer, never the cache
+ * other processes on the machine are using.
+ */
+async function runInTree(s: ImageStage, etc: { passwd: string; group: string }, nodeBinDir: string, command: readonly string[], scratch: string): Promise<void> {
+  const npmCache = join(process.env.HOME ?? '/root', '.npm');
+  const child = spawnInTree(s, etc, nodeBinDir, command, { overlays: [{ lower: npmCache, scratch }] });
   const output: string[] = [];
   child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
   child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
