@@ -7,8 +7,10 @@
  *   (or `cxr-findings serve`, through runServeCommand)
  */
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
+import { ensureLocalUser, localUserFile } from './access/localUser.ts';
 import { ConfigError, loadConfig, type SidecarConfig } from './config/config.ts';
 import { configDefaults, configEnv } from './config/defaults.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -54,7 +56,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   }
   if (config.apiTokenGenerated) logger.warn('CXR_API_TOKEN is not set: using a token generated for this process (development only)');
 
-  const parts = createSidecar({ settings: config, pipeline, logger });
+  const localUser = config.access.mode === 'local' ? await ensureLocalUser(config.dataDir) : undefined;
+  const parts = createSidecar({ settings: config, pipeline, logger, ...(localUser ? { localUser } : {}) });
 
   const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
@@ -70,7 +73,15 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (parts.follower && options.followChanges !== false) parts.follower.start();
-  logger.info('listening', { url, orthanc: config.orthanc.url, autoClassify: config.autoClassify, viewer: parts.servesViewer });
+  logger.info('listening', {
+    url,
+    orthanc: config.orthanc.url,
+    autoClassify: config.autoClassify,
+    viewer: parts.servesViewer,
+    auth: config.access.mode,
+    ...(localUser ? { login: `user '${localUser.username}', password in ${join(config.dataDir, localUserFile)}` } : {}),
+    auditLog: config.access.auditLogFile,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -82,6 +93,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
       await closed;
       await parts.queue.idle();
       parts.orthanc.close();
+      parts.audit.close?.();
       if (ownsPipeline) await pipeline.model.dispose();
       logger.info('stopped');
     })();

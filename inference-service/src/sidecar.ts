@@ -6,10 +6,17 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { issueViewerSession, requireAuth } from './api/auth.ts';
-import { createApp } from './api/app.ts';
+import { authenticate, type AuthenticateOptions } from './access/authenticate.ts';
+import { allowedHostnames } from './access/guards.ts';
+import type { LocalUser } from './access/localUser.ts';
+import { loginRoutes } from './access/loginRoutes.ts';
+import { type Principal, roles } from './access/principal.ts';
+import { SessionKeeper } from './access/session.ts';
+import { type AppAccess, createApp } from './api/app.ts';
+import { AuditLog, type AuditSink } from './audit/auditLog.ts';
+import { clientAddress } from './audit/requestAudit.ts';
 import { ChangesFollower } from './autoClassify/changesFollower.ts';
-import type { SidecarConfig, ViewerFiles } from './config/config.ts';
+import type { AccessSettings, SidecarConfig, ViewerFiles } from './config/config.ts';
 import { dataFiles } from './config/defaults.ts';
 import type { Logger } from './log.ts';
 import { OrthancClient } from './orthanc/orthancClient.ts';
@@ -22,7 +29,11 @@ import { viewerRoutes } from './viewer/viewerRoutes.ts';
 export type SidecarSettings = Pick<
   SidecarConfig,
   'orthanc' | 'apiToken' | 'autoClassify' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'maxQueue' | 'concurrency' | 'dataDir' | 'viewer'
->;
+> &
+  Partial<Pick<SidecarConfig, 'host'>> & {
+    /** Absent: local login (without a user, the API token only), loopback hosts, audit log in the data dir. */
+    readonly access?: AccessSettings;
+  };
 
 export interface SidecarParts {
   readonly app: Hono;
@@ -34,16 +45,26 @@ export interface SidecarParts {
   readonly follower?: ChangesFollower;
   /** True when the viewer's files were found and are served at `/`. */
   readonly servesViewer: boolean;
+  readonly audit: AuditSink & { close?(): void };
 }
 
-function buildViewer(files: ViewerFiles, settings: SidecarSettings): Hono {
+/** The local user may do everything one machine's viewer offers; storing still needs CXR_DICOMWEB_STOW. */
+const localUserRoles = [roles.read, roles.classify, roles.store, roles.administer] as const;
+
+function defaultAccess(dataDir: string): AccessSettings {
+  return { mode: 'local', publicHosts: [], cookieSecure: false, dicomWebStow: false, auditLogFile: join(dataDir, dataFiles.auditLog) };
+}
+
+function buildViewer(files: ViewerFiles, settings: SidecarSettings, access: AccessSettings, audit: AuditSink): Hono {
   return viewerRoutes({
     viewerDir: files.dir,
     extensionFile: files.extensionFile,
-    orthanc: { url: settings.orthanc.url, ...(settings.orthanc.credentials ?? {}) },
-    onIndexHtml: (c) => issueViewerSession(c, settings.apiToken),
-    // The proxy adds Orthanc's credentials: without this guard anyone reaching the port could read the PACS.
-    proxyGuard: requireAuth(settings.apiToken, { allowViewerSession: true }),
+    orthanc: { url: settings.orthanc.url, ...(settings.orthanc.proxyCredentials ?? settings.orthanc.credentials ?? {}) },
+    // With OpenID Connect, OHIF itself must load to send the user to the provider: its files hold no data.
+    ...(access.mode === 'local' ? { loginPath: '/login' } : {}),
+    stow: access.dicomWebStow,
+    audit,
+    ...(access.oidc ? { appConfig: { oidc: access.oidc } } : {}),
   });
 }
 
@@ -52,8 +73,38 @@ export function createSidecar(options: {
   readonly pipeline: FindingsPipeline;
   readonly logger: Logger;
   readonly metrics?: SidecarMetrics;
+  /** The local login (CXR_AUTH=local); startSidecar makes it in the data dir. */
+  readonly localUser?: LocalUser;
+  /** Verifies OpenID Connect access tokens (CXR_AUTH=oidc). */
+  readonly verifyBearer?: (token: string) => Promise<Principal>;
+  readonly audit?: AuditSink;
 }): SidecarParts {
   const { settings, pipeline, logger } = options;
+  const accessSettings = settings.access ?? defaultAccess(settings.dataDir);
+  const audit = options.audit ?? new AuditLog({ file: accessSettings.auditLogFile });
+  const sessions = new SessionKeeper(settings.apiToken, { alwaysSecure: accessSettings.cookieSecure });
+  const authenticateOptions: AuthenticateOptions = {
+    apiToken: settings.apiToken,
+    ...(accessSettings.mode === 'local' ? { sessions } : {}),
+    ...(options.verifyBearer ? { verifyBearer: options.verifyBearer } : {}),
+  };
+  const localUser = accessSettings.mode === 'local' ? options.localUser : undefined;
+  const access: AppAccess = {
+    authenticate: authenticate(authenticateOptions),
+    allowedHosts: allowedHostnames(settings.host ?? '127.0.0.1', accessSettings.publicHosts),
+    ...(localUser
+      ? {
+          login: loginRoutes({
+            user: localUser,
+            roles: localUserRoles,
+            sessions,
+            addressOf: clientAddress,
+            onAttempt: ({ username, success, address }) =>
+              audit.record({ action: 'login', outcome: success ? 'success' : 'refused', user: username, ...(address ? { client: address } : {}) }),
+          }),
+        }
+      : {}),
+  };
   const credentials = settings.orthanc.credentials;
   if (!credentials) {
     throw new Error('createSidecar: Orthanc credentials are required (CXR_ORTHANC_USERNAME, CXR_ORTHANC_PASSWORD)');
@@ -73,7 +124,7 @@ export function createSidecar(options: {
   const viewerFiles = settings.viewer;
   const viewerFound = viewerFiles !== undefined && existsSync(join(viewerFiles.dir, 'index.html'));
   if (viewerFiles && !viewerFound) logger.warn('viewer not installed; serving the API only (run `npm run setup`)', { viewerDir: viewerFiles.dir });
-  const viewer = viewerFound ? buildViewer(viewerFiles, settings) : undefined;
+  const viewer = viewerFound ? buildViewer(viewerFiles, settings, accessSettings, audit) : undefined;
 
   const app = createApp({
     config: settings,
@@ -83,6 +134,8 @@ export function createSidecar(options: {
     card: pipeline.model.card,
     metrics,
     logger,
+    access,
+    audit,
     ...(viewer ? { viewer } : {}),
   });
   const follower = settings.autoClassify
@@ -97,5 +150,5 @@ export function createSidecar(options: {
         },
       })
     : undefined;
-  return { app, service, queue, metrics, orthanc, servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
+  return { app, service, queue, metrics, orthanc, audit, servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
 }

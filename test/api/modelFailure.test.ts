@@ -35,7 +35,7 @@ describe('GET /api/health when the model cannot run', () => {
 
     // The worker stops as it would if it crashed: the process must not keep saying the model is loaded.
     await pipeline.model.dispose();
-    const response = await sidecar.app.request('/api/health');
+    const response = await sidecar.app.request('/api/health', { headers: { Authorization: `Bearer ${testToken}` } });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({
       status: 'unavailable',

@@ -24,8 +24,14 @@ describe('the sidecar app', () => {
   });
 
   describe('GET /api/health', () => {
-    it('should say ok with Orthanc reachable and the model loaded, without a token', async () => {
+    it('should say only ok to a caller without a token', async () => {
       const response = await sidecar.app.request('/api/health');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok' });
+    });
+
+    it('should say ok with Orthanc reachable and the model loaded to a caller with the token', async () => {
+      const response = await sidecar.app.request('/api/health', { headers: auth });
       expect(response.status).toBe(200);
       expect(await response.json()).toMatchObject({
         status: 'ok',
@@ -68,7 +74,8 @@ describe('the sidecar app', () => {
     it('should count requests by route pattern and status, and classified images', async () => {
       expect((await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy })).status).toBe(200);
       await postJson(sidecar, '/api/classify', { studyInstanceUID: '1.2.3' });
-      const text = await (await sidecar.app.request('/metrics')).text();
+      expect((await sidecar.app.request('/metrics')).status).toBe(401);
+      const text = await (await sidecar.app.request('/metrics', { headers: auth })).text();
       expect(text).toMatch(/cxr_http_requests_total\{method="POST",route="\/api\/classify",status="200"\} 1/);
       expect(text).toMatch(/cxr_http_requests_total\{method="POST",route="\/api\/classify",status="404"\} 1/);
       expect(text).toMatch(/cxr_images_classified_total\{source="api"\} 1/);
@@ -170,7 +177,7 @@ describe('the sidecar app', () => {
       await h.orthanc.kill();
       const down = await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy }));
       expect(down).toMatchObject({ status: 503, code: 'orthanc-unavailable', message: expect.stringContaining(`Orthanc at ${h.orthanc.url} is unreachable`) });
-      const health = await sidecar.app.request('/api/health');
+      const health = await sidecar.app.request('/api/health', { headers: auth });
       expect(health.status).toBe(503);
       expect(await health.json()).toMatchObject({ status: 'unavailable', orthanc: { reachable: false }, error: { code: 'orthanc-unavailable' } });
 

@@ -1,6 +1,7 @@
 /**
- * The browser's path through the sidecar: the viewer page sets the session cookie, and that cookie
- * (never the token, never Orthanc's password) opens the DICOMweb proxy and the classify API.
+ * The browser's path through the sidecar: nothing without a login; the login sets the session cookie,
+ * and that cookie (never the token, never Orthanc's password) opens the DICOMweb proxy and the classify
+ * API until logout.
  * A minimal viewer folder stands in for OHIF's build: this suite is about the sidecar's wiring.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,6 +16,7 @@ import { loadPipeline } from '../../inference-service/src/pipeline/loadPipeline.
 import { startSidecar, type RunningSidecar } from '../../inference-service/src/server.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { readRealImage } from '../api/harness.ts';
+import { readLocalUser } from '../../inference-service/src/access/localUser.ts';
 
 const token = 'viewer-suite-token-0123456789';
 const imageStudy = '1.2.276.0.7230010.3.1.2.8323329.6904.1517875201.850818';
@@ -24,7 +26,6 @@ describe('the viewer session', () => {
   let pipeline: FindingsPipeline;
   let sidecar: RunningSidecar;
   let dir: string;
-  let cookie: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxr-viewer-'));
@@ -55,38 +56,17 @@ describe('the viewer session', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  describe('the page', () => {
-    it('should set an HttpOnly, SameSite=Strict session cookie that carries neither secret', async () => {
-      const page = await fetch(`${sidecar.url}/`);
-      expect(page.status).toBe(200);
-      const setCookie = page.headers.get('Set-Cookie') ?? '';
-      expect(setCookie).toMatch(/HttpOnly/);
-      expect(setCookie).toMatch(/SameSite=Strict/);
-      expect(setCookie).not.toContain(token);
-      expect(setCookie).not.toContain(orthanc.credentials.password);
-      cookie = setCookie.split(';')[0] ?? '';
-    });
-  });
-
-  describe('with the cookie', () => {
-    it('should open the DICOMweb proxy', async () => {
-      const response = await fetch(`${sidecar.url}/dicom-web/studies`, { headers: { Cookie: cookie, Accept: 'application/dicom+json' } });
-      expect(response.status).toBe(200);
-      const studies = (await response.json()) as Record<string, { Value?: unknown[] }>[];
-      expect(studies.map((s) => s['0020000D']?.Value?.[0])).toEqual([imageStudy]);
+  describe('without credentials', () => {
+    it('should send the page to the login and hand out no cookie', async () => {
+      const page = await fetch(`${sidecar.url}/`, { headers: { Accept: 'text/html' }, redirect: 'manual' });
+      expect(page.status).toBe(302);
+      expect(page.headers.get('Location')).toBe('/login?next=%2F');
+      expect(page.headers.get('Set-Cookie')).toBeNull();
+      const login = await fetch(`${sidecar.url}/login`);
+      expect(login.status).toBe(200);
+      expect(login.headers.get('Set-Cookie')).toBeNull();
     });
 
-    it('should open POST /api/classify', async () => {
-      const response = await fetch(`${sidecar.url}/api/classify`, {
-        method: 'POST',
-        headers: { Cookie: cookie, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ studyInstanceUID: imageStudy }),
-      });
-      expect(response.status).toBe(200);
-    });
-  });
-
-  describe('without it', () => {
     it('should keep the DICOMweb proxy closed, so the PACS is not open to whoever reaches the port', async () => {
       const response = await fetch(`${sidecar.url}/dicom-web/studies`);
       expect(response.status).toBe(401);
@@ -96,6 +76,42 @@ describe('the viewer session', () => {
     it('should keep POST /api/classify closed', async () => {
       const response = await fetch(`${sidecar.url}/api/classify`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
       expect(response.status).toBe(401);
+    });
+  });
+
+  describe('after logging in', () => {
+    it('should set an HttpOnly, SameSite=Strict cookie that carries no secret, and open the proxy and classify', async () => {
+      const user = await readLocalUser(join(dir, 'data'));
+      if (!user) throw new Error('the sidecar made no local user');
+      const login = await fetch(`${sidecar.url}/login`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: sidecar.url },
+        body: new URLSearchParams({ username: user.username, password: user.password, next: '/viewer' }).toString(),
+        redirect: 'manual',
+      });
+      expect(login.status).toBe(303);
+      expect(login.headers.get('Location')).toBe('/viewer');
+      const setCookie = login.headers.get('Set-Cookie') ?? '';
+      expect(setCookie).toMatch(/HttpOnly/);
+      expect(setCookie).toMatch(/SameSite=Strict/);
+      for (const secret of [token, orthanc.credentials.password, user.password]) expect(setCookie).not.toContain(secret);
+      const cookie = setCookie.split(';')[0] ?? '';
+
+      const studies = await fetch(`${sidecar.url}/dicom-web/studies`, { headers: { Cookie: cookie, Accept: 'application/dicom+json' } });
+      expect(studies.status).toBe(200);
+      const body = (await studies.json()) as Record<string, { Value?: unknown[] }>[];
+      expect(body.map((s) => s['0020000D']?.Value?.[0])).toEqual([imageStudy]);
+
+      const classify = await fetch(`${sidecar.url}/api/classify`, {
+        method: 'POST',
+        headers: { Cookie: cookie, 'Content-Type': 'application/json', Origin: sidecar.url },
+        body: JSON.stringify({ studyInstanceUID: imageStudy }),
+      });
+      expect(classify.status).toBe(200);
+
+      const out = await fetch(`${sidecar.url}/logout`, { method: 'POST', headers: { Cookie: cookie, Origin: sidecar.url }, redirect: 'manual' });
+      expect(out.status).toBe(303);
+      expect((await fetch(`${sidecar.url}/dicom-web/studies`, { headers: { Cookie: cookie } })).status).toBe(401);
     });
   });
 });

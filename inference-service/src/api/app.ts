@@ -1,4 +1,6 @@
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { hostGuard, methodOverrideGuard, originGuard, requestTargetGuard, securityHeaders } from '../access/guards.ts';
+import type { AuditSink } from '../audit/auditLog.ts';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { apiPaths } from '../config/defaults.ts';
@@ -19,7 +21,6 @@ import { modelRoutes } from './routes/model.ts';
 import { orthancEventRoutes } from './routes/orthancEvent.ts';
 
 export interface AppConfig {
-  readonly apiToken: string;
   readonly autoClassify: boolean;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
@@ -35,6 +36,18 @@ export interface AppDeps {
   readonly logger: Logger;
   /** The viewer (inference-service/src/viewer): mounted at `/` after the API so API paths win. */
   readonly viewer?: Hono;
+  readonly access: AppAccess;
+  readonly audit: AuditSink;
+}
+
+/** How the app decides who is asking (inference-service/src/access): built by sidecar.ts from the config. */
+export interface AppAccess {
+  /** Sets the request's principal from its credential, or refuses a wrong one. */
+  readonly authenticate: MiddlewareHandler;
+  /** Host names the sidecar answers to. */
+  readonly allowedHosts: ReadonlySet<string>;
+  /** The local login's pages (`/login`, `/logout`), when there is no identity provider. */
+  readonly login?: Hono;
 }
 
 /** Probes and scrapes every few seconds would drown the log; they are logged at debug. */
@@ -62,14 +75,23 @@ export function createApp(deps: AppDeps): Hono {
     else logger.info('request', fields);
   });
 
-  app.route(apiPaths.classify, classifyRoutes({ service: deps.service, queue: deps.queue, apiToken: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs }));
-  app.route(apiPaths.health, healthRoutes({ orthanc: deps.orthanc, service: deps.service, queue: deps.queue }));
-  app.route(apiPaths.model, modelRoutes({ card: deps.card, apiToken: config.apiToken }));
-  app.route(apiPaths.metrics, metricsRoutes({ metrics }));
+  // Before any route: headers on every answer, then what is refused whoever asks, then who is asking.
+  app.use('*', securityHeaders());
+  app.use('*', requestTargetGuard());
+  app.use('*', hostGuard(deps.access.allowedHosts));
+  app.use('*', methodOverrideGuard());
+  app.use('*', deps.access.authenticate);
+  app.use('*', originGuard());
+
+  if (deps.access.login) app.route('/', deps.access.login);
   app.route(
-    apiPaths.orthancEvent,
-    orthancEventRoutes({ service: deps.service, apiToken: config.apiToken, autoClassify: config.autoClassify, metrics, logger: deps.logger }),
+    apiPaths.classify,
+    classifyRoutes({ service: deps.service, queue: deps.queue, audit: deps.audit, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs }),
   );
+  app.route(apiPaths.health, healthRoutes({ orthanc: deps.orthanc, service: deps.service, queue: deps.queue }));
+  app.route(apiPaths.model, modelRoutes({ card: deps.card }));
+  app.route(apiPaths.metrics, metricsRoutes({ metrics }));
+  app.route(apiPaths.orthancEvent, orthancEventRoutes({ service: deps.service, autoClassify: config.autoClassify, metrics, logger: deps.logger }));
   const openapi = openApiDocument(defaultSoftware.version);
   app.get(apiPaths.openapi, (c) => c.json(openapi));
   // Unknown API paths get the API's error format even when the viewer's catch-all is mounted.

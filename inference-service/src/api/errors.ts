@@ -14,6 +14,10 @@ export const apiErrorCodes = {
   malformedJson: 'malformed-json',
   unsupportedMediaType: 'unsupported-media-type',
   unauthorized: 'unauthorized',
+  forbidden: 'forbidden',
+  methodNotAllowed: 'method-not-allowed',
+  hostNotAllowed: 'host-not-allowed',
+  refusedTarget: 'refused-target',
   notFound: 'not-found',
   payloadTooLarge: 'payload-too-large',
   queueFull: 'queue-full',
@@ -52,6 +56,8 @@ export function codeForStatus(status: number): string {
       return apiErrorCodes.invalidRequest;
     case 401:
       return apiErrorCodes.unauthorized;
+    case 403:
+      return apiErrorCodes.forbidden;
     case 404:
       return apiErrorCodes.notFound;
     case 413:

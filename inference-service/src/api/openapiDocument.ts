@@ -122,7 +122,8 @@ const classifiedFile = {
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 const commonErrors = {
-  '401': errorResponse('No valid bearer token (or viewer session cookie where accepted).'),
+  '401': errorResponse('No credential, or a wrong one: send a bearer token (the API token or an OpenID Connect access token) or log in.'),
+  '403': errorResponse('The credential lacks the role the route needs, or a cookie-borne request came from another origin.'),
   '429': { ...errorResponse('The work queue is full.'), headers: { 'Retry-After': { schema: { type: 'integer' }, description: 'Seconds to wait.' } } },
   '504': errorResponse('The request took longer than CXR_REQUEST_TIMEOUT_MS (admitted work continues).'),
 } as const;
@@ -135,13 +136,14 @@ export function openApiDocument(version: string) {
       version,
       description:
         'Chest X-ray findings (TorchXRayVision DenseNet-121) for images in Orthanc, stored as DICOM Structured Reports. ' +
-        'Every error is `{ "error": { "code", "message" } }`. /api/health, /metrics and this document are public; the rest needs ' +
-        '`Authorization: Bearer <CXR_API_TOKEN>`; /api/classify* and /api/model also accept the session cookie the viewer page sets.',
+        'Every error is `{ "error": { "code", "message" } }`. /api/health (status only) and this document are public; the rest needs ' +
+        '`Authorization: Bearer <token>` (the API token, or an OpenID Connect access token with the route\'s role: read, classify, administer) ' +
+        'or the session cookie of a login to the viewer.',
     },
     components: {
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer' },
-        viewerSession: { type: 'apiKey', in: 'cookie', name: 'cxr_viewer_session' },
+        viewerSession: { type: 'apiKey', in: 'cookie', name: 'cxr_session' },
       },
       schemas: { Error: errorSchema },
     },
@@ -197,9 +199,9 @@ export function openApiDocument(version: string) {
       },
       [apiPaths.metrics]: {
         get: {
-          summary: 'Prometheus metrics',
-          security: [],
-          responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+          summary: 'Prometheus metrics (administer role)',
+          security: [{ bearer: [] }],
+          responses: { '200': { description: 'Text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } }, '401': commonErrors['401'], '403': commonErrors['403'] },
         },
       },
       [apiPaths.orthancEvent]: {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { logLevels } from '../log.ts';
 import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
-import { configDefaults, configEnv } from './defaults.ts';
+import { configDefaults, configEnv, dataFiles } from './defaults.ts';
 import { viewerFileDefaults } from './paths.ts';
 
 /** Switches read from the environment: anything else is a mistake worth a clear error. */
@@ -36,7 +36,43 @@ const envSchema = z.object({
   [configEnv.viewerDir]: z.string().min(1).default(viewerFileDefaults.dir),
   [configEnv.viewerExtensionFile]: z.string().min(1).default(viewerFileDefaults.extensionFile),
   [configEnv.mode]: z.string().optional(),
+  [configEnv.auth]: z.enum(['local', 'oidc']).default(configDefaults.auth),
+  [configEnv.publicHosts]: z.string().optional(),
+  [configEnv.cookieSecure]: onOff.default(configDefaults.cookieSecure),
+  [configEnv.dicomWebStow]: onOff.default(configDefaults.dicomWebStow),
+  [configEnv.auditLog]: z.string().min(1).optional(),
+  [configEnv.oidcIssuer]: z.url({ protocol: /^https?$/ }).optional(),
+  [configEnv.oidcAudience]: z.string().min(1).optional(),
+  [configEnv.oidcClientId]: z.string().min(1).optional(),
+  [configEnv.oidcRolesClaim]: z.string().min(1).default(configDefaults.oidcRolesClaim),
+  [configEnv.oidcScope]: z.string().min(1).default(configDefaults.oidcScope),
+  [configEnv.orthancProxyUsername]: z.string().optional(),
+  [configEnv.orthancProxyPassword]: z.string().optional(),
 });
+
+/** OpenID Connect: the issuer whose access tokens the sidecar accepts, and the viewer's client. */
+export interface OidcSettings {
+  /** The issuer URL exactly as its tokens' `iss` (discovery at `<issuer>/.well-known/openid-configuration`). */
+  readonly issuer: string;
+  /** The `aud` the sidecar's tokens must carry (the API's identifier at the provider). */
+  readonly audience: string;
+  /** The viewer's public client (authorization code + PKCE). */
+  readonly clientId: string;
+  /** Where the roles are in the token: a claim name or a dotted path (`realm_access.roles`). */
+  readonly rolesClaim: string;
+  readonly scope: string;
+}
+
+export interface AccessSettings {
+  readonly mode: 'local' | 'oidc';
+  /** Host names the sidecar answers to besides loopback and its bind address. */
+  readonly publicHosts: readonly string[];
+  readonly cookieSecure: boolean;
+  /** STOW-RS through the viewer's proxy (for users with the store role). */
+  readonly dicomWebStow: boolean;
+  readonly auditLogFile: string;
+  readonly oidc?: OidcSettings;
+}
 
 /** The viewer's files: the unpacked `@ohif/app` `dist/` and our extension as one ES module. */
 export interface ViewerFiles {
@@ -50,6 +86,8 @@ export interface SidecarConfig {
   readonly orthanc: {
     readonly url: string;
     readonly credentials?: { readonly username: string; readonly password: string };
+    /** The viewer proxy's own account (reads only, enforced by Orthanc); the main one when absent. */
+    readonly proxyCredentials?: { readonly username: string; readonly password: string };
   };
   readonly apiToken: string;
   /** True when the token was made up at start because none was configured (development only). */
@@ -66,6 +104,7 @@ export interface SidecarConfig {
   readonly logLevel: (typeof logLevels)[number];
   /** Served when its index.html exists; otherwise the sidecar serves the API only. */
   readonly viewer?: ViewerFiles;
+  readonly access: AccessSettings;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +135,37 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  const proxyUsername = values[configEnv.orthancProxyUsername];
+  const proxyPassword = values[configEnv.orthancProxyPassword];
+  if ((proxyUsername === undefined) !== (proxyPassword === undefined)) {
+    throw new ConfigError(
+      `Invalid sidecar configuration: set both ${configEnv.orthancProxyUsername} and ${configEnv.orthancProxyPassword}, or neither`,
+    );
+  }
+
+  let oidc: OidcSettings | undefined;
+  if (values[configEnv.auth] === 'oidc') {
+    const issuer = values[configEnv.oidcIssuer];
+    const audience = values[configEnv.oidcAudience];
+    const clientId = values[configEnv.oidcClientId];
+    const missing = [
+      [configEnv.oidcIssuer, issuer],
+      [configEnv.oidcAudience, audience],
+      [configEnv.oidcClientId, clientId],
+    ].filter(([, value]) => value === undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(`Invalid sidecar configuration: ${configEnv.auth}=oidc needs ${missing.map(([name]) => name).join(', ')}`);
+    }
+    oidc = {
+      issuer: issuer as string,
+      audience: audience as string,
+      clientId: clientId as string,
+      rolesClaim: values[configEnv.oidcRolesClaim],
+      scope: values[configEnv.oidcScope],
+    };
+  }
+  const dataDir = resolve(values[configEnv.dataDir]);
+
   let apiToken = values[configEnv.apiToken];
   const apiTokenGenerated = apiToken === undefined;
   if (apiToken === undefined) {
@@ -114,10 +184,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     orthanc: {
       url: values[configEnv.orthancUrl].replace(/\/+$/, ''),
       ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
+      ...(proxyUsername !== undefined && proxyPassword !== undefined ? { proxyCredentials: { username: proxyUsername, password: proxyPassword } } : {}),
     },
     apiToken,
     apiTokenGenerated,
-    dataDir: resolve(values[configEnv.dataDir]),
+    dataDir,
     autoClassify: values[configEnv.autoClassify],
     maxQueue: values[configEnv.maxQueue],
     concurrency: values[configEnv.concurrency],
@@ -128,5 +199,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     logLevel: values[configEnv.logLevel],
     viewer: { dir: resolve(values[configEnv.viewerDir]), extensionFile: resolve(values[configEnv.viewerExtensionFile]) },
+    access: {
+      mode: values[configEnv.auth],
+      publicHosts: (values[configEnv.publicHosts] ?? '')
+        .split(',')
+        .map((name) => name.trim())
+        .filter((name) => name !== ''),
+      cookieSecure: values[configEnv.cookieSecure],
+      dicomWebStow: values[configEnv.dicomWebStow],
+      auditLogFile: resolve(values[configEnv.auditLog] ?? join(dataDir, dataFiles.auditLog)),
+      ...(oidc ? { oidc } : {}),
+    },
   };
 }

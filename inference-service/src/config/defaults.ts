@@ -23,6 +23,24 @@ export const configEnv = {
   /** The unpacked OHIF app and our built extension; absent files mean the API only. */
   viewerDir: 'CXR_VIEWER_DIR',
   viewerExtensionFile: 'CXR_VIEWER_EXTENSION_FILE',
+  /** Who may log in: `local` (one user, password made at first start in the data dir) or `oidc`. */
+  auth: 'CXR_AUTH',
+  /** Host names (comma-separated) the sidecar answers to besides loopback and its bind address. */
+  publicHosts: 'CXR_PUBLIC_HOSTS',
+  /** `on`: session cookies are Secure even on plain HTTP (a TLS-terminating proxy is in front). */
+  cookieSecure: 'CXR_COOKIE_SECURE',
+  /** `on`: the viewer's proxy accepts STOW-RS from users with the store role. */
+  dicomWebStow: 'CXR_DICOMWEB_STOW',
+  /** The audit log (JSON lines); default `<data dir>/audit.log`. */
+  auditLog: 'CXR_AUDIT_LOG',
+  oidcIssuer: 'CXR_OIDC_ISSUER',
+  oidcAudience: 'CXR_OIDC_AUDIENCE',
+  oidcClientId: 'CXR_OIDC_CLIENT_ID',
+  oidcRolesClaim: 'CXR_OIDC_ROLES_CLAIM',
+  oidcScope: 'CXR_OIDC_SCOPE',
+  /** Orthanc's account for the viewer's DICOMweb reads; Orthanc restricts it to them (orthanc/lua). */
+  orthancProxyUsername: 'CXR_ORTHANC_PROXY_USERNAME',
+  orthancProxyPassword: 'CXR_ORTHANC_PROXY_PASSWORD',
   /** `development` or `test` lets the sidecar start without a token (it makes one up per process). */
   mode: 'NODE_ENV',
 } as const;
@@ -54,12 +72,18 @@ export const configDefaults = {
   bodyLimitMb: 64,
   requestTimeoutMs: 60_000,
   logLevel: 'info',
+  auth: 'local',
+  cookieSecure: false,
+  dicomWebStow: false,
+  oidcRolesClaim: 'roles',
+  oidcScope: 'openid profile',
 } as const;
 
 /** Files the sidecar keeps in its data dir. */
 export const dataFiles = {
   apiToken: 'api-token',
   changesCursor: 'orthanc-changes-cursor.json',
+  auditLog: 'audit.log',
 } as const;
 
 /** Paths that must stay stable: the Lua hook and the viewer call them. */

@@ -4,6 +4,8 @@
  * stays on the server), and our extension is loaded at run time by URL.
  */
 
+import type { OidcSettings } from '../config/config.ts';
+
 /** Paths the generated config and the routes agree on. */
 export const viewerPaths = {
   appConfig: '/app-config.js',
@@ -34,6 +36,29 @@ export const findingsPanel = {
 export interface ViewerAppConfigOptions {
   /** Name shown in the viewer's header and window title. */
   readonly friendlyName?: string;
+  /** OpenID Connect: OHIF logs the user in itself (authorization code + PKCE) and sends the access token. */
+  readonly oidc?: Pick<OidcSettings, 'issuer' | 'clientId' | 'scope'> & { readonly resource?: string };
+}
+
+/**
+ * OHIF's `oidc` app-config (oidc-client-ts UserManager settings): code flow with PKCE, silent renewal
+ * with the refresh token, and the token revoked at logout. Relative URIs are resolved by OHIF against
+ * its own origin.
+ */
+function oidcAppConfig(oidc: NonNullable<ViewerAppConfigOptions['oidc']>): Record<string, unknown>[] {
+  return [
+    {
+      authority: oidc.issuer,
+      client_id: oidc.clientId,
+      redirect_uri: '/callback',
+      response_type: 'code',
+      scope: oidc.scope,
+      post_logout_redirect_uri: '/',
+      automaticSilentRenew: true,
+      revokeAccessTokenOnSignout: true,
+      ...(oidc.resource ? { extraQueryParams: { resource: oidc.resource } } : {}),
+    },
+  ];
 }
 
 /** The `window.config` object for @ohif/app 3.13 (only plain data: it is serialised as JSON). */
@@ -41,6 +66,7 @@ export function viewerAppConfig(options: ViewerAppConfigOptions = {}): Record<st
   return {
     name: 'cxr-findings',
     routerBasename: '/',
+    ...(options.oidc ? { oidc: oidcAppConfig(options.oidc) } : {}),
     // Not an `@ohif/*` name, so the app loads it with a native dynamic import() of this same-origin URL.
     extensions: [viewerPaths.extension],
     modes: [],

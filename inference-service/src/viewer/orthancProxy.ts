@@ -1,10 +1,12 @@
 import type { Context } from 'hono';
 import { apiErrorCodes, errorBody } from '../api/errors.ts';
+import { type AllowedDicomWebRequest, allowDicomWebRequest, type DicomWebRoots, isRefusal, serializeQuery } from './dicomWebAllowList.ts';
 
 /**
  * A reverse proxy from the viewer's origin to Orthanc's DICOMweb and WADO-URI. Orthanc sends no CORS
  * headers, so the browser must reach it same-origin; the proxy adds Orthanc's credentials on the server
- * so the browser never holds them. Bodies are streamed both ways (multipart/related stays byte-exact).
+ * so the browser never holds them. It forwards DICOMweb reads only (dicomWebAllowList.ts). Bodies are
+ * streamed both ways (multipart/related stays byte-exact).
  */
 
 export interface OrthancTarget {
@@ -28,10 +30,12 @@ const hopByHopHeaders = [
 ] as const;
 
 /**
- * Request headers that stay on this side: the browser's own credentials and cookies are for the
- * sidecar, not Orthanc; Host and the encoding are set for the upstream hop; Forwarded is ours to set.
+ * Request headers that go to Orthanc: what content negotiation and caching need, and the type of a
+ * STOW-RS body. Everything else stays on this side: the browser's credentials and cookies are for the
+ * sidecar, and a header Orthanc honours that we did not think of (X-HTTP-Method-Override turned a GET
+ * into a DELETE) must not pass by default.
  */
-const requestHeadersNotForwarded = ['host', 'authorization', 'cookie', 'accept-encoding', 'content-length', 'forwarded', 'origin', 'referer'] as const;
+const requestHeadersForwarded = ['accept', 'accept-language', 'content-type', 'if-none-match', 'if-modified-since', 'range'] as const;
 
 /**
  * Response headers that stay on Orthanc's side: a `WWW-Authenticate: Basic` would make the browser
@@ -49,6 +53,15 @@ function namedInConnection(headers: Headers): Set<string> {
   );
 }
 
+function forwardedRequestHeaders(source: Headers): Headers {
+  const out = new Headers();
+  for (const name of requestHeadersForwarded) {
+    const value = source.get(name);
+    if (value !== null) out.set(name, value);
+  }
+  return out;
+}
+
 function filteredHeaders(source: Headers, drop: readonly string[]): Headers {
   const extra = namedInConnection(source);
   const out = new Headers();
@@ -64,27 +77,51 @@ export function basicAuthorization(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
+export interface OrthancProxyOptions {
+  readonly target: OrthancTarget;
+  readonly roots: DicomWebRoots;
+  /** Whether the caller may store with STOW-RS (configured on, and a role allowed to); default never. */
+  readonly mayStore?: (c: Context) => boolean;
+  /** Told of each forwarded request once Orthanc answered (or did not: status 502), e.g. for the audit log. */
+  readonly onAnswered?: (c: Context, request: AllowedDicomWebRequest, status: number) => void;
+}
+
+/** Error codes of the proxy's refusals, in the API's error format. */
+const refusalCodes = { 400: apiErrorCodes.invalidRequest, 403: apiErrorCodes.forbidden, 404: apiErrorCodes.notFound, 405: apiErrorCodes.methodNotAllowed } as const;
+
 /**
- * Builds the handler. `Forwarded` (RFC 7239) tells Orthanc's DICOMweb plugin the origin the browser
- * used, so the URLs it writes into QIDO answers (RetrieveURL) point at this proxy, not at Orthanc.
- * The plugin does not unquote values, so the host is sent bare even when it carries a port.
+ * Builds the handler. Only what `allowDicomWebRequest` allows leaves the sidecar, and it leaves as the
+ * path it matched and a query rebuilt from parsed parameters, never as the bytes that arrived.
+ * `Forwarded` (RFC 7239) tells Orthanc's DICOMweb plugin the origin the browser used, so the URLs it
+ * writes into QIDO answers (RetrieveURL) point at this proxy, not at Orthanc. The plugin does not
+ * unquote values, so the host is sent bare even when it carries a port.
  */
-export function orthancProxy(target: OrthancTarget): (c: Context) => Promise<Response> {
+export function orthancProxy(options: OrthancProxyOptions): (c: Context) => Promise<Response> {
+  const { target } = options;
   const base = target.url.replace(/\/+$/, '');
   const authorization =
     target.username !== undefined && target.password !== undefined ? basicAuthorization(target.username, target.password) : undefined;
 
   return async (c) => {
     const incoming = new URL(c.req.url);
-    const upstreamUrl = `${base}${incoming.pathname}${incoming.search}`;
-    const headers = filteredHeaders(c.req.raw.headers, requestHeadersNotForwarded);
+    const method = c.req.method;
+    const decision = allowDicomWebRequest(
+      { method, path: incoming.pathname, search: incoming.searchParams, mayStore: options.mayStore?.(c) ?? false },
+      options.roots,
+    );
+    if (isRefusal(decision)) {
+      if (decision.status === 405) c.header('Allow', 'GET, HEAD');
+      return c.json(errorBody(refusalCodes[decision.status], decision.message), decision.status);
+    }
+    const query = serializeQuery(decision.query);
+    const upstreamUrl = `${base}${decision.path}${query ? `?${query}` : ''}`;
+    const headers = forwardedRequestHeaders(c.req.raw.headers);
     // Identity: what arrives is streamed through unchanged, so Content-Length stays true.
     headers.set('accept-encoding', 'identity');
     headers.set('forwarded', `host=${incoming.host};proto=${incoming.protocol.replace(/:$/, '')}`);
     if (authorization) headers.set('authorization', authorization);
 
-    const method = c.req.method;
-    const hasBody = method !== 'GET' && method !== 'HEAD';
+    const hasBody = decision.action === 'store';
     let upstream: Response;
     try {
       upstream = await fetch(upstreamUrl, {
@@ -97,12 +134,14 @@ export function orthancProxy(target: OrthancTarget): (c: Context) => Promise<Res
         signal: c.req.raw.signal,
       } as RequestInit);
     } catch (error) {
+      options.onAnswered?.(c, decision, 502);
       const reason = error instanceof Error ? error.message : String(error);
       return c.json(
         errorBody(apiErrorCodes.orthancUnavailable, `${method} ${incoming.pathname}: Orthanc at ${base} did not answer (${reason})`),
         502,
       );
     }
+    options.onAnswered?.(c, decision, upstream.status);
     return new Response(method === 'HEAD' ? null : upstream.body, {
       status: upstream.status,
       statusText: upstream.statusText,

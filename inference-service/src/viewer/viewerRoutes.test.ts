@@ -7,13 +7,21 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestOrthanc, type TestOrthanc } from '../../../test/support/orthanc.ts';
 import { realJpegBaselineDcm } from '../../../test/support/paths.ts';
+import { createHash } from 'node:crypto';
+import { Hono } from 'hono';
+import { type Principal, roles } from '../access/principal.ts';
+import { errorHandler } from '../api/onError.ts';
+import { silentLogger } from '../log.ts';
+import { createMetrics } from '../service/metrics.ts';
+import { repoRoot } from '../../../test/support/paths.ts';
 import { viewerPaths } from './appConfig.ts';
 import { viewerRoutes, type ViewerRoutesOptions } from './viewerRoutes.ts';
 
 /** A viewer dist in miniature: what the routes treat differently (index, hashed bundle, plain asset, a stale app-config). */
 let viewerDir: string;
 let extensionFile: string;
-const indexHtml = '<!doctype html><html><head><script src="/app-config.js"></script></head><body>OHIF</body></html>';
+const inlineScript = 'window.PUBLIC_URL="/"';
+const indexHtml = `<!doctype html><html><head><script>${inlineScript}</script><script src="/app-config.js"></script></head><body>OHIF</body></html>`;
 const hashedBundle = 'app.bundle.0f6159c501addfe9.js';
 
 let orthanc: TestOrthanc;
@@ -63,13 +71,27 @@ afterAll(async () => {
   if (viewerDir) await rm(viewerDir, { recursive: true, force: true });
 });
 
-function routes(overrides: Partial<ViewerRoutesOptions> = {}) {
-  return viewerRoutes({
-    viewerDir,
-    extensionFile,
-    orthanc: { url: orthanc.url, username: orthanc.credentials.username, password: orthanc.credentials.password },
-    ...overrides,
+const reader: Principal = { subject: 'test-reader', roles: new Set([roles.read]), credential: 'local-session' };
+const storer: Principal = { subject: 'test-storer', roles: new Set([roles.read, roles.store]), credential: 'local-session' };
+
+/** The routes as the app mounts them, behind a principal the app's `authenticate` would have set. */
+function routes(overrides: Partial<ViewerRoutesOptions> = {}, principal: Principal | null = reader) {
+  const app = new Hono();
+  app.use('*', async (c, next) => {
+    if (principal) c.set('principal', principal);
+    return next();
   });
+  app.route(
+    '/',
+    viewerRoutes({
+      viewerDir,
+      extensionFile,
+      orthanc: { url: orthanc.url, username: orthanc.credentials.username, password: orthanc.credentials.password },
+      ...overrides,
+    }),
+  );
+  app.onError(errorHandler({ orthancUrl: orthanc.url, metrics: createMetrics({ defaultMetrics: false }), logger: silentLogger }));
+  return app;
 }
 
 interface Echoed {
@@ -81,22 +103,43 @@ interface Echoed {
 
 describe('viewerRoutes', () => {
   describe('the page', () => {
-    it('should serve index.html at / and call onIndexHtml (the session cookie hook)', async () => {
-      let issued = 0;
-      const res = await routes({ onIndexHtml: () => void issued++ }).request('/');
+    it('should serve index.html at / with a policy allowing its inline script by hash only', async () => {
+      const res = await routes().request('/');
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toMatch(/text\/html/);
       expect(res.headers.get('cache-control')).toBe('no-cache');
       expect(await res.text()).toBe(indexHtml);
-      expect(issued).toBe(1);
+      const policy = res.headers.get('content-security-policy') ?? '';
+      const hash = createHash('sha256').update(inlineScript).digest('base64');
+      expect(policy).toContain(`script-src 'self' 'wasm-unsafe-eval' 'sha256-${hash}'`);
+      expect(policy).toContain("frame-ancestors 'none'");
+      const scriptSrc = policy.split('; ').find((directive) => directive.startsWith('script-src ')) ?? '';
+      expect(scriptSrc.split(' ')).not.toContain("'unsafe-inline'");
+      expect(scriptSrc.split(' ')).not.toContain("'unsafe-eval'");
+      expect(policy).not.toContain('*');
     });
 
     it("should fall back to index.html for the viewer's client-side routes", async () => {
-      let issued = 0;
-      const res = await routes({ onIndexHtml: () => void issued++ }).request(`/viewer?StudyInstanceUIDs=${realUids.study}`);
+      const res = await routes().request(`/viewer?StudyInstanceUIDs=${realUids.study}`);
       expect(res.status).toBe(200);
       expect(await res.text()).toBe(indexHtml);
-      expect(issued).toBe(1);
+    });
+
+    it('should send a browser without a session to the login page when there is one, and refuse its scripts', async () => {
+      const app = routes({ loginPath: '/login' }, null);
+      const page = await app.request(`/viewer?StudyInstanceUIDs=${realUids.study}`, { headers: { Accept: 'text/html' } });
+      expect(page.status).toBe(302);
+      expect(page.headers.get('location')).toBe(`/login?next=${encodeURIComponent(`/viewer?StudyInstanceUIDs=${realUids.study}`)}`);
+      expect((await app.request(`/${hashedBundle}`)).status).toBe(401);
+      expect((await app.request(viewerPaths.appConfig)).status).toBe(401);
+    });
+
+    it('should keep the proxy closed to a request without a principal, whatever the mode', async () => {
+      for (const app of [routes({}, null), routes({ loginPath: '/login' }, null)]) {
+        const res = await app.request('/dicom-web/studies', { headers: { Accept: 'text/html' } });
+        expect(res.status).toBe(401);
+        expect(await res.json()).toMatchObject({ error: { code: 'unauthorized' } });
+      }
     });
 
     it('should serve content-hashed bundles as immutable and other files as revalidated', async () => {
@@ -159,9 +202,9 @@ describe('viewerRoutes', () => {
       const res = await routes().request('http://viewer.test:8080/dicom-web/studies', { headers: { Authorization: 'Basic bm9ib2R5Om5vcGU=' } });
       expect(res.status).toBe(200);
       const studies = (await res.json()) as Array<Record<string, { Value: string[] }>>;
-      expect(studies.map((s) => s['0020000D']?.Value[0])).toEqual([realUids.study]);
+      const real = studies.find((s) => s['0020000D']?.Value[0] === realUids.study);
       // RetrieveURL (0008,1190): Orthanc built it from the Forwarded header.
-      expect(studies[0]?.['00081190']?.Value[0]).toBe(`http://viewer.test:8080/dicom-web/studies/${realUids.study}`);
+      expect(real?.['00081190']?.Value[0]).toBe(`http://viewer.test:8080/dicom-web/studies/${realUids.study}`);
     });
 
     it('should pass a WADO-RS multipart frame through byte for byte', async () => {
@@ -192,7 +235,18 @@ describe('viewerRoutes', () => {
       expect(b.equals(a)).toBe(true);
     });
 
-    it('should store a STOW-RS upload and pass multipart request bodies intact', async () => {
+    it('should refuse STOW-RS by default, even to a user with the store role', async () => {
+      const res = await routes({}, storer).request('/dicom-web/studies', { method: 'POST', headers: { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=x' }, body: 'x' });
+      expect(res.status).toBe(403);
+      expect(await res.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringMatching(/STOW-RS\) is turned off or not allowed/) } });
+    });
+
+    it('should refuse STOW-RS to a reader when it is turned on', async () => {
+      const res = await routes({ stow: true }, reader).request('/dicom-web/studies', { method: 'POST', headers: { 'Content-Type': 'multipart/related; type="application/dicom"; boundary=x' }, body: 'x' });
+      expect(res.status).toBe(403);
+    });
+
+    it('should store a STOW-RS upload for the store role when turned on, and pass multipart request bodies intact', async () => {
       const part10 = await readFile(realJpegBaselineDcm);
       const boundary = 'cxr-boundary-7f3a';
       const body = Buffer.concat([
@@ -200,7 +254,7 @@ describe('viewerRoutes', () => {
         part10,
         Buffer.from(`\r\n--${boundary}--\r\n`),
       ]);
-      const res = await routes().request('/dicom-web/studies', {
+      const res = await routes({ stow: true }, storer).request('/dicom-web/studies', {
         method: 'POST',
         headers: { 'Content-Type': `multipart/related; type="application/dicom"; boundary=${boundary}`, Accept: 'application/dicom+json' },
         body,
@@ -218,34 +272,48 @@ describe('viewerRoutes', () => {
       expect(res.headers.get('www-authenticate')).toBeNull();
     });
 
-    it('should run the guard before the proxy', async () => {
-      const guarded = routes({ proxyGuard: async (c) => c.json({ error: { code: 'unauthorized', message: 'guarded' } }, 401) });
-      const res = await guarded.request('/dicom-web/studies');
-      expect(res.status).toBe(401);
-      expect(await res.json()).toEqual({ error: { code: 'unauthorized', message: 'guarded' } });
+    it("should send a comma-separated includefield as repeated ones, which Orthanc's plugin 1.7 reads", async () => {
+      const sample = await readFile(join(repoRoot, 'dicom_samples', 'alpha-cr-pa-8bit-jpeg-baseline.dcm'));
+      await orthanc.client.uploadInstance(new Uint8Array(sample));
+      const sampleStudy = (await orthanc.client.findInstances({ Query: { StudyDescription: 'Chest PA (synthetic phantom)' } })).length;
+      expect(sampleStudy).toBe(1);
+      // The sample's study: the one that is not the real image's.
+      const studyOf = (body: Array<Record<string, { Value?: unknown[] }>>) => body.find((s) => String(s['0020000D']?.Value?.[0]) !== realUids.study);
+      // OHIF's dicomweb-client sends the list with its comma percent-encoded.
+      const asOhifAsks = '/dicom-web/studies?includefield=00081030%2C00080090';
+      const direct = await fetch(`${orthanc.url}${asOhifAsks}`, {
+        headers: { Accept: 'application/dicom+json', Authorization: `Basic ${Buffer.from(`${orthanc.credentials.username}:${orthanc.credentials.password}`).toString('base64')}` },
+      });
+      // What OHIF's study list saw: the plugin ignores the encoded list, StudyDescription is missing.
+      expect(studyOf((await direct.json()) as Array<Record<string, { Value?: unknown[] }>>)?.['00081030']).toBeUndefined();
+      const proxied = await routes().request(asOhifAsks, { headers: { Accept: 'application/dicom+json' } });
+      expect(proxied.status).toBe(200);
+      const study = studyOf((await proxied.json()) as Array<Record<string, { Value?: unknown[] }>>);
+      expect(study?.['00081030']?.Value).toEqual(['Chest PA (synthetic phantom)']);
     });
   });
 
   describe('what the proxy sends and returns', () => {
     it('should replace the client credentials, drop cookies and hop-by-hop headers, and say where the request came from', async () => {
       const app = routes({ orthanc: { url: echoUrl, username: 'orthanc-user', password: 's3cret' } });
-      const res = await app.request('http://viewer.test/wado?requestType=WADO&studyUID=1.2.3', {
-        headers: { Authorization: 'Bearer browser-token', Cookie: 'cxr_viewer_session=abc', Connection: 'X-Private', 'X-Private': 'hop', Accept: 'application/dicom' },
+      const res = await app.request('http://viewer.test/wado?requestType=WADO&studyUID=1.2.3&seriesUID=1.2.4&objectUID=1.2.5', {
+        headers: { Authorization: 'Bearer browser-token', Cookie: 'cxr_session=abc', Connection: 'X-Private', 'X-Private': 'hop', Accept: 'application/dicom', 'X-Anything': 'not on the list' },
       });
       expect(res.status).toBe(200);
       const seen = (await res.json()) as Echoed;
-      expect(seen.url).toBe('/wado?requestType=WADO&studyUID=1.2.3');
+      expect(seen.url).toBe('/wado?requestType=WADO&studyUID=1.2.3&seriesUID=1.2.4&objectUID=1.2.5');
       expect(seen.headers.authorization).toBe(`Basic ${Buffer.from('orthanc-user:s3cret').toString('base64')}`);
       expect(seen.headers.cookie).toBeUndefined();
       expect(seen.headers['x-private']).toBeUndefined();
+      expect(seen.headers['x-anything']).toBeUndefined();
       expect(seen.headers.accept).toBe('application/dicom');
       expect(seen.headers.forwarded).toBe('host=viewer.test;proto=http');
       expect(res.headers.get('x-hop')).toBeNull();
       expect(res.headers.get('www-authenticate')).toBeNull();
     });
 
-    it('should stream a request body to Orthanc unchanged', async () => {
-      const app = routes({ orthanc: { url: echoUrl } });
+    it('should stream a STOW-RS body to Orthanc unchanged', async () => {
+      const app = routes({ orthanc: { url: echoUrl }, stow: true }, storer);
       const payload = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
       const res = await app.request('/dicom-web/studies', { method: 'POST', headers: { 'Content-Type': 'application/octet-stream' }, body: payload });
       const seen = (await res.json()) as Echoed;

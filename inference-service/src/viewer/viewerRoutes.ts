@@ -3,9 +3,15 @@ import { extname, join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
+import { principalOf, requireRole } from '../access/authenticate.ts';
+import { roles } from '../access/principal.ts';
 import { apiErrorCodes, errorBody } from '../api/errors.ts';
+import { type AuditAction, type AuditSink, noAudit } from '../audit/auditLog.ts';
+import { outcomeOf, requestAuditFields } from '../audit/requestAudit.ts';
 import { type ViewerAppConfigOptions, viewerAppConfigScript, viewerPaths } from './appConfig.ts';
+import type { DicomWebAction } from './dicomWebAllowList.ts';
 import { type OrthancTarget, orthancProxy } from './orthancProxy.ts';
+import { viewerContentSecurityPolicy } from './contentSecurityPolicy.ts';
 
 /**
  * The viewer, served by the sidecar: the prebuilt OHIF app at `/` with a single-page fallback, a
@@ -18,13 +24,22 @@ export interface ViewerRoutesOptions {
   readonly viewerDir: string;
   /** The built extension, one ES module (ohif-extension/dist/cxr-findings.mjs). */
   readonly extensionFile: string;
+  /** Orthanc and the account the proxy reads with. */
   readonly orthanc: OrthancTarget;
-  /** Called whenever the page itself (index.html) is served: the sidecar issues its session cookie here. */
-  readonly onIndexHtml?: (c: Context) => void;
-  /** Runs before the Orthanc proxy, e.g. to require the viewer's session. */
-  readonly proxyGuard?: MiddlewareHandler;
+  /**
+   * Where a browser without a session is sent; with it, the viewer's own files need a login too.
+   * Without it (OpenID Connect: OHIF must load to send the user to the provider) they are public and
+   * only the proxy needs a credential.
+   */
+  readonly loginPath?: string;
+  /** STOW-RS through the proxy for principals with the store role; off by default. */
+  readonly stow?: boolean;
+  readonly audit?: AuditSink;
   readonly appConfig?: ViewerAppConfigOptions;
 }
+
+/** What the audit log calls each kind of proxied access. */
+const auditActionOf: Record<DicomWebAction, AuditAction> = { search: 'study-list', metadata: 'metadata', retrieve: 'retrieve', store: 'store' };
 
 /** Paths the single-page fallback must leave alone: they belong to the API. */
 const notPagePrefixes = ['/api/', '/metrics'] as const;
@@ -43,8 +58,27 @@ function isPageRequest(path: string): boolean {
 export function viewerRoutes(options: ViewerRoutesOptions): Hono {
   const indexHtmlPath = join(options.viewerDir, 'index.html');
   const configScript = viewerAppConfigScript(options.appConfig);
-  const proxy = orthancProxy(options.orthanc);
-  const guard: MiddlewareHandler = options.proxyGuard ?? (async (_c, next) => next());
+  const audit = options.audit ?? noAudit;
+  const proxy = orthancProxy({
+    target: options.orthanc,
+    roots: { dicomWeb: viewerPaths.dicomWeb, wadoUri: viewerPaths.wado },
+    mayStore: (c) => options.stow === true && (principalOf(c)?.roles.has(roles.store) ?? false),
+    onAnswered: (c, request, status) =>
+      audit.record({
+        ...requestAuditFields(c),
+        action: auditActionOf[request.action],
+        outcome: outcomeOf(status),
+        status,
+        ...(request.StudyInstanceUID ? { StudyInstanceUID: request.StudyInstanceUID } : {}),
+        ...(request.SeriesInstanceUID ? { SeriesInstanceUID: request.SeriesInstanceUID } : {}),
+        ...(request.SOPInstanceUID ? { SOPInstanceUID: request.SOPInstanceUID } : {}),
+        detail: `${c.req.method} ${request.path}`,
+      }),
+  });
+  // The proxy adds Orthanc's credentials: without a reader's credential nothing reaches it.
+  const reader = requireRole(roles.read);
+  const shellGuard: MiddlewareHandler = options.loginPath ? requireRole(roles.read, { loginPath: options.loginPath }) : async (_c, next) => next();
+  const policy = viewerContentSecurityPolicy(indexHtmlPath, options.appConfig?.oidc?.issuer);
 
   const serveIndexHtml = async (c: Context): Promise<Response> => {
     let html: string;
@@ -56,13 +90,20 @@ export function viewerRoutes(options: ViewerRoutesOptions): Hono {
         503,
       );
     }
-    options.onIndexHtml?.(c);
     c.header('Cache-Control', 'no-cache');
     return c.html(html);
   };
 
   return (
     new Hono()
+      // DICOMweb (QIDO-RS, WADO-RS; STOW-RS where allowed) and WADO-URI: every method reaches the
+      // allow-list, which answers 405 for the ones it does not take.
+      .all(`${viewerPaths.dicomWeb}/*`, reader, proxy)
+      .all(viewerPaths.wado, reader, proxy)
+      .use('*', shellGuard, async (c, next) => {
+        await next();
+        if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', await policy());
+      })
       .get(viewerPaths.appConfig, (c) => {
         c.header('Cache-Control', 'no-cache');
         return c.body(configScript, 200, { 'Content-Type': javascript });
@@ -80,9 +121,6 @@ export function viewerRoutes(options: ViewerRoutesOptions): Hono {
         c.header('Cache-Control', 'no-cache');
         return c.body(code, 200, { 'Content-Type': javascript });
       })
-      // DICOMweb (QIDO, WADO-RS, STOW-RS for the viewer's upload) and WADO-URI.
-      .on(['GET', 'HEAD', 'POST'], `${viewerPaths.dicomWeb}/*`, guard, proxy)
-      .on(['GET', 'HEAD'], viewerPaths.wado, guard, proxy)
       .get('/', serveIndexHtml)
       .get('/index.html', serveIndexHtml)
       .get('*', async (c, next) => {

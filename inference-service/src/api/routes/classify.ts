@@ -2,7 +2,10 @@ import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import type { ClassificationService } from '../../service/classificationService.ts';
 import { QueueFullError, type WorkQueue } from '../../service/workQueue.ts';
-import { requireAuth } from '../auth.ts';
+import { requireRole } from '../../access/authenticate.ts';
+import { roles } from '../../access/principal.ts';
+import type { AuditSink } from '../../audit/auditLog.ts';
+import { outcomeOf, requestAuditFields } from '../../audit/requestAudit.ts';
 import { ApiError, apiErrorCodes } from '../errors.ts';
 import { jsonBodyLimitBytes, limitBody, limitTime } from '../limits.ts';
 import { classifyRequestSchema, requireMediaType, validationFailed } from '../schemas.ts';
@@ -10,22 +13,44 @@ import { classifyRequestSchema, requireMediaType, validationFailed } from '../sc
 export interface ClassifyRoutesOptions {
   readonly service: ClassificationService;
   readonly queue: WorkQueue;
-  readonly apiToken: string;
+  readonly audit: AuditSink;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
 }
 
-/** `/api/classify`: classify what is in Orthanc by UID, or an uploaded file. Token or viewer session. */
+/** `/api/classify`: classify what is in Orthanc by UID, or an uploaded file. Needs the classify role. */
 export function classifyRoutes(options: ClassifyRoutesOptions) {
   const { service } = options;
   return new Hono()
-    .use('*', requireAuth(options.apiToken, { allowViewerSession: true }), limitTime(options.requestTimeoutMs))
+    .use('*', requireRole(roles.classify), limitTime(options.requestTimeoutMs))
     .post(
       '/',
       requireMediaType(['application/json']),
       limitBody(jsonBodyLimitBytes),
       zValidator('json', classifyRequestSchema, validationFailed),
-      async (c) => c.json(await service.classifyTarget(c.req.valid('json'))),
+      async (c) => {
+        const target = c.req.valid('json');
+        const who = requestAuditFields(c);
+        const asked = {
+          StudyInstanceUID: target.studyInstanceUID,
+          ...(target.seriesInstanceUID ? { SeriesInstanceUID: target.seriesInstanceUID } : {}),
+          ...(target.sopInstanceUID ? { SOPInstanceUID: target.sopInstanceUID } : {}),
+        };
+        let report;
+        try {
+          report = await service.classifyTarget(target);
+        } catch (error) {
+          options.audit.record({ ...who, action: 'classify', outcome: 'failure', ...asked, detail: error instanceof Error ? error.name : 'error' });
+          throw error;
+        }
+        options.audit.record({ ...who, action: 'classify', outcome: outcomeOf(200), status: 200, ...asked, detail: `${report.results.length} classified, ${report.skipped.length} skipped` });
+        for (const result of report.results) {
+          if (result.sr.alreadyExisted) continue;
+          const { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } = result.sr;
+          options.audit.record({ ...who, action: 'sr-written', outcome: 'success', StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, detail: `for image ${result.SOPInstanceUID}` });
+        }
+        return c.json(report);
+      },
     )
     .post(
       '/file',
@@ -50,7 +75,18 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
         if (part10.byteLength === 0) {
           throw new ApiError(400, apiErrorCodes.invalidRequest, 'POST /api/classify/file: the body is empty; send one DICOM Part-10 file');
         }
-        return c.json(await service.classifyFile(part10));
+        const classified = await service.classifyFile(part10);
+        options.audit.record({
+          ...requestAuditFields(c),
+          action: 'classify',
+          outcome: 'success',
+          status: 200,
+          StudyInstanceUID: classified.StudyInstanceUID,
+          SeriesInstanceUID: classified.SeriesInstanceUID,
+          SOPInstanceUID: classified.SOPInstanceUID,
+          detail: 'uploaded file; SR returned, not stored',
+        });
+        return c.json(classified);
       },
     );
 }

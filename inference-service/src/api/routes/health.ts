@@ -2,14 +2,17 @@ import { Hono } from 'hono';
 import type { OrthancClient } from '../../orthanc/orthancClient.ts';
 import type { ClassificationService } from '../../service/classificationService.ts';
 import type { WorkQueue } from '../../service/workQueue.ts';
+import { principalOf } from '../../access/authenticate.ts';
 import { apiErrorCodes, errorBody } from '../errors.ts';
 
 /** How long a health probe waits for Orthanc: a probe that hangs is worse than one that says "down". */
 const orthancProbeTimeoutMs = 2_000;
 
 /**
- * `GET /api/health`, public: 200 when Orthanc answers and the model can run, 503 otherwise with the
- * same checks plus an `error` naming what is down.
+ * `GET /api/health`: 200 when Orthanc answers and the model can run, 503 otherwise. Public, so load
+ * balancers and orchestrators can probe it without a secret; an anonymous caller gets the status word
+ * only (no addresses, versions or queue depth, and never patient data). With a credential: the
+ * checks, plus an `error` naming what is down.
  */
 export function healthRoutes(options: { orthanc: OrthancClient; service: ClassificationService; queue: WorkQueue }) {
   return new Hono().get('/', async (c) => {
@@ -32,6 +35,7 @@ export function healthRoutes(options: { orthanc: OrthancClient; service: Classif
         maxQueue: options.queue.maxQueue,
       },
     };
+    if (!principalOf(c)) return c.json({ status: body.status }, body.status === 'ok' ? 200 : 503);
     if (modelFailure) return c.json({ ...body, ...errorBody(apiErrorCodes.notReady, `The model cannot classify: ${modelFailure}`) }, 503);
     if (orthanc.reachable) return c.json(body, 200);
     return c.json({ ...body, ...errorBody(apiErrorCodes.orthancUnavailable, `Orthanc at ${options.orthanc.url} is unreachable`) }, 503);

@@ -4,7 +4,7 @@ import type { Logger } from '../../log.ts';
 import type { ClassificationService } from '../../service/classificationService.ts';
 import type { SidecarMetrics } from '../../service/metrics.ts';
 import { QueueFullError } from '../../service/workQueue.ts';
-import { requireAuth } from '../auth.ts';
+import { requireCredential } from '../../access/authenticate.ts';
 import { jsonBodyLimitBytes, limitBody } from '../limits.ts';
 import { orthancEventSchema, requireMediaType, validationFailed } from '../schemas.ts';
 
@@ -15,7 +15,6 @@ import { orthancEventSchema, requireMediaType, validationFailed } from '../schem
  */
 export function orthancEventRoutes(options: {
   service: ClassificationService;
-  apiToken: string;
   autoClassify: boolean;
   metrics: SidecarMetrics;
   logger: Logger;
@@ -23,7 +22,7 @@ export function orthancEventRoutes(options: {
   const logger = options.logger.child({ tag: 'hook' });
   return new Hono().post(
     '/',
-    requireAuth(options.apiToken),
+    requireCredential('api-token'),
     requireMediaType(['application/json']),
     limitBody(jsonBodyLimitBytes),
     zValidator('json', orthancEventSchema, validationFailed),

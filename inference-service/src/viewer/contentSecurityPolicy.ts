@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+
+/**
+ * The viewer's Content-Security-Policy (CSP Level 3). OHIF's index.html carries two small inline
+ * scripts; they are allowed by their SHA-256, read from the installed file, so no other inline script
+ * runs. The codecs are WebAssembly ('wasm-unsafe-eval'); images and workers come from blob: URLs;
+ * OHIF's styles are inline. Only this origin (and the identity provider, with OpenID Connect) is
+ * reachable, and no other site may frame the viewer (frame-ancestors, with X-Frame-Options for old browsers).
+ */
+
+const inlineScript = /<script(?:\s[^>]*)?>([\s\S]*?)<\/script>/gi;
+
+export function inlineScriptHashes(html: string): string[] {
+  const hashes: string[] = [];
+  for (const match of html.matchAll(inlineScript)) {
+    const opening = match[0].slice(0, match[0].indexOf('>'));
+    const body = match[1] ?? '';
+    if (/\ssrc\s*=/.test(opening) || body === '') continue;
+    hashes.push(`'sha256-${createHash('sha256').update(body, 'utf8').digest('base64')}'`);
+  }
+  return hashes;
+}
+
+export function contentSecurityPolicy(scriptHashes: readonly string[], issuer?: string): string {
+  const provider = issuer ? ` ${new URL(issuer).origin}` : '';
+  return [
+    "default-src 'self'",
+    `script-src 'self' 'wasm-unsafe-eval' ${scriptHashes.join(' ')}`.trim(),
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src 'self'${provider}`,
+    "worker-src 'self' blob:",
+    `frame-src 'self'${provider}`,
+    "frame-ancestors 'none'",
+    "form-action 'self'" + provider,
+    "base-uri 'self'",
+    "object-src 'none'",
+  ].join('; ');
+}
+
+/** The policy for one installed viewer, computed once from its index.html. */
+export function viewerContentSecurityPolicy(indexHtmlPath: string, issuer?: string): () => Promise<string> {
+  let policy: Promise<string> | undefined;
+  return () => {
+    policy ??= readFile(indexHtmlPath, 'utf8').then(
+      (html) => contentSecurityPolicy(inlineScriptHashes(html), issuer),
+      () => contentSecurityPolicy([], issuer),
+    );
+    return policy;
+  };
+}
