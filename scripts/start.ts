@@ -14,6 +14,8 @@ import { configDefaults, configEnv, dataFiles } from '../inference-service/src/c
 import { readDicomDataset } from '../inference-service/src/dicom/index.ts';
 import { OrthancClient } from '../inference-service/src/orthanc/index.ts';
 import { startLocalOrthanc } from '../tooling/orthanc/startLocalOrthanc.ts';
+import { localOrthancEnv, orthancDefaults } from '../tooling/orthanc/settings.ts';
+import { localUserFile, readLocalUser } from '../inference-service/src/access/localUser.ts';
 import { checkEligibility } from '../inference-service/src/pipeline/eligibility.ts';
 import { startSidecar } from '../inference-service/src/server.ts';
 
@@ -21,6 +23,8 @@ const repoRoot = resolve(import.meta.dirname, '..');
 const samplesDir = resolve(repoRoot, 'dicom_samples');
 const dataDir = resolve(process.env[configEnv.dataDir] ?? resolve(repoRoot, 'data'));
 const port = Number(process.env[configEnv.port] ?? configDefaults.port);
+const orthancHttpPort = Number(process.env[localOrthancEnv.httpPort] ?? orthancDefaults.httpPort);
+const orthancDicomPort = Number(process.env[localOrthancEnv.dicomPort] ?? orthancDefaults.dicomPort);
 
 /** A failed start says what to fix in one line; the stack helps nobody who only ran `npm start`. */
 function fail(error: unknown): never {
@@ -31,7 +35,7 @@ function fail(error: unknown): never {
 
 const token = await ensureApiToken(dataDir).catch(fail);
 const sidecarUrl = `http://127.0.0.1:${port}`;
-const orthanc = await startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token } }).catch(fail);
+const orthanc = await startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token }, httpPort: orthancHttpPort, dicomPort: orthancDicomPort }).catch(fail);
 let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
 
 async function stopAll(): Promise<void> {
@@ -68,9 +72,14 @@ try {
     await sleep(500);
   }
   console.log(`Structured reports in Orthanc: ${reports} (for ${eligible} eligible sample images).`);
+  const localUser = config.access.mode === 'local' ? await readLocalUser(dataDir) : undefined;
+  const login = localUser
+    ? `log in as '${localUser.username}', password in ${resolve(dataDir, localUserFile)}`
+    : `log in through ${config.access.oidc?.issuer ?? 'the identity provider'}`;
   console.log(`
 CXR Findings is running.
-  Viewer:   ${sidecar.url}/            (open a study, press "Classify findings")
+  Viewer:   ${sidecar.url}/            (${login}; open a study, press "Classify findings")
+  Audit:    ${config.access.auditLogFile}
   API:      ${sidecar.url}/api/openapi.json   token in ${resolve(dataDir, dataFiles.apiToken)}
   Orthanc:  ${orthanc.url}/   credentials in ${resolve(dataDir, 'orthanc-credentials.json')}
   Model:    ${sidecar.pipeline.model.card.id} (${sidecar.pipeline.model.card.kind})${sidecar.pipeline.model.card.warning ? `\n  WARNING:  ${sidecar.pipeline.model.card.warning}` : ''}

@@ -26,6 +26,12 @@ export const orthancDefaults = Object.freeze({
   stableAgeSeconds: 2,
 });
 
+/** Ports of `npm start`'s Orthanc, so a second copy (a test, a demo) can run beside the first. */
+export const localOrthancEnv = Object.freeze({
+  httpPort: 'CXR_ORTHANC_HTTP_PORT',
+  dicomPort: 'CXR_ORTHANC_DICOM_PORT',
+} as const);
+
 /**
  * Environment of the Orthanc process itself, read by `orthanc/lua/notify-sidecar.lua`: the sidecar's
  * base URL (the hook appends `apiPaths.orthancEvent`) and its API token (sent as a bearer token).

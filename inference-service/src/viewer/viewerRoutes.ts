@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
@@ -42,17 +42,21 @@ export interface ViewerRoutesOptions {
 const auditActionOf: Record<DicomWebAction, AuditAction> = { search: 'study-list', metadata: 'metadata', retrieve: 'retrieve', store: 'store' };
 
 /** Paths the single-page fallback must leave alone: they belong to the API. */
-const notPagePrefixes = ['/api/', '/metrics'] as const;
+const notPagePrefixes = ['/api/', '/metrics', `${viewerPaths.dicomWeb}/`, `${viewerPaths.wado}/`] as const;
 
 /** OHIF's bundles carry a content hash in their names (`app.bundle.0f6159c501addfe9.js`): cache them for good. */
 const contentHashedName = /[.-][0-9a-f]{16,}\.(?:js|css|wasm|woff2?)$|^[0-9a-f]{16,}\.(?:wasm|woff2?)$/;
 
 const javascript = 'text/javascript; charset=utf-8';
 
+/** The viewer's client-side routes (`/viewer`, `/segmentation/dicomweb`): plain words, no dots. */
+const pagePath = /^(?:\/[A-Za-z0-9_-]+)*\/?$/;
+
 function isPageRequest(path: string): boolean {
   if (notPagePrefixes.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))) return false;
-  // A missing `x.js` must stay a 404, not turn into HTML the browser then fails to parse as a script.
-  return extname(path) === '';
+  // A missing `x.js` must stay a 404, not turn into HTML the browser then fails to parse as a script;
+  // `/dicom-web../system` is no page either.
+  return pagePath.test(path);
 }
 
 export function viewerRoutes(options: ViewerRoutesOptions): Hono {
@@ -100,6 +104,7 @@ export function viewerRoutes(options: ViewerRoutesOptions): Hono {
       // allow-list, which answers 405 for the ones it does not take.
       .all(`${viewerPaths.dicomWeb}/*`, reader, proxy)
       .all(viewerPaths.wado, reader, proxy)
+      .all(`${viewerPaths.wado}/*`, reader, proxy)
       .use('*', shellGuard, async (c, next) => {
         await next();
         if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', await policy());
