@@ -51,7 +51,7 @@ export async function benchClickToFindings(options: { runs?: number; warmup?: nu
   const apiSamples: number[] = [];
   try {
     const realImage = await readPart10(realJpegBaselineDcm);
-    const page = await stack.browser.newPage({ viewport: { width: 1280, height: 720 } });
+    const page = await stack.newPage({ width: 1280, height: 720 });
     for (let i = 0; i < warmup + runs; i++) {
       // Variant numbers far from the tests' so the two never share a study.
       const variant = dicomVariant(realImage, realImageUids, 100 + i);

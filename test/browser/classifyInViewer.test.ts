@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 async function newPage(size: { width: number; height: number } = { width: 1280, height: 720 }): Promise<Page> {
-  return stack.browser.newPage({ viewport: size });
+  return stack.newPage(size);
 }
 
 /** SR series of a study, asked of Orthanc directly (not through the viewer). */
@@ -309,6 +309,13 @@ describe('viewer', () => {
       } finally {
         await page.close();
       }
+    });
+  });
+
+  describe('under its Content-Security-Policy', () => {
+    // Tests in a file run in order (vitest.config.ts shuffles files only): this one sees every page above.
+    it('should have had nothing refused by the policy on any page of this file', () => {
+      expect(stack.policyViolations).toEqual([]);
     });
   });
 });

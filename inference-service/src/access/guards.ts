@@ -75,9 +75,15 @@ export function methodOverrideGuard(): MiddlewareHandler {
 
 const safeMethods = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/**
+ * Fetch Metadata first (browsers set `Sec-Fetch-Site` themselves and pages cannot), then Origin. Under
+ * a strict Referrer-Policy a browser sends `Origin: null` even for a form of this very site.
+ */
 function isSameOrigin(c: Context): boolean {
+  const site = c.req.header('Sec-Fetch-Site');
+  if (site !== undefined) return site === 'same-origin';
   const origin = c.req.header('Origin');
-  if (origin === undefined) return c.req.header('Sec-Fetch-Site') === 'same-origin';
+  if (origin === undefined) return false;
   try {
     return origin !== 'null' && new URL(origin).host === hostHeader(c).toLowerCase();
   } catch {
@@ -91,8 +97,8 @@ function refuseCrossOrigin(c: Context): ApiError {
 }
 
 /**
- * A state-changing request riding on the session cookie needs an Origin naming this site (without
- * Origin, Fetch Metadata's `Sec-Fetch-Site: same-origin` is accepted instead). A Bearer credential is
+ * A state-changing request riding on the session cookie needs `Sec-Fetch-Site: same-origin` or an
+ * Origin naming this site. A Bearer credential is
  * never added by a browser on its own, so it needs no such check; an anonymous request meets the
  * route's 401. Run after `authenticate`.
  */
@@ -118,7 +124,7 @@ export function securityHeaders(): MiddlewareHandler {
     await next();
     const headers = c.res.headers;
     headers.set('X-Content-Type-Options', 'nosniff');
-    headers.set('Referrer-Policy', 'no-referrer');
+    headers.set('Referrer-Policy', 'same-origin');
     headers.set('X-Frame-Options', 'DENY');
     headers.set('Cross-Origin-Resource-Policy', 'same-origin');
     if (!headers.has('Content-Security-Policy')) headers.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");

@@ -107,7 +107,7 @@ export function viewerRoutes(options: ViewerRoutesOptions): Hono {
       .all(`${viewerPaths.wado}/*`, reader, proxy)
       .use('*', shellGuard, async (c, next) => {
         await next();
-        if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', await policy());
+        if (!c.res.headers.has('Content-Security-Policy')) c.res.headers.set('Content-Security-Policy', await policy(c.req.header('Sec-Fetch-Dest')));
       })
       .get(viewerPaths.appConfig, (c) => {
         c.header('Cache-Control', 'no-cache');

@@ -72,13 +72,24 @@ export async function waitForFindings(page: Page, timeoutMs = 30_000): Promise<v
 
 /** Waits until no CSS animation or transition runs (a toast sliding in), so a screenshot shows the settled page. */
 export async function settled(page: Page, timeoutMs = 5_000): Promise<void> {
-  // A string: it runs in the page, and this project's TypeScript has no DOM library.
-  await page.waitForFunction("document.getAnimations().every((animation) => animation.playState !== 'running')", null, { timeout: timeoutMs });
+  // Polled with evaluate (DevTools protocol), not waitForFunction: that compiles its predicate with
+  // eval inside the page, which the viewer's Content-Security-Policy rightly refuses. A string: this
+  // project's TypeScript has no DOM library.
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate("document.getAnimations().every((animation) => animation.playState !== 'running')"))) {
+    if (Date.now() > deadline) throw new Error(`settled: animations still running after ${timeoutMs} ms`);
+    await page.waitForTimeout(50);
+  }
 }
 
 /** Waits until the notifications have closed by themselves (a screenshot for the docs shows the page, not a toast). */
 export async function notificationsGone(page: Page, timeoutMs = 15_000): Promise<void> {
-  await page.waitForFunction("document.querySelectorAll('[data-sonner-toast]').length === 0", null, { timeout: timeoutMs });
+  // Polled with evaluate, not waitForFunction, for the viewer's Content-Security-Policy (see settled).
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate("document.querySelectorAll('[data-sonner-toast]').length === 0"))) {
+    if (Date.now() > deadline) throw new Error(`notificationsGone: notifications still shown after ${timeoutMs} ms`);
+    await page.waitForTimeout(100);
+  }
   await settled(page);
 }
 

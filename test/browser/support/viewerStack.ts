@@ -2,8 +2,11 @@
  * The whole product for a browser test: a real Orthanc (temporary storage, free port), the real
  * sidecar with the viewer mounted (free port), and Debian's Chromium driven by playwright-core.
  */
-import { readFile } from 'node:fs/promises';
-import { type Browser, chromium } from 'playwright-core';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { readLocalUser } from '../../../inference-service/src/access/localUser.ts';
 import { loadConfig } from '../../../inference-service/src/config/config.ts';
 import { configEnv } from '../../../inference-service/src/config/defaults.ts';
 import type { Logger } from '../../../inference-service/src/log.ts';
@@ -30,6 +33,10 @@ export interface ViewerStack {
   readonly browser: Browser;
   /** The sidecar's origin: the viewer, the API and the DICOMweb proxy. */
   readonly baseUrl: string;
+  /** A page of a browser that logged in through the login form, as a user does. */
+  newPage(viewport?: { width: number; height: number }): Promise<Page>;
+  /** What the pages reported as refused by the Content-Security-Policy. */
+  readonly policyViolations: string[];
   /** Stores a Part-10 file in Orthanc. */
   upload(part10: Uint8Array): Promise<void>;
   stop(): Promise<void>;
@@ -50,6 +57,7 @@ export async function startViewerStack(): Promise<ViewerStack> {
   await ensureOhifViewer();
 
   const orthanc = await startTestOrthanc();
+  const dataDir = await mkdtemp(join(tmpdir(), 'cxr-viewer-stack-'));
   let sidecar: RunningSidecar | undefined;
   try {
     const config = loadConfig({
@@ -61,6 +69,7 @@ export async function startViewerStack(): Promise<ViewerStack> {
       // The click is what must make the SR: nothing classifies on arrival here.
       [configEnv.autoClassify]: 'false',
       [configEnv.mode]: 'test',
+      [configEnv.dataDir]: dataDir,
       [configEnv.logLevel]: 'error',
       [configEnv.viewerDir]: viewerDir,
       [configEnv.viewerExtensionFile]: extensionFile,
@@ -68,11 +77,33 @@ export async function startViewerStack(): Promise<ViewerStack> {
     sidecar = await startSidecar({ config, logger: quietLogger, followChanges: false });
     const browser = await chromium.launch({ executablePath: chromiumPath, args: [...chromiumArgs] });
     const running = sidecar;
+    const user = await readLocalUser(dataDir);
+    if (!user) throw new Error('the sidecar made no local user');
+    const context: BrowserContext = await browser.newContext();
+    const policyViolations: string[] = [];
+    context.on('console', (message) => {
+      if (/Content[- ]Security[- ]Policy/i.test(message.text())) policyViolations.push(message.text());
+    });
+    const login = await context.newPage();
+    await login.goto(`${running.url}/`);
+    await login.locator('#username').fill(user.username);
+    await login.locator('#password').fill(user.password);
+    await login.getByRole('button', { name: 'Log in' }).click();
+    await login.waitForURL(`${running.url}/`).catch(async (error: unknown) => {
+      throw new Error(`the login did not reach the viewer (at ${login.url()}): ${(await login.content()).slice(0, 2000)}`, { cause: error });
+    });
+    await login.close();
     return {
       orthanc,
       sidecar: running,
       browser,
       baseUrl: running.url,
+      policyViolations,
+      async newPage(viewport = { width: 1400, height: 900 }) {
+        const page = await context.newPage();
+        await page.setViewportSize(viewport);
+        return page;
+      },
       async upload(part10) {
         const response = await fetch(`${orthanc.url}/instances`, {
           method: 'POST',
@@ -88,11 +119,13 @@ export async function startViewerStack(): Promise<ViewerStack> {
         await browser.close();
         await running.stop();
         await orthanc.stop();
+        await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (error) {
     await sidecar?.stop();
     await orthanc.stop();
+    await rm(dataDir, { recursive: true, force: true });
     throw error;
   }
 }
