@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { ensureLocalUser, localUserFile } from './access/localUser.ts';
+import { OidcVerifier } from './access/oidcVerifier.ts';
 import { ConfigError, loadConfig, type SidecarConfig } from './config/config.ts';
 import { configDefaults, configEnv } from './config/defaults.ts';
 import { createLogger, type Logger } from './log.ts';
@@ -57,7 +58,17 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   if (config.apiTokenGenerated) logger.warn('CXR_API_TOKEN is not set: using a token generated for this process (development only)');
 
   const localUser = config.access.mode === 'local' ? await ensureLocalUser(config.dataDir) : undefined;
-  const parts = createSidecar({ settings: config, pipeline, logger, ...(localUser ? { localUser } : {}) });
+  const oidc = config.access.oidc;
+  const verifier = oidc
+    ? new OidcVerifier({ issuer: oidc.issuer, audience: oidc.audience, rolesClaim: oidc.rolesClaim, tokenType: oidc.tokenType })
+    : undefined;
+  const parts = createSidecar({
+    settings: config,
+    pipeline,
+    logger,
+    ...(localUser ? { localUser } : {}),
+    ...(verifier ? { verifyBearer: (token: string) => verifier.verify(token) } : {}),
+  });
 
   const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {

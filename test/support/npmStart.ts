@@ -31,9 +31,10 @@ export interface NpmStart {
 
 const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
 
-export async function startNpmStart(env: Record<string, string> = {}, timeoutMs = 180_000): Promise<NpmStart> {
+export async function startNpmStart(env: Record<string, string> = {}, options: { port?: number; timeoutMs?: number } = {}): Promise<NpmStart> {
+  const timeoutMs = options.timeoutMs ?? 180_000;
   const dataDir = await mkdtemp(join(tmpdir(), 'cxr-npm-start-'));
-  const port = await findFreePort();
+  const port = options.port ?? (await findFreePort());
   const orthancHttpPort = await findFreePort();
   const orthancDicomPort = await findFreePort();
   const child: ChildProcess = spawn(tsx, [resolve(repoRoot, 'scripts/start.ts')], {

@@ -46,6 +46,7 @@ const envSchema = z.object({
   [configEnv.oidcClientId]: z.string().min(1).optional(),
   [configEnv.oidcRolesClaim]: z.string().min(1).default(configDefaults.oidcRolesClaim),
   [configEnv.oidcScope]: z.string().min(1).default(configDefaults.oidcScope),
+  [configEnv.oidcTokenType]: z.string().min(1).default(configDefaults.oidcTokenType),
   [configEnv.orthancProxyUsername]: z.string().optional(),
   [configEnv.orthancProxyPassword]: z.string().optional(),
 });
@@ -61,6 +62,8 @@ export interface OidcSettings {
   /** Where the roles are in the token: a claim name or a dotted path (`realm_access.roles`). */
   readonly rolesClaim: string;
   readonly scope: string;
+  /** The access tokens' `typ` header. */
+  readonly tokenType: string;
 }
 
 export interface AccessSettings {
@@ -162,6 +165,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       clientId: clientId as string,
       rolesClaim: values[configEnv.oidcRolesClaim],
       scope: values[configEnv.oidcScope],
+      tokenType: values[configEnv.oidcTokenType],
     };
   }
   const dataDir = resolve(values[configEnv.dataDir]);

@@ -38,6 +38,8 @@ export const configEnv = {
   oidcClientId: 'CXR_OIDC_CLIENT_ID',
   oidcRolesClaim: 'CXR_OIDC_ROLES_CLAIM',
   oidcScope: 'CXR_OIDC_SCOPE',
+  /** The `typ` header of the provider's access tokens: `at+jwt` (RFC 9068) or `JWT` (Keycloak, Entra ID). */
+  oidcTokenType: 'CXR_OIDC_TOKEN_TYPE',
   /** Orthanc's account for the viewer's DICOMweb reads; Orthanc restricts it to them (orthanc/lua). */
   orthancProxyUsername: 'CXR_ORTHANC_PROXY_USERNAME',
   orthancProxyPassword: 'CXR_ORTHANC_PROXY_PASSWORD',
@@ -77,6 +79,7 @@ export const configDefaults = {
   dicomWebStow: false,
   oidcRolesClaim: 'roles',
   oidcScope: 'openid profile',
+  oidcTokenType: 'at+jwt',
 } as const;
 
 /** Files the sidecar keeps in its data dir. */
