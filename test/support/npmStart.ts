@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { localUserFile } from '../../inference-service/src/access/localUser.ts';
+import { modelsDirEnv } from '../../inference-service/src/config/paths.ts';
 import { configEnv, dataFiles } from '../../inference-service/src/config/defaults.ts';
 import { localCredentialsFile } from '../../inference-service/src/orthanc/localCredentials.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
@@ -42,6 +43,8 @@ export async function startNpmStart(env: Record<string, string> = {}, options: {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
+      // The tests' own demo model (vitest.config.ts), not whatever a developer imported.
+      ...(process.env[modelsDirEnv] ? { [modelsDirEnv]: process.env[modelsDirEnv] } : {}),
       [configEnv.port]: String(port),
       [configEnv.dataDir]: dataDir,
       [configEnv.intraOpThreads]: '1',
