@@ -64,8 +64,9 @@ try {
   for (const file of files) {
     if (checkEligibility(readDicomDataset(await readFile(file)).dataset).eligible) eligible += 1;
   }
-  const deadline = Date.now() + 120_000;
-  let reports = 0;
+  // With auto-classify off nothing will classify the samples: no point waiting for their reports.
+  const deadline = config.autoClassify ? Date.now() + 120_000 : 0;
+  let reports = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
   while (Date.now() < deadline) {
     reports = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
     if (reports >= eligible) break;

@@ -3,6 +3,7 @@ import type { ClassifyTarget } from './eligibility.ts';
 import { imageFindingsFromClassifyResponse } from './findings/fromClassifyResponse.ts';
 import type { ImageFindings, SeriesRef } from './findings/imageFindings.ts';
 import { plainFailure, plainRefusal, unreachable } from './messages.ts';
+import { authorizationHeaders } from './sidecarAuthorization.ts';
 
 /** One SR the sidecar wrote (or found already written) for the image. */
 export interface SrReference extends SeriesRef {
@@ -47,14 +48,14 @@ export function parseClassifyResponse(status: number, body: unknown, modelName?:
   return { ok: true, reports, images: imageFindingsFromClassifyResponse(body, modelName) };
 }
 
-/** Asks the sidecar (same origin by default; its session cookie goes along) to classify one image. */
+/** Asks the sidecar (same origin by default; its session cookie or OHIF's access token goes along) to classify one image. */
 export async function requestClassification(target: ClassifyTarget, modelName?: string, fetchImpl: typeof fetch = fetch): Promise<ClassifyOutcome> {
   let response: Response;
   try {
     response = await fetchImpl(sidecarRoute('/api/classify'), {
       method: 'POST',
       credentials: 'include',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authorizationHeaders() },
       body: JSON.stringify(target),
     });
   } catch {

@@ -1,4 +1,5 @@
 import { sidecarRoute } from './config.ts';
+import { authorizationHeaders } from './sidecarAuthorization.ts';
 import { isModelKind, type ModelKind } from './findings/imageFindings.ts';
 
 export interface ModelCardSummary {
@@ -16,7 +17,7 @@ const lookupTimeoutMs = 5000;
  */
 export function activeModelCard(fetchImpl: typeof fetch = fetch): Promise<ModelCardSummary | undefined> {
   // Bounded: the first click waits for it, and a sidecar that does not answer must not hold the click.
-  card ??= fetchImpl(sidecarRoute('/api/model'), { credentials: 'include', headers: { Accept: 'application/json' }, signal: AbortSignal.timeout(lookupTimeoutMs) })
+  card ??= fetchImpl(sidecarRoute('/api/model'), { credentials: 'include', headers: { Accept: 'application/json', ...authorizationHeaders() }, signal: AbortSignal.timeout(lookupTimeoutMs) })
     .then(async (response) => {
       if (!response.ok) return undefined;
       const body: unknown = await response.json();

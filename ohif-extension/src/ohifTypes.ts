@@ -110,6 +110,12 @@ export interface OhifServices {
   readonly hangingProtocolService?: HangingProtocolService;
   readonly cornerstoneViewportService?: CornerstoneViewportService;
   readonly panelService?: PanelService;
+  readonly userAuthenticationService?: UserAuthenticationService;
+}
+
+/** Set up by OHIF's `oidc` app-config: the signed-in user's access token as a header (none without a login). */
+export interface UserAuthenticationService {
+  getAuthorizationHeader(): { readonly Authorization?: string } | undefined;
 }
 
 export interface ServicesManager {

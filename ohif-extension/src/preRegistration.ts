@@ -3,6 +3,7 @@ import { rewordInvestigationalNotice } from './investigationalNotice.ts';
 import { activeModelCard } from './modelInfo.ts';
 import type { PreRegistrationParams } from './ohifTypes.ts';
 import { useHotkeysManager } from './onModeEnter.ts';
+import { useServicesForAuthorization } from './sidecarAuthorization.ts';
 
 /**
  * Before OHIF registers the modules: take the configuration (an OHIF build's `[extension, config]`
@@ -10,8 +11,14 @@ import { useHotkeysManager } from './onModeEnter.ts';
  * active, so that the first notification already says whether it is a demo, and put the product's
  * words into OHIF's investigational-use notice.
  */
-export function preRegistration({ configuration, appConfig, hotkeysManager }: Pick<PreRegistrationParams, 'configuration' | 'appConfig' | 'hotkeysManager'>): void {
+export function preRegistration({
+  configuration,
+  appConfig,
+  hotkeysManager,
+  servicesManager,
+}: Pick<PreRegistrationParams, 'configuration' | 'appConfig' | 'hotkeysManager'> & Partial<Pick<PreRegistrationParams, 'servicesManager'>>): void {
   configure(readConfiguration(configuration, appConfig));
+  useServicesForAuthorization(servicesManager?.services);
   useHotkeysManager(hotkeysManager);
   void activeModelCard().then((card) => rewordInvestigationalNotice(card?.kind));
 }

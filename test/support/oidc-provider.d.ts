@@ -21,6 +21,7 @@ declare module 'oidc-provider' {
   export default class Provider {
     constructor(issuer: string, configuration: ProviderConfiguration);
     proxy: boolean;
+    readonly Client: { prototype: { postLogoutRedirectUriAllowed(this: unknown, value: string): boolean } };
     listen(port: number): Server;
   }
 }

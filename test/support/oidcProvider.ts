@@ -56,7 +56,7 @@ export async function startOidcProvider(options: { viewerOrigin?: string; access
               token_endpoint_auth_method: 'none',
               application_type: 'web',
               redirect_uris: [`${viewerOrigin}/callback`],
-              post_logout_redirect_uris: [`${viewerOrigin}/`],
+              post_logout_redirect_uris: [`${viewerOrigin}/logout-redirect`],
               grant_types: ['authorization_code', 'refresh_token'],
               response_types: ['code'],
             },
@@ -99,6 +99,14 @@ export async function startOidcProvider(options: { viewerOrigin?: string; access
     issueRefreshToken: async () => true,
   });
   provider.proxy = false;
+  if (viewerOrigin) {
+    // OHIF returns to the page the user logged out from; Keycloak's "Valid post logout redirect URIs:
+    // <origin>/*" allows that, oidc-provider only exact URIs, so the test provider widens it the same way.
+    const allowed = provider.Client.prototype.postLogoutRedirectUriAllowed;
+    provider.Client.prototype.postLogoutRedirectUriAllowed = function (this: unknown, value: string) {
+      return value.startsWith(`${viewerOrigin}/`) || allowed.call(this, value);
+    };
+  }
   const server: Server = provider.listen(port);
   await new Promise<void>((resolveListening) => server.once('listening', () => resolveListening()));
 

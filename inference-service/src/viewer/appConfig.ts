@@ -42,8 +42,7 @@ export interface ViewerAppConfigOptions {
 
 /**
  * OHIF's `oidc` app-config (oidc-client-ts UserManager settings): code flow with PKCE, silent renewal
- * with the refresh token, and the token revoked at logout. Relative URIs are resolved by OHIF against
- * its own origin.
+ * with the refresh token, logout at the provider. Relative URIs are resolved by OHIF against its own origin.
  */
 function oidcAppConfig(oidc: NonNullable<ViewerAppConfigOptions['oidc']>): Record<string, unknown>[] {
   return [
@@ -53,9 +52,12 @@ function oidcAppConfig(oidc: NonNullable<ViewerAppConfigOptions['oidc']>): Recor
       redirect_uri: '/callback',
       response_type: 'code',
       scope: oidc.scope,
-      post_logout_redirect_uri: '/',
+      // Not '/': OHIF mounts its sign-out callback on this path, which would take the study list's place.
+      post_logout_redirect_uri: '/logout-redirect',
       automaticSilentRenew: true,
-      revokeAccessTokenOnSignout: true,
+      // OHIF revokes by default, but a JWT access token (RFC 9068) cannot be revoked (oidc-provider answers
+      // 400 and OHIF's logout stops there): it ends at its short exp, the session at the provider's logout.
+      revokeAccessTokenOnSignout: false,
       ...(oidc.resource ? { extraQueryParams: { resource: oidc.resource } } : {}),
     },
   ];
