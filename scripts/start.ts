@@ -35,7 +35,14 @@ function fail(error: unknown): never {
 
 const token = await ensureApiToken(dataDir).catch(fail);
 const sidecarUrl = `http://127.0.0.1:${port}`;
-const orthanc = await startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token }, httpPort: orthancHttpPort, dicomPort: orthancDicomPort }).catch(fail);
+const proxyMayStore = /^(1|true|on|yes)$/i.test(process.env[configEnv.dicomWebStow] ?? '');
+const orthanc = await startLocalOrthanc({
+  dataDir,
+  sidecar: { url: sidecarUrl, token },
+  httpPort: orthancHttpPort,
+  dicomPort: orthancDicomPort,
+  proxyMayStore,
+}).catch(fail);
 let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
 
 async function stopAll(): Promise<void> {
@@ -52,6 +59,9 @@ try {
     [configEnv.orthancUrl]: orthanc.url,
     [configEnv.orthancUsername]: orthanc.credentials.username,
     [configEnv.orthancPassword]: orthanc.credentials.password,
+    ...(orthanc.proxyAccount
+      ? { [configEnv.orthancProxyUsername]: orthanc.proxyAccount.username, [configEnv.orthancProxyPassword]: orthanc.proxyAccount.password }
+      : {}),
   });
   sidecar = await startSidecar({ config });
 

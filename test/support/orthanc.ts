@@ -11,7 +11,10 @@ import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient
 import { startOrthanc, type RunningOrthanc, type StartOrthancOptions } from '../../tooling/orthanc/startOrthanc.ts';
 import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
 
-export type TestOrthancOptions = Pick<StartOrthancOptions, 'luaScripts' | 'sidecar' | 'stableAgeSeconds' | 'verbose' | 'dicomPort'>;
+export type TestOrthancOptions = Pick<
+  StartOrthancOptions,
+  'luaScripts' | 'sidecar' | 'stableAgeSeconds' | 'verbose' | 'dicomPort' | 'proxyAccount' | 'proxyMayStore' | 'dicomModalities'
+>;
 
 export interface TestOrthanc {
   /** `http://127.0.0.1:<port>` */
@@ -20,6 +23,8 @@ export interface TestOrthanc {
   /** A client with these credentials. */
   readonly client: OrthancClient;
   readonly storageDir: string;
+  /** The DICOM port, or false without a DICOM listener. */
+  readonly dicomPort: number | false;
   /** The current process (changes after `restart()`). */
   readonly process: RunningOrthanc['process'];
   readonly logFile: string;
@@ -49,6 +54,7 @@ export async function startTestOrthanc(options: TestOrthancOptions = {}): Promis
     credentials,
     client: new OrthancClient({ url: current.url, credentials, timeoutMs: 10_000 }),
     storageDir,
+    dicomPort,
     get process() {
       return current.process;
     },

@@ -10,13 +10,24 @@ import { localCredentialsFile, readLocalOrthancCredentials } from '../../inferen
 import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
 
 const localUsername = 'cxr-findings';
+/** The viewer proxy's account: Orthanc lets it read DICOMweb only (orthanc/lua/restrict-viewer-proxy.lua). */
+const proxyUsername = 'cxr-viewer-proxy';
+export const localProxyCredentialsFile = 'orthanc-proxy-credentials.json';
 
 export async function ensureLocalOrthancCredentials(dataDir: string): Promise<OrthancCredentials> {
-  const existing = await readLocalOrthancCredentials(dataDir);
+  return ensureCredentialsFile(dataDir, localCredentialsFile, localUsername);
+}
+
+export async function ensureLocalProxyCredentials(dataDir: string): Promise<OrthancCredentials> {
+  return ensureCredentialsFile(dataDir, localProxyCredentialsFile, proxyUsername);
+}
+
+async function ensureCredentialsFile(dataDir: string, file: string, username: string): Promise<OrthancCredentials> {
+  const existing = await readLocalOrthancCredentials(dataDir, file);
   if (existing) return existing;
-  await mkdir(dataDir, { recursive: true });
-  const credentials = { username: localUsername, password: randomBytes(24).toString('base64url') };
-  const path = join(dataDir, localCredentialsFile);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const credentials = { username, password: randomBytes(24).toString('base64url') };
+  const path = join(dataDir, file);
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(temporary, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
   try {
@@ -28,5 +39,5 @@ export async function ensureLocalOrthancCredentials(dataDir: string): Promise<Or
   } finally {
     await unlink(temporary);
   }
-  return (await readLocalOrthancCredentials(dataDir)) as OrthancCredentials;
+  return (await readLocalOrthancCredentials(dataDir, file)) as OrthancCredentials;
 }

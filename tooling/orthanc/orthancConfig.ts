@@ -15,6 +15,16 @@ export interface OrthancRunSettings {
   readonly credentials: OrthancCredentials;
   readonly luaScripts: readonly string[];
   readonly stableAgeSeconds: number;
+  /** The viewer proxy's account (restricted to reads by orthanc/lua/restrict-viewer-proxy.lua). */
+  readonly proxyAccount?: OrthancCredentials;
+  /** The only peers that may C-STORE (by AE title and address); none when empty. */
+  readonly dicomModalities?: Readonly<Record<string, DicomModality>>;
+}
+
+export interface DicomModality {
+  readonly AET: string;
+  readonly Host: string;
+  readonly Port: number;
 }
 
 export type OrthancConfiguration = Record<string, unknown>;
@@ -29,9 +39,14 @@ export async function readOrthancTemplate(path: string = orthancPaths.configTemp
 }
 
 export function buildOrthancConfiguration(template: OrthancConfiguration, run: OrthancRunSettings): OrthancConfiguration {
-  if (run.credentials.username === '' || run.credentials.username.includes(':')) {
-    // RFC 7617: the user-id of basic authentication cannot contain a colon.
-    throw new Error(`Orthanc credentials: username must be non-empty and without ':', got '${run.credentials.username}'`);
+  for (const account of [run.credentials, ...(run.proxyAccount ? [run.proxyAccount] : [])]) {
+    if (account.username === '' || account.username.includes(':')) {
+      // RFC 7617: the user-id of basic authentication cannot contain a colon.
+      throw new Error(`Orthanc credentials: username must be non-empty and without ':', got '${account.username}'`);
+    }
+  }
+  if (run.proxyAccount?.username === run.credentials.username) {
+    throw new Error(`Orthanc credentials: the viewer proxy's account must not be the sidecar's ('${run.credentials.username}')`);
   }
   return {
     ...template,
@@ -44,7 +59,16 @@ export function buildOrthancConfiguration(template: OrthancConfiguration, run: O
     // non-loopback clients is what keeps it private, whatever the template says.
     RemoteAccessAllowed: false,
     AuthenticationEnabled: true,
-    RegisteredUsers: { [run.credentials.username]: run.credentials.password },
+    RegisteredUsers: {
+      [run.credentials.username]: run.credentials.password,
+      ...(run.proxyAccount ? { [run.proxyAccount.username]: run.proxyAccount.password } : {}),
+    },
+    // C-STORE only from the configured modalities, and only from their configured address.
+    DicomAlwaysAllowStore: false,
+    DicomCheckModalityHost: true,
+    DicomModalities: Object.fromEntries(
+      Object.entries(run.dicomModalities ?? {}).map(([name, m]) => [name, { AET: m.AET, Host: m.Host, Port: m.Port, AllowStore: true, AllowEcho: true, AllowFind: false, AllowMove: false, AllowGet: false }]),
+    ),
     StableAge: run.stableAgeSeconds,
     LuaScripts: [...run.luaScripts],
     Plugins: [orthancPaths.dicomWebPlugin],

@@ -17,7 +17,14 @@ export const orthancPaths = Object.freeze({
   configTemplate: resolve(repoRoot, 'orthanc/orthanc.json'),
   luaDir: resolve(repoRoot, 'orthanc/lua'),
   notifySidecarScript: resolve(repoRoot, 'orthanc/lua/notify-sidecar.lua'),
+  restrictViewerProxyScript: resolve(repoRoot, 'orthanc/lua/restrict-viewer-proxy.lua'),
 });
+
+/**
+ * Who may C-STORE into `npm start`'s Orthanc: this one calling AE title, from this machine only
+ * (Orthanc checks the AE title and, with DicomCheckModalityHost, the peer's address).
+ */
+export const localStoreScu = Object.freeze({ name: 'local-scu', AET: 'CXR-LOCAL-SCU', Host: '127.0.0.1', Port: 104 });
 
 export const orthancDefaults = Object.freeze({
   httpPort: 8042,
@@ -39,4 +46,7 @@ export const localOrthancEnv = Object.freeze({
 export const luaHookEnv = Object.freeze({
   sidecarUrl: 'CXR_SIDECAR_URL',
   sidecarToken: 'CXR_SIDECAR_TOKEN',
+  /** Read by orthanc/lua/restrict-viewer-proxy.lua: the account Orthanc restricts to DICOMweb reads. */
+  proxyUser: 'CXR_ORTHANC_PROXY_USER',
+  proxyMayStore: 'CXR_ORTHANC_PROXY_MAY_STORE',
 } as const);

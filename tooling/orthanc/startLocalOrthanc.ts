@@ -3,8 +3,8 @@
  * once and kept beside it, and the Lua hook pointed at the sidecar.
  */
 import { join } from 'node:path';
-import { ensureLocalOrthancCredentials } from './localCredentials.ts';
-import { orthancDefaults } from './settings.ts';
+import { ensureLocalOrthancCredentials, ensureLocalProxyCredentials } from './localCredentials.ts';
+import { localStoreScu, orthancDefaults } from './settings.ts';
 import { startOrthanc, type RunningOrthanc } from './startOrthanc.ts';
 
 export interface StartLocalOrthancOptions {
@@ -16,11 +16,19 @@ export interface StartLocalOrthancOptions {
   /** false: no DICOM listener. */
   readonly dicomPort?: number | false;
   readonly verbose?: boolean;
+  /** The proxy's account may STOW-RS too (CXR_DICOMWEB_STOW=on). */
+  readonly proxyMayStore?: boolean;
 }
 
 export async function startLocalOrthanc(options: StartLocalOrthancOptions): Promise<RunningOrthanc> {
   const credentials = await ensureLocalOrthancCredentials(options.dataDir);
+  const proxyAccount = await ensureLocalProxyCredentials(options.dataDir);
+  const { name, ...scu } = localStoreScu;
   return startOrthanc({
+    proxyAccount,
+    ...(options.proxyMayStore ? { proxyMayStore: true } : {}),
+    // C-STORE from this machine's own SCU only (npm start's default; a site lists its modalities instead).
+    dicomModalities: { [name]: scu },
     storageDir: join(options.dataDir, 'orthanc'),
     credentials,
     httpPort: options.httpPort ?? orthancDefaults.httpPort,

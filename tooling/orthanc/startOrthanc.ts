@@ -4,13 +4,13 @@
  * 8042) and by every integration suite (temporary storage, free ports).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { assertPortFree, findFreePort } from '../freePort.ts';
 import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient.ts';
-import { buildOrthancConfiguration, readOrthancTemplate } from './orthancConfig.ts';
+import { buildOrthancConfiguration, type DicomModality, readOrthancTemplate } from './orthancConfig.ts';
 import { luaHookEnv, orthancDefaults, orthancPaths } from './settings.ts';
 import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
 
@@ -26,6 +26,12 @@ export interface StartOrthancOptions {
   /** Where the Lua hook posts arrivals; absent, the hook stays silent. */
   readonly sidecar?: { readonly url: string; readonly token: string };
   readonly stableAgeSeconds?: number;
+  /** A second account for the viewer's proxy, which Orthanc restricts to DICOMweb reads. */
+  readonly proxyAccount?: OrthancCredentials;
+  /** The proxy's account may also STOW-RS (for CXR_DICOMWEB_STOW=on). */
+  readonly proxyMayStore?: boolean;
+  /** Peers that may C-STORE; none by default. */
+  readonly dicomModalities?: Readonly<Record<string, DicomModality>>;
   /** Orthanc's `--verbose` logging. */
   readonly verbose?: boolean;
   /** Where the generated configuration and the log go; defaults to `storageDir`. */
@@ -41,6 +47,7 @@ export interface RunningOrthanc {
   readonly httpPort: number;
   readonly dicomPort: number | false;
   readonly credentials: OrthancCredentials;
+  readonly proxyAccount?: OrthancCredentials;
   readonly process: ChildProcess;
   readonly configFile: string;
   readonly logFile: string;
@@ -80,12 +87,17 @@ async function startOnce(options: StartOrthancOptions, httpPort: number, dicomPo
   await assertPortFree(httpPort, 'Orthanc HTTP');
   if (dicomPort !== false) await assertPortFree(dicomPort, 'Orthanc DICOM');
   const runDir = options.runDir ?? options.storageDir;
-  await mkdir(options.storageDir, { recursive: true });
-  await mkdir(runDir, { recursive: true });
+  // Patient data and the configuration (passwords) are the owner's alone.
+  await mkdir(options.storageDir, { recursive: true, mode: 0o700 });
+  await chmod(options.storageDir, 0o700);
+  await mkdir(runDir, { recursive: true, mode: 0o700 });
   const configFile = join(runDir, 'orthanc-run.json');
   const logFile = join(runDir, 'orthanc.log');
 
-  const luaScripts = options.luaScripts ?? (options.sidecar ? [orthancPaths.notifySidecarScript] : []);
+  const luaScripts = [
+    ...(options.luaScripts ?? (options.sidecar ? [orthancPaths.notifySidecarScript] : [])),
+    ...(options.proxyAccount ? [orthancPaths.restrictViewerProxyScript] : []),
+  ];
   const configuration = buildOrthancConfiguration(await readOrthancTemplate(), {
     storageDir: options.storageDir,
     httpPort,
@@ -93,6 +105,8 @@ async function startOnce(options: StartOrthancOptions, httpPort: number, dicomPo
     credentials: options.credentials,
     luaScripts,
     stableAgeSeconds: options.stableAgeSeconds ?? orthancDefaults.stableAgeSeconds,
+    ...(options.proxyAccount ? { proxyAccount: options.proxyAccount } : {}),
+    ...(options.dicomModalities ? { dicomModalities: options.dicomModalities } : {}),
   });
   // The file holds Orthanc's password.
   await writeFile(configFile, `${JSON.stringify(configuration, null, 2)}\n`, { mode: 0o600 });
@@ -101,16 +115,22 @@ async function startOnce(options: StartOrthancOptions, httpPort: number, dicomPo
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env[luaHookEnv.sidecarUrl];
   delete env[luaHookEnv.sidecarToken];
+  delete env[luaHookEnv.proxyUser];
+  delete env[luaHookEnv.proxyMayStore];
+  if (options.proxyAccount) env[luaHookEnv.proxyUser] = options.proxyAccount.username;
+  if (options.proxyMayStore) env[luaHookEnv.proxyMayStore] = 'on';
   if (options.sidecar) {
     env[luaHookEnv.sidecarUrl] = options.sidecar.url.replace(/\/+$/, '');
     env[luaHookEnv.sidecarToken] = options.sidecar.token;
   }
 
-  const logFd = openSync(logFile, 'a');
+  if (!existsSync(orthancPaths.binary)) throw new Error(`Orthanc could not be started: ${orthancPaths.binary} is missing; install Debian's 'orthanc' package`);
+  const logFd = openSync(logFile, 'a', 0o600);
   const args = [...(options.verbose ? ['--verbose'] : []), configFile];
   let child: ChildProcess;
   try {
-    child = spawn(orthancPaths.binary, args, { stdio: ['ignore', logFd, logFd], env });
+    // umask 077: the files Orthanc stores (images, its index) are 0600, its directories 0700.
+    child = spawn('/bin/sh', ['-c', 'umask 077 && exec "$0" "$@"', orthancPaths.binary, ...args], { stdio: ['ignore', logFd, logFd], env });
   } finally {
     closeSync(logFd);
   }
@@ -152,7 +172,7 @@ async function startOnce(options: StartOrthancOptions, httpPort: number, dicomPo
     await stop();
     throw error;
   }
-  return { url, httpPort, dicomPort, credentials: options.credentials, process: child, configFile, logFile, stop };
+  return { url, httpPort, dicomPort, credentials: options.credentials, ...(options.proxyAccount ? { proxyAccount: options.proxyAccount } : {}), process: child, configFile, logFile, stop };
 }
 
 async function waitUntilReady(args: {

@@ -9,8 +9,8 @@ import type { OrthancCredentials } from './types.ts';
 export const localCredentialsFile = 'orthanc-credentials.json';
 
 /** The saved credentials, or undefined when `npm start` has not made any in this data dir yet. */
-export async function readLocalOrthancCredentials(dataDir: string): Promise<OrthancCredentials | undefined> {
-  const path = join(dataDir, localCredentialsFile);
+export async function readLocalOrthancCredentials(dataDir: string, file: string = localCredentialsFile): Promise<OrthancCredentials | undefined> {
+  const path = join(dataDir, file);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
