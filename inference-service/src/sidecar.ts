@@ -101,6 +101,7 @@ export function createSidecar(options: {
             addressOf: clientAddress,
             onAttempt: ({ username, success, address }) =>
               audit.record({ action: 'login', outcome: success ? 'success' : 'refused', user: username, ...(address ? { client: address } : {}) }),
+            onLogout: ({ username, address }) => audit.record({ action: 'logout', outcome: 'success', user: username, ...(address ? { client: address } : {}) }),
           }),
         }
       : {}),

@@ -4,7 +4,7 @@
  * API until logout.
  * A minimal viewer folder stands in for OHIF's build: this suite is about the sidecar's wiring.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -112,6 +112,18 @@ describe('the viewer session', () => {
       const out = await fetch(`${sidecar.url}/logout`, { method: 'POST', headers: { Cookie: cookie, Origin: sidecar.url }, redirect: 'manual' });
       expect(out.status).toBe(303);
       expect((await fetch(`${sidecar.url}/dicom-web/studies`, { headers: { Cookie: cookie } })).status).toBe(401);
+
+      // One audit record per action, each naming the user and the client's address.
+      const audit = (await readFile(join(dir, 'data', 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+      const mine = audit.filter((record) => record.user === user.username);
+      expect(mine.map((record) => [record.action, record.outcome])).toEqual([
+        ['login', 'success'],
+        ['study-list', 'success'],
+        ['classify', 'success'],
+        ['sr-written', 'success'],
+        ['logout', 'success'],
+      ]);
+      for (const record of mine) expect(record.client).toBe('127.0.0.1');
     });
   });
 });

@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { ApiError, apiErrorCodes } from '../api/errors.ts';
 import { requireSameOrigin } from './guards.ts';
 import type { LocalUser } from './localUser.ts';
@@ -19,7 +19,9 @@ export interface LoginRoutesOptions {
   readonly sessions: SessionKeeper;
   /** Told of every attempt (the audit log). */
   readonly onAttempt?: (outcome: { username: string; success: boolean; address?: string }) => void;
-  readonly addressOf?: (c: import('hono').Context) => string | undefined;
+  readonly addressOf?: (c: Context) => string | undefined;
+  /** Told of every logout of a live session (the audit log). */
+  readonly onLogout?: (outcome: { username: string; address?: string }) => void;
 }
 
 const pagePolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -82,7 +84,9 @@ export function loginRoutes(options: LoginRoutesOptions): Hono {
       return c.redirect(next, 303);
     })
     .post(loginPaths.logout, requireSameOrigin(), (c) => {
-      options.sessions.end(c);
+      const ended = options.sessions.end(c);
+      const address = options.addressOf?.(c);
+      if (ended) options.onLogout?.({ username: ended.sub, ...(address ? { address } : {}) });
       return c.redirect(loginPaths.login, 303);
     });
 }

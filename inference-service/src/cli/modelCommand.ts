@@ -1,10 +1,12 @@
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { AuditLog } from '../audit/auditLog.ts';
+import { configDefaults, configEnv, dataFiles } from '../config/defaults.ts';
 import { parseArgs } from 'node:util';
 import { loadActiveModel } from '../model/activeModel.ts';
 import { modelsDir as defaultModelsDir, readModelCard, upstreamCardPath } from '../model/modelCard.ts';
@@ -26,7 +28,22 @@ const usage = `cxr-findings model <import|fetch|show> [options]
 /** How long `fetch` waits for the server to answer before saying it is offline. */
 const defaultFetchTimeoutMs = 10_000;
 
+/**
+ * A model change is an access the audit log records (which model writes the SRs from now on): to the
+ * sidecar's audit log (CXR_AUDIT_LOG, or audit.log in CXR_DATA_DIR), as the operating-system user.
+ */
+function auditModelChange(result: ImportResult, env: NodeJS.ProcessEnv = process.env): void {
+  const file = resolve(env[configEnv.auditLog] ?? join(env[configEnv.dataDir] ?? configDefaults.dataDir, dataFiles.auditLog));
+  const log = new AuditLog({ file });
+  try {
+    log.record({ action: 'model-change', outcome: 'success', user: `os:${userInfo().username}`, credential: 'cli', detail: `${result.active.card.id} (${result.active.card.kind}) file SHA-256 ${result.fileSha256}` });
+  } finally {
+    log.close();
+  }
+}
+
 function report(result: ImportResult): void {
+  auditModelChange(result);
   const { card } = result.active;
   const t = result.timingsMs;
   console.log(`Imported ${card.id} (${card.kind}) from a ${result.format}-format ${result.contents}${result.rootClass ? ` (${result.rootClass})` : ''}`);
