@@ -2,11 +2,12 @@
  * The whole product for a browser test: a real Orthanc (temporary storage, free port), the real
  * sidecar with the viewer mounted (free port), and Debian's Chromium driven by playwright-core.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { readLocalUser } from '../../../inference-service/src/access/localUser.ts';
+import { artifactsDir } from '../../support/paths.ts';
 import { loadConfig } from '../../../inference-service/src/config/config.ts';
 import { configEnv } from '../../../inference-service/src/config/defaults.ts';
 import type { Logger } from '../../../inference-service/src/log.ts';
@@ -84,8 +85,11 @@ export async function startViewerStack(): Promise<ViewerStack> {
     context.on('console', (message) => {
       if (/Content[- ]Security[- ]Policy/i.test(message.text())) policyViolations.push(message.text());
     });
+    await mkdir(join(artifactsDir, 'browser'), { recursive: true });
     const login = await context.newPage();
     await login.goto(`${running.url}/`);
+    await login.locator('#username').waitFor({ state: 'visible' });
+    await login.screenshot({ path: join(artifactsDir, 'browser', 'login.png') });
     await login.locator('#username').fill(user.username);
     await login.locator('#password').fill(user.password);
     await login.getByRole('button', { name: 'Log in' }).click();
