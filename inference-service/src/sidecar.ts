@@ -15,6 +15,7 @@ import { SessionKeeper } from './access/session.ts';
 import { type AppAccess, createApp } from './api/app.ts';
 import { AuditLog, type AuditSink } from './audit/auditLog.ts';
 import { clientAddress } from './audit/requestAudit.ts';
+import { parseSyslogUrl, SyslogAuditSink, teeAudit } from './audit/syslogSink.ts';
 import { ChangesFollower } from './autoClassify/changesFollower.ts';
 import type { AccessSettings, SidecarConfig, ViewerFiles } from './config/config.ts';
 import { dataFiles } from './config/defaults.ts';
@@ -81,7 +82,8 @@ export function createSidecar(options: {
 }): SidecarParts {
   const { settings, pipeline, logger } = options;
   const accessSettings = settings.access ?? defaultAccess(settings.dataDir);
-  const audit = options.audit ?? new AuditLog({ file: accessSettings.auditLogFile });
+  const auditFile = options.audit ?? new AuditLog({ file: accessSettings.auditLogFile });
+  const audit = accessSettings.auditSyslog ? teeAudit(auditFile, new SyslogAuditSink(parseSyslogUrl(accessSettings.auditSyslog))) : auditFile;
   const sessions = new SessionKeeper(settings.apiToken, { alwaysSecure: accessSettings.cookieSecure });
   const authenticateOptions: AuthenticateOptions = {
     apiToken: settings.apiToken,

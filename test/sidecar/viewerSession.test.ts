@@ -4,7 +4,9 @@
  * API until logout.
  * A minimal viewer folder stands in for OHIF's build: this suite is about the sidecar's wiring.
  */
+import { createSocket, type Socket } from 'node:dgram';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +28,8 @@ describe('the viewer session', () => {
   let pipeline: FindingsPipeline;
   let sidecar: RunningSidecar;
   let dir: string;
+  let syslog: Socket;
+  const syslogMessages: string[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cxr-viewer-'));
@@ -35,6 +39,9 @@ describe('the viewer session', () => {
     orthanc = await startTestOrthanc();
     await orthanc.client.uploadInstance(await readRealImage());
     pipeline = await loadPipeline({ intraOpThreads: 1 });
+    syslog = createSocket('udp4');
+    syslog.on('message', (message: Buffer) => syslogMessages.push(message.toString('utf8')));
+    await new Promise<void>((resolveBound) => syslog.bind(0, '127.0.0.1', resolveBound));
     const config = loadConfig({
       [configEnv.port]: '0',
       [configEnv.orthancUrl]: orthanc.url,
@@ -45,11 +52,13 @@ describe('the viewer session', () => {
       [configEnv.autoClassify]: 'off',
       [configEnv.viewerDir]: join(dir, 'viewer'),
       [configEnv.viewerExtensionFile]: join(dir, 'extension.mjs'),
+      [configEnv.auditSyslog]: `udp://127.0.0.1:${(syslog.address() as AddressInfo).port}`,
     });
     sidecar = await startSidecar({ config, pipeline, logger: createLogger({ tag: 'sidecar', sink: () => undefined }) });
   });
 
   afterAll(async () => {
+    syslog?.close();
     await sidecar?.stop();
     await pipeline?.model.dispose();
     await orthanc?.stop();
@@ -124,6 +133,12 @@ describe('the viewer session', () => {
         ['logout', 'success'],
       ]);
       for (const record of mine) expect(record.client).toBe('127.0.0.1');
+
+      // The same records as RFC 5424 syslog messages (facility 13 "log audit", severity notice = PRI 109).
+      await expect.poll(() => syslogMessages.filter((m) => m.includes(`"user":"${user.username}"`)).length).toBe(mine.length);
+      const loginMessage = syslogMessages.find((m) => / login - /.test(m)) ?? '';
+      expect(loginMessage).toMatch(/^<109>1 \d{4}-\d\d-\d\dT[\d:.]+Z \S+ cxr-findings \d+ login - \{/);
+      expect(JSON.parse(loginMessage.slice(loginMessage.indexOf(' - {') + 3))).toMatchObject({ action: 'login', user: user.username, outcome: 'success' });
     });
   });
 });

@@ -41,6 +41,7 @@ const envSchema = z.object({
   [configEnv.cookieSecure]: onOff.default(configDefaults.cookieSecure),
   [configEnv.dicomWebStow]: onOff.default(configDefaults.dicomWebStow),
   [configEnv.auditLog]: z.string().min(1).optional(),
+  [configEnv.auditSyslog]: z.url({ protocol: /^udp$/ }).optional(),
   [configEnv.oidcIssuer]: z.url({ protocol: /^https?$/ }).optional(),
   [configEnv.oidcAudience]: z.string().min(1).optional(),
   [configEnv.oidcClientId]: z.string().min(1).optional(),
@@ -74,6 +75,8 @@ export interface AccessSettings {
   /** STOW-RS through the viewer's proxy (for users with the store role). */
   readonly dicomWebStow: boolean;
   readonly auditLogFile: string;
+  /** `udp://host:port` of a syslog receiver that also gets every audit record. */
+  readonly auditSyslog?: string;
   readonly oidc?: OidcSettings;
 }
 
@@ -212,6 +215,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       cookieSecure: values[configEnv.cookieSecure],
       dicomWebStow: values[configEnv.dicomWebStow],
       auditLogFile: resolve(values[configEnv.auditLog] ?? join(dataDir, dataFiles.auditLog)),
+      ...(values[configEnv.auditSyslog] ? { auditSyslog: values[configEnv.auditSyslog] } : {}),
       ...(oidc ? { oidc } : {}),
     },
   };

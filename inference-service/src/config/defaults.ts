@@ -33,6 +33,8 @@ export const configEnv = {
   dicomWebStow: 'CXR_DICOMWEB_STOW',
   /** The audit log (JSON lines); default `<data dir>/audit.log`. */
   auditLog: 'CXR_AUDIT_LOG',
+  /** `udp://host[:port]`: the audit records also go to syslog (RFC 5424) for a SIEM. */
+  auditSyslog: 'CXR_AUDIT_SYSLOG',
   oidcIssuer: 'CXR_OIDC_ISSUER',
   oidcAudience: 'CXR_OIDC_AUDIENCE',
   oidcClientId: 'CXR_OIDC_CLIENT_ID',
