@@ -54,6 +54,7 @@ describe('parseClassifyResponse', () => {
 
     it.each([
       [401, 'unauthorized', /session has ended\. Reload the page/],
+      [403, 'forbidden', /may view images but not ask for findings \(it has no classify role\)/],
       [429, 'queue-full', /busy .* Try again in a few seconds/],
       [503, 'orthanc-unavailable', /cannot reach the image archive/],
       [504, 'timeout', /took too long/],

@@ -54,6 +54,9 @@ export function plainFailure(status: number, code: string | undefined, message: 
   switch (code ?? '') {
     case 'unauthorized':
       return 'Your viewer session has ended. Reload the page, then press Classify findings again.';
+    case 'forbidden':
+      // The sidecar's 403: the user is logged in but their account lacks the classify role.
+      return 'Your account may view images but not ask for findings (it has no classify role). Ask your administrator for it.';
     case 'queue-full':
       return `${sidecarName} is busy with other images. Try again in a few seconds.`;
     case 'timeout':
@@ -70,7 +73,8 @@ export function plainFailure(status: number, code: string | undefined, message: 
   }
   if (message && status === 422) return plainRefusal(message);
   if (message && status === 404) return 'The image is no longer in the archive. Reload the study and try again.';
-  if (status === 401 || status === 403) return plainFailure(status, 'unauthorized', message);
+  if (status === 401) return plainFailure(status, 'unauthorized', message);
+  if (status === 403) return plainFailure(status, 'forbidden', message);
   if (status === 429) return plainFailure(status, 'queue-full', message);
   if (status === 503) return plainFailure(status, 'orthanc-unavailable', message);
   if (status === 504) return plainFailure(status, 'timeout', message);

@@ -135,10 +135,12 @@ describe('the viewer with OpenID Connect', () => {
       await logInAtProvider(page, 'reader');
       await openStudy(page, app.url, variant.StudyInstanceUID);
       await classifyButton(page).click();
-      const refusal = notifications(page).filter({ hasText: /classify' role/ });
+      const refusal = notifications(page).filter({ hasText: /no classify role/ });
       await refusal.first().waitFor({ state: 'visible', timeout: 30_000 });
       await page.screenshot({ path: join(screenshots, 'oidc-refused.png') });
-      expect(await refusal.first().innerText()).toMatch(/needs the 'classify' role, which reader does not have/);
+      expect(await refusal.first().innerText()).toMatch(/Your account may view images but not ask for findings/);
+      const audit = (await readFile(join(app.dataDir, dataFiles.auditLog), 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(audit.some((r) => r.action === 'classify' && r.user === 'reader')).toBe(false);
     } finally {
       await context.close();
     }
