@@ -101,7 +101,8 @@ describe('the viewer with OpenID Connect', () => {
       await page.screenshot({ path: join(screenshots, 'oidc-report.png') });
       const audit = (await readFile(join(app.dataDir, dataFiles.auditLog), 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(audit.filter((r) => r.action === 'classify' && r.user === 'clinician' && r.StudyInstanceUID === variant.StudyInstanceUID)).toHaveLength(1);
-      expect(audit.filter((r) => r.action === 'sr-written' && r.user === 'clinician' && r.StudyInstanceUID === variant.StudyInstanceUID)).toHaveLength(1);
+      // The TID 1500 result and the readable report.
+      expect(audit.filter((r) => r.action === 'sr-written' && r.user === 'clinician' && r.StudyInstanceUID === variant.StudyInstanceUID)).toHaveLength(2);
       expect(audit.some((r) => r.action === 'study-list' && r.user === 'clinician')).toBe(true);
       expect(JSON.stringify(audit)).not.toMatch(/PatientName|"00100010"/);
       // Nothing rides on ambient credentials: without OHIF's token the proxy says no.

@@ -130,6 +130,7 @@ describe('the viewer session', () => {
         ['study-list', 'success'],
         ['classify', 'success'],
         ['sr-written', 'success'],
+        ['sr-written', 'success'],
         ['logout', 'success'],
       ]);
       for (const record of mine) expect(record.client).toBe('127.0.0.1');

@@ -46,8 +46,11 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
         options.audit.record({ ...who, action: 'classify', outcome: outcomeOf(200), status: 200, ...asked, detail: `${report.results.length} classified, ${report.skipped.length} skipped` });
         for (const result of report.results) {
           if (result.sr.alreadyExisted) continue;
-          const { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } = result.sr;
-          options.audit.record({ ...who, action: 'sr-written', outcome: 'success', StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, detail: `for image ${result.SOPInstanceUID}` });
+          // Two objects are stored per image: the TID 1500 result and the readable TID 2000 report.
+          for (const [written, what] of [[result.sr, 'TID 1500 result'], [result.report, 'TID 2000 report']] as const) {
+            const { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } = written;
+            options.audit.record({ ...who, action: 'sr-written', outcome: 'success', StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, detail: `${what} for image ${result.SOPInstanceUID}` });
+          }
         }
         return c.json(report);
       },
