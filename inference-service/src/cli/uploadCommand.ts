@@ -101,7 +101,9 @@ export async function uploadFiles(client: OrthancClient, files: readonly string[
         const bytes = await readFile(file);
         const result = await client.uploadInstance(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
         if (result.Status === 'AlreadyStored') alreadyStored++;
-        else stored++;
+        else if (result.Status === 'Success') stored++;
+        // Orthanc answers 200 to what a Lua filter refused: that file is not stored.
+        else refused.push({ file, reason: `Orthanc did not store it (Status ${result.Status})` });
       } catch (error) {
         const fatal = fatalReason(error, client.url);
         if (fatal !== undefined) {
