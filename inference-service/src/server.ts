@@ -55,6 +55,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   if (config.apiTokenGenerated) logger.warn('CXR_API_TOKEN is not set: using a token generated for this process (development only)');
 
   const parts = createSidecar({ settings: config, pipeline, logger });
+  await parts.outbox.load();
 
   const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
@@ -81,6 +82,8 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
       await parts.follower?.stop();
       await closed;
       await parts.queue.idle();
+      // What is still unstored stays on disk for the next start.
+      parts.outbox.stop();
       parts.orthanc.close();
       if (ownsPipeline) await pipeline.model.dispose();
       logger.info('stopped');

@@ -16,13 +16,15 @@ import { OrthancClient } from './orthanc/orthancClient.ts';
 import type { FindingsPipeline } from './pipeline/findingsPipeline.ts';
 import { ClassificationService } from './service/classificationService.ts';
 import { createMetrics, type SidecarMetrics } from './service/metrics.ts';
+import { SrOutbox } from './service/srOutbox.ts';
 import { WorkQueue } from './service/workQueue.ts';
 import { viewerRoutes } from './viewer/viewerRoutes.ts';
 
 export type SidecarSettings = Pick<
   SidecarConfig,
   'orthanc' | 'apiToken' | 'autoClassify' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'maxQueue' | 'concurrency' | 'dataDir' | 'viewer'
->;
+> &
+  Partial<Pick<SidecarConfig, 'srRetryMaxDelayMs'>>;
 
 export interface SidecarParts {
   readonly app: Hono;
@@ -30,6 +32,8 @@ export interface SidecarParts {
   readonly queue: WorkQueue;
   readonly metrics: SidecarMetrics;
   readonly orthanc: OrthancClient;
+  /** SRs Orthanc has not stored yet; `load()` takes up those a previous run left (the server calls it). */
+  readonly outbox: SrOutbox;
   /** Present when auto-classify is on; not started (the server starts it). */
   readonly follower?: ChangesFollower;
   /** True when the viewer's files were found and are served at `/`. */
@@ -68,7 +72,14 @@ export function createSidecar(options: {
       metrics.queueRunning.set(running);
     },
   });
-  const service = new ClassificationService({ orthanc, pipeline, queue, metrics, logger: logger.child({ tag: 'classify' }) });
+  const outbox = new SrOutbox({
+    orthanc,
+    metrics,
+    logger,
+    directory: join(settings.dataDir, dataFiles.srOutbox),
+    ...(settings.srRetryMaxDelayMs !== undefined ? { maxDelayMs: settings.srRetryMaxDelayMs } : {}),
+  });
+  const service = new ClassificationService({ orthanc, pipeline, queue, metrics, outbox, logger: logger.child({ tag: 'classify' }) });
 
   const viewerFiles = settings.viewer;
   const viewerFound = viewerFiles !== undefined && existsSync(join(viewerFiles.dir, 'index.html'));
@@ -80,6 +91,7 @@ export function createSidecar(options: {
     service,
     queue,
     orthanc,
+    outbox,
     card: pipeline.model.card,
     metrics,
     logger,
@@ -97,5 +109,5 @@ export function createSidecar(options: {
         },
       })
     : undefined;
-  return { app, service, queue, metrics, orthanc, servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
+  return { app, service, queue, metrics, orthanc, outbox, servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
 }

@@ -7,6 +7,7 @@ import type { ModelCard } from '../model/modelCard.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { ClassificationService } from '../service/classificationService.ts';
 import type { SidecarMetrics } from '../service/metrics.ts';
+import type { SrOutbox } from '../service/srOutbox.ts';
 import { defaultSoftware } from '../sr/index.ts';
 import type { WorkQueue } from '../service/workQueue.ts';
 import { ApiError, apiErrorCodes } from './errors.ts';
@@ -17,6 +18,7 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/model.ts';
 import { orthancEventRoutes } from './routes/orthancEvent.ts';
+import { srOutboxRoutes } from './routes/srOutbox.ts';
 
 export interface AppConfig {
   readonly apiToken: string;
@@ -30,6 +32,7 @@ export interface AppDeps {
   readonly service: ClassificationService;
   readonly queue: WorkQueue;
   readonly orthanc: OrthancClient;
+  readonly outbox: SrOutbox;
   readonly card: ModelCard;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
@@ -70,6 +73,7 @@ export function createApp(deps: AppDeps): Hono {
     apiPaths.orthancEvent,
     orthancEventRoutes({ service: deps.service, apiToken: config.apiToken, autoClassify: config.autoClassify, metrics, logger: deps.logger }),
   );
+  app.route(apiPaths.srOutbox, srOutboxRoutes({ outbox: deps.outbox, apiToken: config.apiToken }));
   const openapi = openApiDocument(defaultSoftware.version);
   app.get(apiPaths.openapi, (c) => c.json(openapi));
   // Unknown API paths get the API's error format even when the viewer's catch-all is mounted.

@@ -20,6 +20,7 @@ export const apiErrorCodes = {
   timeout: 'timeout',
   orthancUnavailable: 'orthanc-unavailable',
   orthancError: 'orthanc-error',
+  srNotStored: 'sr-not-stored',
   notReady: 'not-ready',
   internal: 'internal',
 } as const;

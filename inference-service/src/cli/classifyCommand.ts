@@ -94,9 +94,10 @@ async function runInPacs(options: { threads: number; batch: number; study?: stri
     });
     console.error(
       `${counts.classified} image(s) classified and their SRs stored, ${counts.alreadyClassified} already had an SR of this model, ` +
-        `${counts.skipped} skipped (not eligible)${counts.failedStudies ? `, ${counts.failedStudies} stud(ies) failed` : ''}.`,
+        `${counts.skipped} skipped (not eligible)${counts.notStored ? `, ${counts.notStored} classified but their SRs NOT stored` : ''}` +
+        `${counts.failedStudies ? `, ${counts.failedStudies} stud(ies) failed` : ''}.`,
     );
-    return counts.failedStudies > 0 || (options.study !== undefined && counts.classified + counts.alreadyClassified === 0) ? 1 : 0;
+    return counts.failedStudies > 0 || counts.notStored > 0 || (options.study !== undefined && counts.classified + counts.alreadyClassified === 0) ? 1 : 0;
   } finally {
     await pipeline.model.dispose();
   }

@@ -32,6 +32,7 @@ const envSchema = z.object({
   [configEnv.modelLayout]: z.string().trim().toLowerCase().pipe(z.enum(modelLayouts)).default(configDefaults.modelLayout),
   [configEnv.bodyLimitMb]: z.coerce.number().positive().default(configDefaults.bodyLimitMb),
   [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
+  [configEnv.srRetryMaxDelayMs]: positiveInt.default(configDefaults.srRetryMaxDelayMs),
   [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
   [configEnv.viewerDir]: z.string().min(1).default(viewerFileDefaults.dir),
   [configEnv.viewerExtensionFile]: z.string().min(1).default(viewerFileDefaults.extensionFile),
@@ -63,6 +64,8 @@ export interface SidecarConfig {
   readonly modelLayout: ModelLayout;
   readonly bodyLimitBytes: number;
   readonly requestTimeoutMs: number;
+  /** The longest wait between two attempts to store an SR Orthanc did not take. */
+  readonly srRetryMaxDelayMs: number;
   readonly logLevel: (typeof logLevels)[number];
   /** Served when its index.html exists; otherwise the sidecar serves the API only. */
   readonly viewer?: ViewerFiles;
@@ -126,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     modelLayout: values[configEnv.modelLayout],
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
+    srRetryMaxDelayMs: values[configEnv.srRetryMaxDelayMs],
     logLevel: values[configEnv.logLevel],
     viewer: { dir: resolve(values[configEnv.viewerDir]), extensionFile: resolve(values[configEnv.viewerExtensionFile]) },
   };

@@ -19,6 +19,7 @@ export const configEnv = {
   ortSpinning: 'CXR_ORT_SPINNING',
   bodyLimitMb: 'CXR_BODY_LIMIT_MB',
   requestTimeoutMs: 'CXR_REQUEST_TIMEOUT_MS',
+  srRetryMaxDelayMs: 'CXR_SR_RETRY_MAX_DELAY_MS',
   logLevel: 'CXR_LOG_LEVEL',
   /** The unpacked OHIF app and our built extension; absent files mean the API only. */
   viewerDir: 'CXR_VIEWER_DIR',
@@ -53,6 +54,8 @@ export const configDefaults = {
   /** An uncompressed 16-bit 3000×3000 radiograph is ~18 MB; 64 MB leaves room without inviting abuse. */
   bodyLimitMb: 64,
   requestTimeoutMs: 60_000,
+  /** An SR Orthanc did not store is tried again after 1 s, doubling up to this; it is never dropped. */
+  srRetryMaxDelayMs: 60_000,
   logLevel: 'info',
 } as const;
 
@@ -60,6 +63,8 @@ export const configDefaults = {
 export const dataFiles = {
   apiToken: 'api-token',
   changesCursor: 'orthanc-changes-cursor.json',
+  /** Findings SRs Orthanc has not stored yet, each as `<SR UID>.dcm` + `.json`, retried until it does. */
+  srOutbox: 'sr-outbox',
 } as const;
 
 /** Paths that must stay stable: the Lua hook and the viewer call them. */
@@ -70,5 +75,6 @@ export const apiPaths = {
   model: '/api/model',
   openapi: '/api/openapi.json',
   orthancEvent: '/api/internal/orthanc-event',
+  srOutbox: '/api/sr-outbox',
   metrics: '/metrics',
 } as const;
