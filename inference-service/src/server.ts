@@ -39,7 +39,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const { config } = options;
   const logger = options.logger ?? createLogger({ tag: 'sidecar', level: config.logLevel });
   const ownsPipeline = options.pipeline === undefined;
-  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads, spinning: config.ortSpinning, layout: config.modelLayout }));
+  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads, spinning: config.ortSpinning, layout: config.modelLayout, dicomLimits: config.dicomLimits }));
   const card = pipeline.model.card;
   logger.info('model loaded', {
     modelId: card.id,

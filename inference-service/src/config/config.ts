@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { dicomLimitDefaults, dicomLimitNames, type DicomLimits } from '../dicom/index.ts';
 import { logLevels } from '../log.ts';
 import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
 import { configDefaults, configEnv } from './defaults.ts';
@@ -37,6 +38,9 @@ const envSchema = z.object({
   [configEnv.viewerDir]: z.string().min(1).default(viewerFileDefaults.dir),
   [configEnv.viewerExtensionFile]: z.string().min(1).default(viewerFileDefaults.extensionFile),
   [configEnv.mode]: z.string().optional(),
+  ...Object.fromEntries(
+    Object.entries(dicomLimitNames).map(([key, { env }]) => [env, positiveInt.default(dicomLimitDefaults[key as keyof DicomLimits])]),
+  ),
 });
 
 /** The viewer's files: the unpacked `@ohif/app` `dist/` and our extension as one ES module. */
@@ -66,6 +70,8 @@ export interface SidecarConfig {
   readonly requestTimeoutMs: number;
   /** The longest wait between two attempts to store an SR Orthanc did not take. */
   readonly srRetryMaxDelayMs: number;
+  /** Bounds a file must keep to be read at all (CXR_LIMIT_*; dicom/limits.ts). */
+  readonly dicomLimits: DicomLimits;
   readonly logLevel: (typeof logLevels)[number];
   /** Served when its index.html exists; otherwise the sidecar serves the API only. */
   readonly viewer?: ViewerFiles;
@@ -130,6 +136,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     srRetryMaxDelayMs: values[configEnv.srRetryMaxDelayMs],
+    dicomLimits: Object.fromEntries(
+      Object.entries(dicomLimitNames).map(([key, { env }]) => [key, (values as Record<string, unknown>)[env] as number]),
+    ) as unknown as DicomLimits,
     logLevel: values[configEnv.logLevel],
     viewer: { dir: resolve(values[configEnv.viewerDir]), extensionFile: resolve(values[configEnv.viewerExtensionFile]) },
   };

@@ -2,6 +2,8 @@ import dcmjs from 'dcmjs';
 import type { DcmjsDict } from 'dcmjs';
 import type { ExtendedOffsetTable } from './encapsulatedFrame.ts';
 import { DicomReadError } from './errors.ts';
+import { dicomLimitDefaults, type DicomLimits } from './limits.ts';
+import { scanLimits } from './scanLimits.ts';
 import type { DicomDataset } from './types.ts';
 
 // dcmjs reports oddities it tolerates through its own logger, some at level "error" (e.g. an AS of the
@@ -63,13 +65,15 @@ function hasPart10Prefix(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
-export function parsePart10(part10: Uint8Array): ParsedPart10 {
+export function parsePart10(part10: Uint8Array, limits: DicomLimits = dicomLimitDefaults): ParsedPart10 {
   if (!hasPart10Prefix(part10)) {
     throw new DicomReadError(
       'not-dicom',
       `readDicomDataset: not a DICOM Part-10 file (${part10.length} bytes; no "DICM" at offset 128, PS3.10 7.1)`,
     );
   }
+  // Before dcmjs allocates anything: it recurses per sequence and inflates without a bound.
+  scanLimits(part10, limits);
   let dict: DcmjsDict;
   let metaDict: DcmjsDict;
   try {

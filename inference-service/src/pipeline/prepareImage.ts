@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { readDicomImage } from '../dicom/index.ts';
+import { readDicomImage, type DicomLimits } from '../dicom/index.ts';
 import type { DicomDataset, DicomImage } from '../dicom/types.ts';
 import { prepareFrameInput, prepareModelInput, toXrvScale } from '../xray/index.ts';
 import type { ModelInput, XrayImage } from '../xray/types.ts';
@@ -21,6 +21,8 @@ export interface PreparedImage {
 export interface PrepareOptions {
   readonly checkEligibility?: boolean;
   readonly keepImage?: boolean;
+  /** What a file may hold before it is refused unread (dicom/limits.ts); default dicomLimitDefaults. */
+  readonly limits?: DicomLimits;
 }
 
 export function toClassifyError(cause: unknown, code: ClassifyError['code']): ClassifyError {
@@ -34,7 +36,7 @@ export async function prepareImage(part10: Uint8Array, resolution: number, optio
   const t0 = performance.now();
   let image: DicomImage;
   try {
-    image = await readDicomImage(part10);
+    image = await readDicomImage(part10, options.limits ? { limits: options.limits } : {});
   } catch (cause) {
     throw toClassifyError(cause, 'unreadable-dicom');
   }
