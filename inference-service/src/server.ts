@@ -7,6 +7,7 @@
  *   (or `cxr-findings serve`, through runServeCommand)
  */
 import type { AddressInfo } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig, type SidecarConfig } from './config/config.ts';
@@ -39,7 +40,17 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const { config } = options;
   const logger = options.logger ?? createLogger({ tag: 'sidecar', level: config.logLevel });
   const ownsPipeline = options.pipeline === undefined;
-  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads, spinning: config.ortSpinning, layout: config.modelLayout, dicomLimits: config.dicomLimits }));
+  // Every image is read and preprocessed on the prepare pool's threads: the main thread only does I/O.
+  const prepareWorkers = config.preparePool.threads ?? availableParallelism();
+  const pipeline =
+    options.pipeline ??
+    (await loadPipeline({
+      intraOpThreads: config.intraOpThreads,
+      spinning: config.ortSpinning,
+      layout: config.modelLayout,
+      dicomLimits: config.dicomLimits,
+      ...(prepareWorkers > 0 ? { prepareWorkers, prepareLimits: { timeoutMs: config.preparePool.timeoutMs, maxHeapMb: config.preparePool.maxHeapMb } } : {}),
+    }));
   const card = pipeline.model.card;
   logger.info('model loaded', {
     modelId: card.id,
@@ -85,7 +96,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
       // What is still unstored stays on disk for the next start.
       parts.outbox.stop();
       parts.orthanc.close();
-      if (ownsPipeline) await pipeline.model.dispose();
+      if (ownsPipeline) await pipeline.dispose();
       logger.info('stopped');
     })();
     return stopping;

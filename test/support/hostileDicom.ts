@@ -183,3 +183,36 @@ export async function deflateBomb(size: number): Promise<Uint8Array> {
   await done;
   return new Uint8Array(Buffer.concat([meta(deflated, ids.sop), ...out]));
 }
+
+/** A legal, eligible native 16-bit CR chest image of `rows` × `columns` with noisy pixels: heavy, not hostile. */
+export function largeNativeImage(rows: number, columns: number): Uint8Array {
+  const ids = uids();
+  const pixels = Buffer.alloc(rows * columns * 2);
+  let seed = 12345;
+  for (let i = 0; i < rows * columns; i++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    pixels.writeUInt16LE(seed % 4096, i * 2);
+  }
+  const bits = [
+    element(0x0028, 0x0002, 'US', us(1)),
+    element(0x0028, 0x0004, 'CS', 'MONOCHROME2'),
+    element(0x0028, 0x0010, 'US', us(rows)),
+    element(0x0028, 0x0011, 'US', us(columns)),
+    element(0x0028, 0x0100, 'US', us(16)),
+    element(0x0028, 0x0101, 'US', us(12)),
+    element(0x0028, 0x0102, 'US', us(11)),
+    element(0x0028, 0x0103, 'US', us(0)),
+  ];
+  return new Uint8Array(
+    Buffer.concat([
+      meta(explicitLittle, ids.sop),
+      ...identity(ids),
+      element(0x0018, 0x0015, 'CS', 'CHEST'),
+      element(0x0018, 0x5101, 'CS', 'PA'),
+      element(0x0020, 0x000d, 'UI', ids.study),
+      element(0x0020, 0x000e, 'UI', ids.series),
+      ...bits,
+      element(0x7fe0, 0x0010, 'OW', pixels),
+    ]),
+  );
+}

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { dicomLimitDefaults, dicomLimitNames, type DicomLimits } from '../dicom/index.ts';
 import { logLevels } from '../log.ts';
 import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
+import { preparePoolDefaults, preparePoolEnv } from '../pipeline/preparePool.ts';
 import { configDefaults, configEnv } from './defaults.ts';
 import { viewerFileDefaults } from './paths.ts';
 
@@ -38,6 +39,10 @@ const envSchema = z.object({
   [configEnv.viewerDir]: z.string().min(1).default(viewerFileDefaults.dir),
   [configEnv.viewerExtensionFile]: z.string().min(1).default(viewerFileDefaults.extensionFile),
   [configEnv.mode]: z.string().optional(),
+  // 0: read and preprocess on the main thread (to compare; not for a sidecar others depend on).
+  [preparePoolEnv.threads]: z.coerce.number().int().min(0).optional(),
+  [preparePoolEnv.timeoutMs]: positiveInt.default(preparePoolDefaults.timeoutMs),
+  [preparePoolEnv.maxHeapMb]: positiveInt.default(preparePoolDefaults.maxHeapMb),
   ...Object.fromEntries(
     Object.entries(dicomLimitNames).map(([key, { env }]) => [env, positiveInt.default(dicomLimitDefaults[key as keyof DicomLimits])]),
   ),
@@ -72,6 +77,8 @@ export interface SidecarConfig {
   readonly srRetryMaxDelayMs: number;
   /** Bounds a file must keep to be read at all (CXR_LIMIT_*; dicom/limits.ts). */
   readonly dicomLimits: DicomLimits;
+  /** Worker threads that read and preprocess (threads absent: one per core; 0: none, inline). */
+  readonly preparePool: { readonly threads?: number; readonly timeoutMs: number; readonly maxHeapMb: number };
   readonly logLevel: (typeof logLevels)[number];
   /** Served when its index.html exists; otherwise the sidecar serves the API only. */
   readonly viewer?: ViewerFiles;
@@ -136,6 +143,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     srRetryMaxDelayMs: values[configEnv.srRetryMaxDelayMs],
+    preparePool: {
+      ...(values[preparePoolEnv.threads] !== undefined ? { threads: values[preparePoolEnv.threads] as number } : {}),
+      timeoutMs: values[preparePoolEnv.timeoutMs] as number,
+      maxHeapMb: values[preparePoolEnv.maxHeapMb] as number,
+    },
     dicomLimits: Object.fromEntries(
       Object.entries(dicomLimitNames).map(([key, { env }]) => [key, (values as Record<string, unknown>)[env] as number]),
     ) as unknown as DicomLimits,

@@ -10,7 +10,7 @@ import { PreparePool } from './preparePool.ts';
  * `prepareWorkers`, files are read and preprocessed on that many worker threads.
  */
 export async function loadPipeline(
-  options: { intraOpThreads?: number; maxBatch?: number; spinning?: boolean; layout?: ModelLayout; prepareWorkers?: number; dicomLimits?: DicomLimits } = {},
+  options: { intraOpThreads?: number; maxBatch?: number; spinning?: boolean; layout?: ModelLayout; prepareWorkers?: number; prepareLimits?: { timeoutMs?: number; maxHeapMb?: number }; dicomLimits?: DicomLimits } = {},
 ): Promise<FindingsPipeline> {
   const active = await loadActiveModel();
   // The session loads on its worker thread while this thread loads the DICOM and preprocessing code: a
@@ -23,7 +23,12 @@ export async function loadPipeline(
     ...(options.layout ? { layout: options.layout } : {}),
   });
   const [{ FindingsPipeline: Pipeline }, loaded] = await Promise.all([import('./findingsPipeline.ts'), model]);
-  const preparePool = options.prepareWorkers ? PreparePool.create({ resolution: active.card.input.resolution, size: options.prepareWorkers }) : undefined;
+  const preparePool = options.prepareWorkers ? PreparePool.create({
+        resolution: active.card.input.resolution,
+        size: options.prepareWorkers,
+        ...(options.dicomLimits ? { limits: options.dicomLimits } : {}),
+        ...options.prepareLimits,
+      }) : undefined;
   return Pipeline.create(loaded, {
     ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
     ...(preparePool ? { preparePool } : {}),
