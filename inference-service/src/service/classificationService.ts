@@ -259,20 +259,34 @@ export class ClassificationService {
   }
 
   /**
-   * Admits all the images of a request to the work queue or none (429 for the whole request rather
-   * than half a study), joining work already in flight for the same image and model.
+   * Runs the images of a request through the work queue, joining work already in flight for the same
+   * image and model. When they fit they are admitted at once, or none (429 for the whole request rather
+   * than half of it); a study larger than the room there is (200 images, a queue of 64) is worked
+   * through in order, `concurrency` images at a time: the queue bounds the images in memory, not the
+   * size of a study.
    */
-  #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource, options: { bounded?: boolean } = {}): Promise<InstanceOutcome[]> {
+  async #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource, options: { bounded?: boolean } = {}): Promise<InstanceOutcome[]> {
     const keyOf = (instance: StoredInstance) => `${instance.SOPInstanceUID}|${this.model.onnxSha256}`;
+    const one = (instance: StoredInstance, runOptions: { bounded?: boolean }): Promise<InstanceOutcome> => {
+      const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source), runOptions));
+      if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
+      return promise;
+    };
     const fresh = new Set(instances.map(keyOf).filter((key) => !this.#inFlight.has(key)));
-    if (options.bounded !== false) this.#queue.assertRoomFor(fresh.size);
-    return Promise.all(
-      instances.map((instance) => {
-        const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source), options));
-        if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
-        return promise;
-      }),
-    );
+    if (options.bounded === false || fresh.size <= this.#queue.available) {
+      if (options.bounded !== false) this.#queue.assertRoomFor(fresh.size);
+      return Promise.all(instances.map((instance) => one(instance, options)));
+    }
+    const window = Math.min(instances.length, this.#queue.concurrency);
+    // Room for the first window or a 429 now; past that this request waits its turn like the follower.
+    this.#queue.assertRoomFor(Math.min(fresh.size, window));
+    const outcomes: InstanceOutcome[] = new Array<InstanceOutcome>(instances.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < instances.length; i = next++) outcomes[i] = await one(instances[i] as StoredInstance, { bounded: false });
+    };
+    await Promise.all(Array.from({ length: window }, worker));
+    return outcomes;
   }
 
   /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
