@@ -24,7 +24,7 @@ export type SidecarSettings = Pick<
   SidecarConfig,
   'orthanc' | 'apiToken' | 'autoClassify' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'maxQueue' | 'concurrency' | 'dataDir' | 'viewer'
 > &
-  Partial<Pick<SidecarConfig, 'srRetryMaxDelayMs'>>;
+  Partial<Pick<SidecarConfig, 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes'>>;
 
 export interface SidecarParts {
   readonly app: Hono;

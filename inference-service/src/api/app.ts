@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
-import { apiPaths } from '../config/defaults.ts';
+import { apiPaths, configDefaults } from '../config/defaults.ts';
 import type { Logger } from '../log.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
@@ -11,6 +11,7 @@ import type { SrOutbox } from '../service/srOutbox.ts';
 import { defaultSoftware } from '../sr/index.ts';
 import type { WorkQueue } from '../service/workQueue.ts';
 import { ApiError, apiErrorCodes } from './errors.ts';
+import { BodyBudget } from './limits.ts';
 import { errorHandler } from './onError.ts';
 import { openApiDocument } from './openapiDocument.ts';
 import { classifyRoutes } from './routes/classify.ts';
@@ -24,8 +25,12 @@ export interface AppConfig {
   readonly apiToken: string;
   readonly autoClassify: boolean;
   readonly bodyLimitBytes: number;
+  /** All upload bodies being held at once; default 256 MB. */
+  readonly bodyTotalLimitBytes?: number;
   readonly requestTimeoutMs: number;
 }
+
+const defaultBodyTotalBytes = configDefaults.bodyTotalLimitMb * 1024 * 1024;
 
 export interface AppDeps {
   readonly config: AppConfig;
@@ -65,7 +70,18 @@ export function createApp(deps: AppDeps): Hono {
     else logger.info('request', fields);
   });
 
-  app.route(apiPaths.classify, classifyRoutes({ service: deps.service, queue: deps.queue, apiToken: config.apiToken, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs }));
+  app.route(
+    apiPaths.classify,
+    classifyRoutes({
+      service: deps.service,
+      queue: deps.queue,
+      apiToken: config.apiToken,
+      bodyLimitBytes: config.bodyLimitBytes,
+      // At least one upload of the largest size must fit.
+      bodyBudget: new BodyBudget(Math.max(config.bodyTotalLimitBytes ?? defaultBodyTotalBytes, config.bodyLimitBytes)),
+      requestTimeoutMs: config.requestTimeoutMs,
+    }),
+  );
   app.route(apiPaths.health, healthRoutes({ orthanc: deps.orthanc, service: deps.service, queue: deps.queue }));
   app.route(apiPaths.model, modelRoutes({ card: deps.card, apiToken: config.apiToken }));
   app.route(apiPaths.metrics, metricsRoutes({ metrics }));

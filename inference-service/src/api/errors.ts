@@ -17,6 +17,7 @@ export const apiErrorCodes = {
   notFound: 'not-found',
   payloadTooLarge: 'payload-too-large',
   queueFull: 'queue-full',
+  uploadBudgetFull: 'upload-budget-full',
   timeout: 'timeout',
   orthancUnavailable: 'orthanc-unavailable',
   orthancError: 'orthanc-error',

@@ -33,6 +33,7 @@ const envSchema = z.object({
   [configEnv.ortSpinning]: onOff.default(configDefaults.ortSpinning),
   [configEnv.modelLayout]: z.string().trim().toLowerCase().pipe(z.enum(modelLayouts)).default(configDefaults.modelLayout),
   [configEnv.bodyLimitMb]: z.coerce.number().positive().default(configDefaults.bodyLimitMb),
+  [configEnv.bodyTotalLimitMb]: z.coerce.number().positive().default(configDefaults.bodyTotalLimitMb),
   [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
   [configEnv.srRetryMaxDelayMs]: positiveInt.default(configDefaults.srRetryMaxDelayMs),
   [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
@@ -72,6 +73,7 @@ export interface SidecarConfig {
   readonly ortSpinning: boolean;
   readonly modelLayout: ModelLayout;
   readonly bodyLimitBytes: number;
+  readonly bodyTotalLimitBytes: number;
   readonly requestTimeoutMs: number;
   /** The longest wait between two attempts to store an SR Orthanc did not take. */
   readonly srRetryMaxDelayMs: number;
@@ -141,6 +143,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ortSpinning: values[configEnv.ortSpinning],
     modelLayout: values[configEnv.modelLayout],
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
+    bodyTotalLimitBytes: Math.round(values[configEnv.bodyTotalLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     srRetryMaxDelayMs: values[configEnv.srRetryMaxDelayMs],
     preparePool: {

@@ -18,6 +18,7 @@ export const configEnv = {
   modelLayout: 'CXR_MODEL_LAYOUT',
   ortSpinning: 'CXR_ORT_SPINNING',
   bodyLimitMb: 'CXR_BODY_LIMIT_MB',
+  bodyTotalLimitMb: 'CXR_BODY_TOTAL_MB',
   requestTimeoutMs: 'CXR_REQUEST_TIMEOUT_MS',
   srRetryMaxDelayMs: 'CXR_SR_RETRY_MAX_DELAY_MS',
   logLevel: 'CXR_LOG_LEVEL',
@@ -53,6 +54,8 @@ export const configDefaults = {
   ortSpinning: false,
   /** An uncompressed 16-bit 3000×3000 radiograph is ~18 MB; 64 MB leaves room without inviting abuse. */
   bodyLimitMb: 64,
+  /** Upload bodies held at once, all requests together: the per-request limit alone times the queue's room is GBs. */
+  bodyTotalLimitMb: 256,
   requestTimeoutMs: 60_000,
   /** An SR Orthanc did not store is tried again after 1 s, doubling up to this; it is never dropped. */
   srRetryMaxDelayMs: 60_000,

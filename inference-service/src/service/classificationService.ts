@@ -27,7 +27,7 @@ import type {
   PendingImage,
   SkippedInstance,
 } from './types.ts';
-import type { WorkQueue } from './workQueue.ts';
+import type { QueueReservation, WorkQueue } from './workQueue.ts';
 
 export interface ClassificationServiceOptions {
   readonly orthanc: OrthancClient;
@@ -209,9 +209,10 @@ export class ClassificationService {
    * `POST /api/classify/file`: classify uploaded bytes and return the SR without touching Orthanc.
    * Not coalesced: nothing is stored, so a repeated upload only costs time, and the queue bounds that.
    */
-  classifyFile(part10: Uint8Array): Promise<ClassifiedFile> {
+  classifyFile(part10: Uint8Array, reservation?: QueueReservation): Promise<ClassifiedFile> {
     const started = performance.now();
-    return this.#queue.run(async () => {
+    const run = <T>(task: () => Promise<T>): Promise<T> => (reservation ? reservation.run(task) : this.#queue.run(task));
+    return run(async () => {
       await yieldToIo();
       const prepared = await this.#pipeline.prepare(part10);
       const tModel = performance.now();
