@@ -117,6 +117,8 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       const arrivals = distinctCopies(await readRealImage(), 20).slice(14, 18);
       const logStart = h.logLines.length;
       sidecar.follower?.start();
+      // The follower starts at Orthanc's last change: the arrivals come after its first pass.
+      await sidecar.follower?.drain();
       try {
         for (const image of arrivals) await h.orthanc.client.uploadInstance(image);
         await until('the four arrivals wait in the outbox', async () => (await outbox(sidecar)).pending.length === 4);

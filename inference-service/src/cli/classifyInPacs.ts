@@ -28,6 +28,8 @@ export async function classifyInPacs(options: {
   readonly pipeline: FindingsPipeline;
   readonly orthanc: OrthancClient;
   readonly studyInstanceUID?: string;
+  /** Only studies whose StudyDate is in this range (DICOM dates, YYYYMMDD, either end open). */
+  readonly studyDates?: { readonly since?: string; readonly until?: string };
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
 }): Promise<PacsCounts> {
@@ -43,20 +45,30 @@ export async function classifyInPacs(options: {
     outbox,
     logger: createLogger({ tag: 'classify', level: 'warn', sink: err }),
   });
+  const dates = options.studyDates;
+  const range = dates && (dates.since || dates.until) ? `${dates.since ?? ''}-${dates.until ?? ''}` : undefined;
+  const query: Record<string, string> = options.studyInstanceUID ? { StudyInstanceUID: options.studyInstanceUID } : range ? { StudyDate: range } : {};
   const studies = options.studyInstanceUID
     ? [options.studyInstanceUID]
-    : (await orthanc.findStudies({ Query: {} })).map((s) => s.MainDicomTags.StudyInstanceUID).filter((uid): uid is string => typeof uid === 'string');
+    : (await orthanc.findStudies({ Query: query })).map((s) => s.MainDicomTags.StudyInstanceUID).filter((uid): uid is string => typeof uid === 'string');
+  // What a backfill is about to do, before it does it: an archive can be large.
+  const [all, srs] = await Promise.all([orthanc.findInstances({ Query: query }), orthanc.findInstances({ Query: { ...query, Modality: 'SR' } })]);
+  const imageCount = all.length - srs.length;
+  err(`${studies.length} stud(ies)${range ? ` with StudyDate ${range}` : ''} in Orthanc, ${imageCount} instance(s) besides SRs: classifying those without an SR of this model`);
   let classified = 0;
   let alreadyClassified = 0;
   let skipped = 0;
   let failedStudies = 0;
   let notStored = 0;
-  const progress = startProgress(studies.length, 'Studies');
+  const progress = startProgress(Math.max(imageCount, studies.length), 'Images');
+  const advance = (count: number, label: string) => {
+    for (let i = 0; i < count; i++) progress.tick(label);
+  };
   try {
     for (const studyInstanceUID of studies) {
-      progress.tick(studyInstanceUID);
       try {
         const report = await service.classifyTarget({ studyInstanceUID });
+        advance(report.results.length + report.pending.length + report.skipped.length, studyInstanceUID);
         skipped += report.skipped.length;
         for (const p of report.pending) {
           notStored += 1;
@@ -79,6 +91,7 @@ export async function classifyInPacs(options: {
         }
         if (error instanceof NothingEligibleError) {
           skipped += Math.max(1, error.reasons.length);
+          advance(error.reasons.length, studyInstanceUID);
           // One study of the whole PACS without a chest radiograph is ordinary; asked for by UID, it is worth saying.
           if (options.studyInstanceUID) err(error.message);
           continue;

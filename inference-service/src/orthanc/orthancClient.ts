@@ -6,6 +6,7 @@
 import { OrthancHttpError, OrthancUnavailableError } from './errors.ts';
 import { HttpExchange, HttpExchangeError, type HttpAnswer } from './httpExchange.ts';
 import type {
+  OrthancChange,
   OrthancChanges,
   OrthancCredentials,
   OrthancFindQuery,
@@ -143,6 +144,12 @@ export class OrthancClient {
   /** One page of the change log after `since` (exclusive). */
   changes(since: number, limit: number): Promise<OrthancChanges> {
     return this.#json('GET', `/changes?since=${Math.trunc(since)}&limit=${Math.trunc(limit)}`);
+  }
+
+  /** The last change Orthanc logged, or undefined when its change log is empty. */
+  async lastChange(): Promise<OrthancChange | undefined> {
+    const page = await this.#json<OrthancChanges>('GET', '/changes?last');
+    return page.Changes.at(-1);
   }
 
   async deleteInstance(instanceId: string): Promise<void> {
