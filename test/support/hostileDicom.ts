@@ -75,7 +75,7 @@ function uids(): { study: string; series: string; sop: string } {
 }
 
 /** The identifying part of an image's data set, up to (0008,0060) Modality. */
-function identity(ids: { study: string; series: string; sop: string }): Buffer[] {
+function identityElements(ids: { study: string; series: string; sop: string }): Buffer[] {
   return [element(0x0008, 0x0016, 'UI', crImageStorage), element(0x0008, 0x0018, 'UI', ids.sop), element(0x0008, 0x0060, 'CS', 'CR')];
 }
 
@@ -105,13 +105,13 @@ export function nestedSequences(depth: number): Uint8Array {
     open.push(header(0x0040, 0x0275, 'SQ', undefinedLength), item());
     close.push(itemDelimiter(), sequenceDelimiter());
   }
-  return new Uint8Array(Buffer.concat([meta(explicitLittle, ids.sop), ...identity(ids), ...studyAndSeries(ids), ...open, ...close.reverse()]));
+  return new Uint8Array(Buffer.concat([meta(explicitLittle, ids.sop), ...identityElements(ids), ...studyAndSeries(ids), ...open, ...close.reverse()]));
 }
 
 /** `count` empty private elements (group 0x0009 upwards, creator-less, each 8 bytes). */
 export function manyTinyElements(count: number): Uint8Array {
   const ids = uids();
-  const parts: Buffer[] = [meta(explicitLittle, ids.sop), ...identity(ids), ...studyAndSeries(ids).slice(0, 1)];
+  const parts: Buffer[] = [meta(explicitLittle, ids.sop), ...identityElements(ids), ...studyAndSeries(ids).slice(0, 1)];
   const tiny = Buffer.alloc(count * 8);
   for (let i = 0; i < count; i++) {
     const group = 0x0009 + 2 * Math.floor(i / 0xf000);
@@ -131,7 +131,7 @@ export function absurdDimensions(rows: number, columns: number): Uint8Array {
   return new Uint8Array(
     Buffer.concat([
       meta(explicitLittle, ids.sop),
-      ...identity(ids),
+      ...identityElements(ids),
       ...studyAndSeries(ids),
       ...imagePixelModule(rows, columns, 16),
       element(0x7fe0, 0x0010, 'OW', new Uint8Array(64)),
@@ -150,7 +150,7 @@ export function fragmentBomb(count: number): Uint8Array {
   return new Uint8Array(
     Buffer.concat([
       meta(jpegBaseline, ids.sop),
-      ...identity(ids),
+      ...identityElements(ids),
       ...studyAndSeries(ids),
       ...imagePixelModule(1024, 1024, 8),
       header(0x7fe0, 0x0010, 'OB', undefinedLength),
@@ -167,7 +167,7 @@ export function fragmentBomb(count: number): Uint8Array {
 export async function deflateBomb(size: number): Promise<Uint8Array> {
   const ids = uids();
   const pixelBytes = size * size * 2;
-  const head = Buffer.concat([...identity(ids), ...studyAndSeries(ids), ...imagePixelModule(size, size, 16), header(0x7fe0, 0x0010, 'OW', pixelBytes)]);
+  const head = Buffer.concat([...identityElements(ids), ...studyAndSeries(ids), ...imagePixelModule(size, size, 16), header(0x7fe0, 0x0010, 'OW', pixelBytes)]);
   const deflate = createDeflateRaw({ level: 9 });
   const out: Buffer[] = [];
   deflate.on('data', (chunk: Buffer) => out.push(chunk));
@@ -184,9 +184,14 @@ export async function deflateBomb(size: number): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat([meta(deflated, ids.sop), ...out]));
 }
 
-/** A legal, eligible native 16-bit CR chest image of `rows` × `columns` with noisy pixels: heavy, not hostile. */
-export function largeNativeImage(rows: number, columns: number): Uint8Array {
-  const ids = uids();
+/**
+ * A legal, eligible native 16-bit CR chest image of `rows` × `columns` with noisy pixels: heavy, not
+ * hostile. `identity` replaces its SOP Instance UID (a `\\` separates values) or drops its Series
+ * Instance UID (null), to make one bad attribute.
+ */
+export function largeNativeImage(rows: number, columns: number, identity: { sop?: string; series?: string | null } = {}): Uint8Array {
+  const generated = uids();
+  const ids = { ...generated, sop: identity.sop ?? generated.sop };
   const pixels = Buffer.alloc(rows * columns * 2);
   let seed = 12345;
   for (let i = 0; i < rows * columns; i++) {
@@ -205,12 +210,12 @@ export function largeNativeImage(rows: number, columns: number): Uint8Array {
   ];
   return new Uint8Array(
     Buffer.concat([
-      meta(explicitLittle, ids.sop),
-      ...identity(ids),
+      meta(explicitLittle, generated.sop),
+      ...identityElements(ids),
       element(0x0018, 0x0015, 'CS', 'CHEST'),
       element(0x0018, 0x5101, 'CS', 'PA'),
       element(0x0020, 0x000d, 'UI', ids.study),
-      element(0x0020, 0x000e, 'UI', ids.series),
+      ...(identity.series === null ? [] : [element(0x0020, 0x000e, 'UI', identity.series ?? ids.series)]),
       ...bits,
       element(0x7fe0, 0x0010, 'OW', pixels),
     ]),

@@ -242,10 +242,18 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
         }
         const doc = resultDocument(file, outcome, cams);
         if (values.sr && sr) {
-          const objects = sr.buildImageObjects({ classified: outcome, card, ...(classifierWeight ? { classifierWeight } : {}) });
-          // Named after the image, so a reader finds the objects of each file; their own UIDs are deterministic.
-          await writeFile(join(values.sr, `${name}.tid1500.dcm`), objects.result.part10);
-          await writeFile(join(values.sr, `${name}.sr.dcm`), objects.report.part10);
+          try {
+            const objects = sr.buildImageObjects({ classified: outcome, card, ...(classifierWeight ? { classifierWeight } : {}) });
+            // Named after the image, so a reader finds the objects of each file; their own UIDs are deterministic.
+            await writeFile(join(values.sr, `${name}.tid1500.dcm`), objects.result.part10);
+            await writeFile(join(values.sr, `${name}.sr.dcm`), objects.report.part10);
+          } catch (error) {
+            // One image whose attributes its SR cannot carry: that file fails, the folder goes on.
+            classified -= 1;
+            failed += 1;
+            lines.push(`${file}: no SR written: ${error instanceof Error ? error.message : String(error)}`);
+            continue;
+          }
         }
         if (values.out) {
           await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);
@@ -260,8 +268,9 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   for (const line of lines) console.log(line);
-  if (files.length > 1 || failed) {
-    console.error(`${classified} classified, ${failed} failed, in ${seconds.toFixed(1)} s (${(classified / seconds).toFixed(1)} images/s).`);
+  if (files.length > 1 || failed || skipped.length) {
+    const passedOver = skipped.length ? `, ${skipped.length} skipped: not DICOM Part-10` : '';
+    console.error(`${classified} classified, ${failed} failed${passedOver}, in ${seconds.toFixed(1)} s (${(classified / seconds).toFixed(1)} images/s).`);
   }
   if (card.warning && !values.json) console.log(`\n${card.warning}`);
   return failed > 0 ? 1 : 0;

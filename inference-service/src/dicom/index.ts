@@ -12,3 +12,4 @@ export type { TransferSyntaxInfo } from './transferSyntaxes.ts';
 export { dicomLimitDefaults, dicomLimitNames } from './limits.ts';
 export type { DicomLimits } from './limits.ts';
 export { scanLimits } from './scanLimits.ts';
+export { rawDatasetSyntax } from './rawDataset.ts';

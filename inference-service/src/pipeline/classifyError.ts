@@ -4,6 +4,8 @@ export type ClassifyErrorCode =
   | 'ineligible'
   | 'unsupported-image'
   | 'model-failure'
+  /** A UID the SR is built from is missing, multi-valued, over-long or malformed; the message names it. */
+  | 'invalid-uid'
   /** Reading and preprocessing ran past the prepare pool's time limit (CXR_PREPARE_TIMEOUT_MS). */
   | 'limit-prepare-time'
   /** …or past its heap limit per thread (CXR_PREPARE_HEAP_MB). */

@@ -5,6 +5,7 @@ import { prepareFrameInput, prepareModelInput, toXrvScale } from '../xray/index.
 import type { ModelInput, XrayImage } from '../xray/types.ts';
 import { ClassifyError } from './classifyError.ts';
 import { checkEligibility } from './eligibility.ts';
+import { checkIdentifiers } from './identifiers.ts';
 
 /** An image read, checked and turned into the model's input, waiting for a batch. */
 export interface PreparedImage {
@@ -41,6 +42,7 @@ export async function prepareImage(part10: Uint8Array, resolution: number, optio
     throw toClassifyError(cause, 'unreadable-dicom');
   }
   const t1 = performance.now();
+  checkIdentifiers(image.dataset);
   if (options.checkEligibility !== false) {
     const eligibility = checkEligibility(image.dataset);
     if (!eligibility.eligible) throw new ClassifyError('ineligible', `Not classified: ${eligibility.reason}`);
