@@ -14,6 +14,7 @@ import { configDefaults, configEnv, dataFiles } from '../inference-service/src/c
 import { readDicomDataset } from '../inference-service/src/dicom/index.ts';
 import { OrthancClient } from '../inference-service/src/orthanc/index.ts';
 import { startLocalOrthanc } from '../tooling/orthanc/startLocalOrthanc.ts';
+import { superviseOrthanc } from '../tooling/orthanc/superviseOrthanc.ts';
 import { checkEligibility } from '../inference-service/src/pipeline/eligibility.ts';
 import { startSidecar } from '../inference-service/src/server.ts';
 
@@ -31,12 +32,17 @@ function fail(error: unknown): never {
 
 const token = await ensureApiToken(dataDir).catch(fail);
 const sidecarUrl = `http://127.0.0.1:${port}`;
-const orthanc = await startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token } }).catch(fail);
+// Watched: a crashed Orthanc is logged and started again; the sidecar's follower catches up.
+const supervised = await superviseOrthanc({
+  start: () => startLocalOrthanc({ dataDir, sidecar: { url: sidecarUrl, token } }),
+  log: (line) => console.error(`npm start: ${line}`),
+}).catch(fail);
+const orthanc = supervised.current;
 let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
 
 async function stopAll(): Promise<void> {
   await sidecar?.stop();
-  await orthanc.stop();
+  await supervised.stop();
 }
 
 try {
