@@ -59,11 +59,10 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
     await refusal?.remove();
   });
 
-  describe('asked through POST /api/classify while Orthanc refuses', () => {
-    let sidecar: SidecarParts;
-
-    it('should tell the caller no SR was stored, name the reason, and store none', async () => {
-      sidecar = h.build({ maxQueue: 16, srRetryMaxDelayMs: 1_000 });
+  describe('asked through POST /api/classify while Orthanc refuses, then accepts', () => {
+    // One scenario in order: the refusal, the listing, asking again, then Orthanc accepting.
+    it('should tell of no SR while refused, list and count each, then store exactly one per image', async () => {
+      const sidecar = h.build({ maxQueue: 16, srRetryMaxDelayMs: 1_000 });
       await refusal.refuse();
       const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
       const error = await errorOf(response);
@@ -71,9 +70,8 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       expect(error.message).toMatch(/FilteredOut/);
       expect(Number(response.headers.get('Retry-After'))).toBeGreaterThanOrEqual(1);
       expect(await storedSrs(h)).toEqual([]);
-    });
 
-    it('should list every unstored SR as pending, with its reason, and count the refusals in the metrics', async () => {
+      // Every unstored SR is listed as pending with its reason, and the refusals are counted.
       const { pending, failed } = await outbox(sidecar);
       expect(failed).toEqual([]);
       expect(pending).toHaveLength(10);
@@ -82,15 +80,11 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       expect(await failuresCounted(sidecar, 'filtered-out')).toBeGreaterThanOrEqual(10);
       const text = await (await sidecar.app.request('/metrics')).text();
       expect(text).toMatch(/cxr_sr_outbox\{state="pending"\} 10/);
-    });
 
-    it('should report a refused image again as pending, not as classified, when asked again', async () => {
-      const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
-      expect((await errorOf(response)).code).toBe('sr-not-stored');
+      // Asked again, a refused image is still pending, not classified.
+      expect((await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy }))).code).toBe('sr-not-stored');
       expect(await storedSrs(h)).toEqual([]);
-    });
 
-    it('should store every SR, exactly one per image, once Orthanc accepts again', async () => {
       await refusal.accept();
       await until('the outbox is empty', async () => (await outbox(sidecar)).pending.length === 0);
       const srs = await storedSrs(h);

@@ -30,7 +30,7 @@ describe('an Orthanc holding 100 images from before the sidecar', () => {
     await h?.stop();
   });
 
-  it('should classify none of them on the first start, then an image that arrives', async () => {
+  it('should classify none on the first start, then an arrival, then the 100 through the explicit backfill', async () => {
     const sidecar = h.build({ autoClassify: true });
     const first = await sidecar.follower!.drain();
     expect(first.delivered).toBe(0);
@@ -42,9 +42,8 @@ describe('an Orthanc holding 100 images from before the sidecar', () => {
     expect(second.delivered).toBe(1);
     await sidecar.queue.idle();
     expect(await srCount()).toBe(1);
-  });
 
-  it('should classify the 100 with the explicit backfill, counting them first and showing progress', async () => {
+    // Then the explicit backfill classifies the 100, counting them first and showing progress.
     const env = {
       ...process.env,
       [configEnv.orthancUrl]: h.orthanc.url,
