@@ -4,6 +4,7 @@ import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
 import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { buildFindingsSr, findingsSrUids, readFindingsSrIdentity } from '../../inference-service/src/sr/index.ts';
 import { storeSr, SrNotStoredError } from '../../inference-service/src/service/storeSr.ts';
+import { imageObjectUids } from '../../inference-service/src/service/imageObjects.ts';
 import type { UnstoredSr } from '../../inference-service/src/service/srOutbox.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { distinctCopies } from '../support/orthanc.ts';
@@ -74,12 +75,13 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       // Every unstored SR is listed as pending with its reason, and the refusals are counted.
       const { pending, failed } = await outbox(sidecar);
       expect(failed).toEqual([]);
-      expect(pending).toHaveLength(10);
+      // Two objects per image, the TID 1500 result and the readable report, each kept.
+      expect(pending).toHaveLength(20);
       for (const entry of pending) expect(entry).toMatchObject({ state: 'pending', reason: 'filtered-out', image: { StudyInstanceUID: imageStudy } });
       expect(new Set(pending.map((e) => e.image.SOPInstanceUID)).size).toBe(10);
-      expect(await failuresCounted(sidecar, 'filtered-out')).toBeGreaterThanOrEqual(10);
+      expect(await failuresCounted(sidecar, 'filtered-out')).toBeGreaterThanOrEqual(20);
       const text = await (await sidecar.app.request('/metrics')).text();
-      expect(text).toMatch(/cxr_sr_outbox\{state="pending"\} 10/);
+      expect(text).toMatch(/cxr_sr_outbox\{state="pending"\} 20/);
 
       // Asked again, a refused image is still pending, not classified.
       expect((await errorOf(await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy }))).code).toBe('sr-not-stored');
@@ -88,10 +90,14 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       await refusal.accept();
       await until('the outbox is empty', async () => (await outbox(sidecar)).pending.length === 0);
       const srs = await storedSrs(h);
-      expect(srs).toHaveLength(10);
+      expect(srs).toHaveLength(20);
       const imageUids = images.map((image) => String(readDicomDataset(image).dataset.SOPInstanceUID)).sort();
-      expect(srs.map((s) => s.image).sort()).toEqual(imageUids);
-      const expected = imageUids.map((uid) => findingsSrUids(uid, sidecar.service.model.onnxSha256).SOPInstanceUID).sort();
+      const expected = imageUids
+        .flatMap((uid) => {
+          const objects = imageObjectUids(uid, sidecar.service.model.onnxSha256);
+          return [objects.result.SOPInstanceUID, objects.report.SOPInstanceUID];
+        })
+        .sort();
       expect(srs.map((s) => s.uid).sort()).toEqual(expected);
 
       const again = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
@@ -99,7 +105,7 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       const report = (await again.json()) as ClassifyReport;
       expect(report.pending).toEqual([]);
       expect(report.results.map((r) => r.sr.alreadyExisted)).toEqual(Array(10).fill(true));
-      expect(await storedSrs(h)).toHaveLength(10);
+      expect(await storedSrs(h)).toHaveLength(20);
     });
   });
 
@@ -115,18 +121,18 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       await sidecar.follower?.drain();
       try {
         for (const image of arrivals) await h.orthanc.client.uploadInstance(image);
-        await until('the four arrivals wait in the outbox', async () => (await outbox(sidecar)).pending.length === 4);
+        await until('the objects of the four arrivals wait in the outbox', async () => (await outbox(sidecar)).pending.length === 8);
         expect((await storedSrs(h)).length).toBe(before);
         const classifiedLines = h.logLines.slice(logStart).filter((line) => (JSON.parse(line) as { msg?: string }).msg === 'classified');
         expect(classifiedLines).toEqual([]);
 
         await refusal.accept();
         await until('the outbox is empty', async () => (await outbox(sidecar)).pending.length === 0);
-        const srs = await storedSrs(h);
-        expect(srs.length).toBe(before + 4);
+        const srs = (await storedSrs(h)).map((s) => s.uid);
+        expect(srs.length).toBe(before + 8);
         for (const image of arrivals) {
-          const uid = String(readDicomDataset(image).dataset.SOPInstanceUID);
-          expect(srs.filter((s) => s.image === uid)).toHaveLength(1);
+          const objects = imageObjectUids(String(readDicomDataset(image).dataset.SOPInstanceUID), sidecar.service.model.onnxSha256);
+          expect(srs.filter((uid) => uid === objects.result.SOPInstanceUID || uid === objects.report.SOPInstanceUID)).toHaveLength(2);
         }
       } finally {
         await sidecar.follower?.stop();
@@ -149,8 +155,12 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       await refusal.accept();
       const second = h.build({ srRetryMaxDelayMs: 1_000 });
       await second.outbox.load();
-      await until('the restarted sidecar stored the SR', async () => (await storedSrs(h)).some((s) => s.image === SOPInstanceUID));
-      expect((await outbox(second)).pending).toEqual([]);
+      const objects = imageObjectUids(SOPInstanceUID, second.service.model.onnxSha256);
+      await until('the restarted sidecar stored both objects', async () => {
+        const uids = (await storedSrs(h)).map((s) => s.uid);
+        return uids.includes(objects.result.SOPInstanceUID) && uids.includes(objects.report.SOPInstanceUID);
+      });
+      expect((await outbox(second)).pending.filter((e) => e.image.SOPInstanceUID === SOPInstanceUID)).toEqual([]);
     });
   });
 

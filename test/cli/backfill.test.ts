@@ -18,7 +18,8 @@ const bin = join(repoRoot, 'inference-service/bin/cxr-findings.mjs');
 describe('an Orthanc holding 100 images from before the sidecar', () => {
   let h: Harness;
   let copies: Uint8Array[];
-  const srCount = async () => (await h.orthanc.client.findInstances({ Query: { Modality: 'SR' } })).length;
+  // Images with their objects: each classified image has two SRs, the TID 1500 result and the readable report.
+  const srCount = async () => (await h.orthanc.client.findInstances({ Query: { Modality: 'SR' } })).length / 2;
 
   beforeAll(async () => {
     h = await startHarness();
