@@ -25,7 +25,8 @@ describe('a study larger than the work queue', () => {
   });
 
   it('should classify all 200 images through one API call with a queue of 8, holding no more than the queue', async () => {
-    const sidecar = h.build({ maxQueue: 8, concurrency: 2 });
+    // Two objects per image and a shared host: room for the whole study within one request.
+    const sidecar = h.build({ maxQueue: 8, concurrency: 2, requestTimeoutMs: 150_000 });
     let highestDepth = 0;
     const gauge = setInterval(() => (highestDepth = Math.max(highestDepth, sidecar.queue.waiting + sidecar.queue.running)), 5);
     let response: Response;
@@ -44,5 +45,5 @@ describe('a study larger than the work queue', () => {
     const srs = await h.orthanc.client.findInstances({ Query: { StudyInstanceUID: imageStudy, Modality: 'SR' } });
     // Two objects per image: the TID 1500 result and the readable report.
     expect(srs).toHaveLength(400);
-  }, 120_000);
+  }, 200_000);
 });

@@ -88,7 +88,12 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       expect(await storedSrs(h)).toEqual([]);
 
       await refusal.accept();
-      await until('the outbox is empty', async () => (await outbox(sidecar)).pending.length === 0);
+      // Twenty objects retried one after another: on a loaded host that takes a while.
+      await until('the outbox is empty', async () => {
+        const listing = await outbox(sidecar);
+        expect(listing.failed).toEqual([]);
+        return listing.pending.length === 0;
+      }, 90_000);
       const srs = await storedSrs(h);
       expect(srs).toHaveLength(20);
       const imageUids = images.map((image) => String(readDicomDataset(image).dataset.SOPInstanceUID)).sort();
@@ -106,7 +111,7 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       expect(report.pending).toEqual([]);
       expect(report.results.map((r) => r.sr.alreadyExisted)).toEqual(Array(10).fill(true));
       expect(await storedSrs(h)).toHaveLength(20);
-    });
+    }, 180_000);
   });
 
   describe('images arriving while Orthanc refuses, followed through /changes', () => {
