@@ -16,6 +16,7 @@ import { OrthancClient } from '../inference-service/src/orthanc/index.ts';
 import { startLocalOrthanc } from '../tooling/orthanc/startLocalOrthanc.ts';
 import { localOrthancEnv, orthancDefaults } from '../tooling/orthanc/settings.ts';
 import { localUserFile, readLocalUser } from '../inference-service/src/access/localUser.ts';
+import { superviseOrthanc } from '../tooling/orthanc/superviseOrthanc.ts';
 import { checkEligibility } from '../inference-service/src/pipeline/eligibility.ts';
 import { startSidecar } from '../inference-service/src/server.ts';
 
@@ -36,18 +37,24 @@ function fail(error: unknown): never {
 const token = await ensureApiToken(dataDir).catch(fail);
 const sidecarUrl = `http://127.0.0.1:${port}`;
 const proxyMayStore = /^(1|true|on|yes)$/i.test(process.env[configEnv.dicomWebStow] ?? '');
-const orthanc = await startLocalOrthanc({
-  dataDir,
-  sidecar: { url: sidecarUrl, token },
-  httpPort: orthancHttpPort,
-  dicomPort: orthancDicomPort,
-  proxyMayStore,
+// Watched: a crashed Orthanc is logged and started again; the sidecar's follower catches up.
+const supervised = await superviseOrthanc({
+  start: () =>
+    startLocalOrthanc({
+      dataDir,
+      sidecar: { url: sidecarUrl, token },
+      httpPort: orthancHttpPort,
+      dicomPort: orthancDicomPort,
+      proxyMayStore,
+    }),
+  log: (line) => console.error(`npm start: ${line}`),
 }).catch(fail);
+const orthanc = supervised.current;
 let sidecar: Awaited<ReturnType<typeof startSidecar>> | undefined;
 
 async function stopAll(): Promise<void> {
   await sidecar?.stop();
-  await orthanc.stop();
+  await supervised.stop();
 }
 
 try {

@@ -10,6 +10,7 @@ import { apiPaths, configDefaults, configEnv } from '../src/config/defaults.ts';
 import { readDicomDataset } from '../src/dicom/index.ts';
 import { OrthancClient } from '../src/orthanc/index.ts';
 import { startOrthanc } from '../../tooling/orthanc/startOrthanc.ts';
+import { preparePoolEnv } from '../src/pipeline/preparePool.ts';
 import { startSidecar } from '../src/server.ts';
 import type { SidecarMetrics } from '../src/service/metrics.ts';
 import { makeDistinctCopies } from './distinctImages.ts';
@@ -46,6 +47,7 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
         [configEnv.ortSpinning]: process.env.CXR_ORT_SPINNING ?? String(configDefaults.ortSpinning),
         [configEnv.modelLayout]: process.env.CXR_MODEL_LAYOUT ?? configDefaults.modelLayout,
         [configEnv.concurrency]: process.env.CXR_CONCURRENCY ?? '4',
+        ...(process.env[preparePoolEnv.threads] ? { [preparePoolEnv.threads]: process.env[preparePoolEnv.threads] } : {}),
       });
       const sidecar = await startSidecar({ config });
       const client = new OrthancClient({ url: orthanc.url, credentials });

@@ -8,6 +8,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
 import { ensureLocalUser, localUserFile } from './access/localUser.ts';
@@ -42,7 +43,17 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const { config } = options;
   const logger = options.logger ?? createLogger({ tag: 'sidecar', level: config.logLevel });
   const ownsPipeline = options.pipeline === undefined;
-  const pipeline = options.pipeline ?? (await loadPipeline({ intraOpThreads: config.intraOpThreads, spinning: config.ortSpinning, layout: config.modelLayout }));
+  // Every image is read and preprocessed on the prepare pool's threads: the main thread only does I/O.
+  const prepareWorkers = config.preparePool.threads ?? availableParallelism();
+  const pipeline =
+    options.pipeline ??
+    (await loadPipeline({
+      intraOpThreads: config.intraOpThreads,
+      spinning: config.ortSpinning,
+      layout: config.modelLayout,
+      dicomLimits: config.dicomLimits,
+      ...(prepareWorkers > 0 ? { prepareWorkers, prepareLimits: { timeoutMs: config.preparePool.timeoutMs, maxHeapMb: config.preparePool.maxHeapMb } } : {}),
+    }));
   const card = pipeline.model.card;
   logger.info('model loaded', {
     modelId: card.id,
@@ -69,6 +80,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
     ...(localUser ? { localUser } : {}),
     ...(verifier ? { verifyBearer: (token: string) => verifier.verify(token) } : {}),
   });
+  await parts.outbox.load();
 
   const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
@@ -103,9 +115,11 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
       await parts.follower?.stop();
       await closed;
       await parts.queue.idle();
+      // What is still unstored stays on disk for the next start.
+      parts.outbox.stop();
       parts.orthanc.close();
       parts.audit.close?.();
-      if (ownsPipeline) await pipeline.model.dispose();
+      if (ownsPipeline) await pipeline.dispose();
       logger.info('stopped');
     })();
     return stopping;

@@ -24,6 +24,7 @@ import { OrthancClient } from './orthanc/orthancClient.ts';
 import type { FindingsPipeline } from './pipeline/findingsPipeline.ts';
 import { ClassificationService } from './service/classificationService.ts';
 import { createMetrics, type SidecarMetrics } from './service/metrics.ts';
+import { SrOutbox } from './service/srOutbox.ts';
 import { WorkQueue } from './service/workQueue.ts';
 import { viewerRoutes } from './viewer/viewerRoutes.ts';
 
@@ -31,7 +32,7 @@ export type SidecarSettings = Pick<
   SidecarConfig,
   'orthanc' | 'apiToken' | 'autoClassify' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'maxQueue' | 'concurrency' | 'dataDir' | 'viewer'
 > &
-  Partial<Pick<SidecarConfig, 'host'>> & {
+  Partial<Pick<SidecarConfig, 'host' | 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes'>> & {
     /** Absent: local login (without a user, the API token only), loopback hosts, audit log in the data dir. */
     readonly access?: AccessSettings;
   };
@@ -42,6 +43,8 @@ export interface SidecarParts {
   readonly queue: WorkQueue;
   readonly metrics: SidecarMetrics;
   readonly orthanc: OrthancClient;
+  /** SRs Orthanc has not stored yet; `load()` takes up those a previous run left (the server calls it). */
+  readonly outbox: SrOutbox;
   /** Present when auto-classify is on; not started (the server starts it). */
   readonly follower?: ChangesFollower;
   /** True when the viewer's files were found and are served at `/`. */
@@ -122,7 +125,14 @@ export function createSidecar(options: {
       metrics.queueRunning.set(running);
     },
   });
-  const service = new ClassificationService({ orthanc, pipeline, queue, metrics, logger: logger.child({ tag: 'classify' }) });
+  const outbox = new SrOutbox({
+    orthanc,
+    metrics,
+    logger,
+    directory: join(settings.dataDir, dataFiles.srOutbox),
+    ...(settings.srRetryMaxDelayMs !== undefined ? { maxDelayMs: settings.srRetryMaxDelayMs } : {}),
+  });
+  const service = new ClassificationService({ orthanc, pipeline, queue, metrics, outbox, logger: logger.child({ tag: 'classify' }) });
 
   const viewerFiles = settings.viewer;
   const viewerFound = viewerFiles !== undefined && existsSync(join(viewerFiles.dir, 'index.html'));
@@ -134,6 +144,7 @@ export function createSidecar(options: {
     service,
     queue,
     orthanc,
+    outbox,
     card: pipeline.model.card,
     metrics,
     logger,
@@ -153,5 +164,5 @@ export function createSidecar(options: {
         },
       })
     : undefined;
-  return { app, service, queue, metrics, orthanc, audit, servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
+  return { app, service, queue, metrics, orthanc, audit, outbox, servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
 }

@@ -3,6 +3,7 @@ import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { readFindingsSrIdentity } from '../../inference-service/src/sr/index.ts';
 import type { ClassifiedFile } from '../../inference-service/src/service/types.ts';
+import { largeNativeImage } from '../support/hostileDicom.ts';
 import { errorOf, postDicom, readPydicomFile, readRealImage, rgbRadiograph, startHarness, type Harness } from './harness.ts';
 
 const imageSop = '1.2.276.0.7230010.3.1.4.8323329.6904.1517875201.850819';
@@ -81,6 +82,17 @@ describe('POST /api/classify/file', () => {
         body: new Uint8Array(8),
       });
       expect(await errorOf(response)).toMatchObject({ status: 415, message: expect.stringContaining('application/dicom') });
+    });
+
+    it.each([
+      ['an over-long SOP Instance UID', { sop: `1.2.${'3'.repeat(100)}` }, /SOPInstanceUID \(0008,0018\) is 104 characters long/],
+      ['a multi-valued SOP Instance UID', { sop: '1.2.3.4\\1.2.3.5' }, /SOPInstanceUID \(0008,0018\) has 2 values/],
+      ['no Series Instance UID', { series: null }, /SeriesInstanceUID \(0020,000E\) is missing/],
+    ])('should answer 422 invalid-uid naming the attribute for %s, never 500', async (_name, identity, named) => {
+      const response = await postDicom(sidecar, largeNativeImage(64, 64, identity));
+      const error = await errorOf(response);
+      expect(error).toMatchObject({ status: 422, code: 'invalid-uid' });
+      expect(error.message).toMatch(named);
     });
 
     it('should keep serving after all of these', async () => {

@@ -62,7 +62,7 @@ describe('the sidecar app', () => {
       };
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths).sort()).toEqual(
-        ['/api/classify', '/api/classify/file', '/api/health', '/api/internal/orthanc-event', '/api/model', '/api/openapi.json', '/metrics'].sort(),
+        ['/api/classify', '/api/classify/file', '/api/health', '/api/internal/orthanc-event', '/api/model', '/api/openapi.json', '/api/sr-outbox', '/api/sr-outbox/retry', '/metrics'].sort(),
       );
       const schema = doc.paths['/api/classify']?.post?.requestBody?.content['application/json']?.schema;
       expect(schema?.required).toEqual(['studyInstanceUID']);

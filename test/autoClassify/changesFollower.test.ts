@@ -53,7 +53,7 @@ describe('ChangesFollower', () => {
       const cursorFile = freshCursorFile();
       const before = await upload(2);
       const seen = recorder();
-      const first = new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler });
+      const first = new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: seen.handler });
       const firstPass = await first.drain();
       expect(seen.ids).toEqual(before);
       expect(firstPass.delivered).toBe(2);
@@ -65,7 +65,7 @@ describe('ChangesFollower', () => {
 
       const meanwhile = await upload(3);
       const seenAfterRestart = recorder();
-      const second = new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seenAfterRestart.handler });
+      const second = new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: seenAfterRestart.handler });
       const secondPass = await second.drain();
       expect(seenAfterRestart.ids).toEqual(meanwhile);
       expect(secondPass.cursor).toBeGreaterThan(firstPass.cursor);
@@ -74,7 +74,7 @@ describe('ChangesFollower', () => {
 
     it('should read page by page when the backlog is longer than a page', async () => {
       const seen = recorder();
-      const follower = new ChangesFollower({ client: orthanc.client, cursorFile: freshCursorFile(), onNewInstance: seen.handler, pageSize: 2 });
+      const follower = new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile: freshCursorFile(), onNewInstance: seen.handler, pageSize: 2 });
       const all = (await orthanc.client.changes(0, 1000)).Changes.filter((c) => c.ChangeType === 'NewInstance').map((c) => c.ID);
       await follower.drain();
       expect(seen.ids).toEqual(all);
@@ -87,7 +87,7 @@ describe('ChangesFollower', () => {
       await writeFile(cursorFile, JSON.stringify({ since: 1_000_000, updatedAt: '2026-01-01T00:00:00.000Z' }));
       const seen = recorder();
       const { logger, lines } = memoryLogger();
-      const result = await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
+      const result = await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
       const all = (await orthanc.client.changes(0, 1000)).Changes.filter((c) => c.ChangeType === 'NewInstance').map((c) => c.ID);
       expect(result.restarted).toBe(true);
       expect(seen.ids).toEqual(all);
@@ -102,7 +102,7 @@ describe('ChangesFollower', () => {
       await writeFile(cursorFile, JSON.stringify({ since: third.Seq, id: 'aaaaaaaa-bbbbbbbb-cccccccc-dddddddd-eeeeeeee', updatedAt: '2026-01-01T00:00:00.000Z' }));
       const seen = recorder();
       const { logger, lines } = memoryLogger();
-      const result = await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
+      const result = await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
       expect(result.restarted).toBe(true);
       expect(seen.ids).toEqual(Changes.filter((c) => c.ChangeType === 'NewInstance').map((c) => c.ID));
       expect(lines.some((l) => l.level === 'warn' && /reset or replaced/.test(String(l.msg)) && l.id === 'aaaaaaaa-bbbbbbbb-cccccccc-dddddddd-eeeeeeee')).toBe(true);
@@ -114,7 +114,7 @@ describe('ChangesFollower', () => {
       const last = Changes.at(-1)!;
       await writeFile(cursorFile, JSON.stringify({ since: last.Seq, id: last.ID, updatedAt: '2026-01-01T00:00:00.000Z' }));
       const seen = recorder();
-      const result = await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler }).drain();
+      const result = await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: seen.handler }).drain();
       expect(result).toEqual({ cursor: Last, delivered: 0, abandoned: 0, restarted: false });
       expect(seen.ids).toEqual([]);
     });
@@ -124,20 +124,48 @@ describe('ChangesFollower', () => {
       await writeFile(cursorFile, '{"since": "yesterday"}');
       const seen = recorder();
       const { logger, lines } = memoryLogger();
-      await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
+      await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
       expect(seen.ids.length).toBeGreaterThan(0);
       expect(lines.some((l) => l.level === 'warn' && /Unreadable changes cursor/.test(String(l.msg)))).toBe(true);
       expect((await readCursor(cursorFile))?.since).toBe((await orthanc.client.changes(0, 1000)).Last);
     });
   });
 
+  describe('by default, next to an archive', () => {
+    it('should start at Orthanc\'s current last change: what was stored before is not handed over, an arrival is', async () => {
+      const cursorFile = freshCursorFile();
+      await upload(2);
+      const seen = recorder();
+      const follower = new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler });
+      const first = await follower.drain();
+      expect(seen.ids).toEqual([]);
+      expect(first.cursor).toBe((await orthanc.client.lastChange())?.Seq);
+      const arrival = await upload(1);
+      await follower.drain();
+      expect(seen.ids).toEqual(arrival);
+    });
+
+    it('should resume from the end with a warning naming the backfill when its cursor is lost', async () => {
+      const cursorFile = freshCursorFile();
+      await writeFile(cursorFile, 'not json');
+      await upload(1);
+      const seen = recorder();
+      const { logger, lines } = memoryLogger();
+      await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler, logger }).drain();
+      expect(seen.ids).toEqual([]);
+      expect(lines.some((l) => l.level === 'warn' && /Unreadable changes cursor; following Orthanc from its current last change.*backfill/.test(String(l.msg)))).toBe(true);
+      expect((await readCursor(cursorFile))?.since).toBe((await orthanc.client.lastChange())?.Seq);
+    });
+  });
+
   describe('when the handler fails', () => {
     it('should retry a failing instance and deliver it once it succeeds', async () => {
       const cursorFile = freshCursorFile();
-      await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain();
+      await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain();
       const [flaky] = await upload(1);
       const calls: string[] = [];
       const follower = new ChangesFollower({
+        startAt: 'beginning',
         client: orthanc.client,
         cursorFile,
         retryDelayMs: 1,
@@ -153,11 +181,12 @@ describe('ChangesFollower', () => {
 
     it('should pass over an instance that keeps failing after maxAttempts and go on with the next', async () => {
       const cursorFile = freshCursorFile();
-      await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain();
+      await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain();
       const [poison, healthy] = await upload(2);
       const calls: string[] = [];
       const { logger, lines } = memoryLogger();
       const result = await new ChangesFollower({
+        startAt: 'beginning',
         client: orthanc.client,
         cursorFile,
         retryDelayMs: 1,
@@ -176,10 +205,11 @@ describe('ChangesFollower', () => {
 
     it('should keep the cursor before an instance whose handler found Orthanc unavailable', async () => {
       const cursorFile = freshCursorFile();
-      const start = (await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain()).cursor;
+      const start = (await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain()).cursor;
       const [delivered, blocked, after] = await upload(3);
       const calls: string[] = [];
       const follower = new ChangesFollower({
+        startAt: 'beginning',
         client: orthanc.client,
         cursorFile,
         onNewInstance: async (id) => {
@@ -194,7 +224,7 @@ describe('ChangesFollower', () => {
       expect(saved).toBe(changes.find((c) => c.ID === delivered)?.Seq);
 
       const resumed = recorder();
-      await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: resumed.handler }).drain();
+      await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: resumed.handler }).drain();
       expect(resumed.ids).toEqual([blocked, after]);
     });
   });
@@ -202,12 +232,13 @@ describe('ChangesFollower', () => {
   describe('when running on its own', () => {
     it('should deliver an arrival at once when poked, with several handlers in flight, and stop cleanly', async () => {
       const cursorFile = freshCursorFile();
-      await new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain();
+      await new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: async () => undefined }).drain();
       let inFlight = 0;
       let maxInFlight = 0;
       const seen: string[] = [];
       const arrivals: Array<() => void> = [];
       const follower = new ChangesFollower({
+        startAt: 'beginning',
         client: orthanc.client,
         cursorFile,
         // Long enough that only a poke can explain a prompt delivery.
@@ -242,7 +273,7 @@ describe('ChangesFollower', () => {
     it('should reject with OrthancUnavailableError, keep the cursor, and catch up once Orthanc is back', async () => {
       const cursorFile = freshCursorFile();
       const seen = recorder();
-      const follower = new ChangesFollower({ client: orthanc.client, cursorFile, onNewInstance: seen.handler });
+      const follower = new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile, onNewInstance: seen.handler });
       const { cursor } = await follower.drain();
       const [arrived] = await upload(1);
       await orthanc.kill();
@@ -259,7 +290,7 @@ describe('ChangesFollower', () => {
 
   describe('with invalid options', () => {
     it('should name the option', () => {
-      expect(() => new ChangesFollower({ client: orthanc.client, cursorFile: 'x', onNewInstance: async () => undefined, concurrency: 0 })).toThrow(
+      expect(() => new ChangesFollower({ startAt: 'beginning', client: orthanc.client, cursorFile: 'x', onNewInstance: async () => undefined, concurrency: 0 })).toThrow(
         /option 'concurrency' must be at least 1, got 0/,
       );
     });

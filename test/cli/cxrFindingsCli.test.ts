@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadActiveModel, readModelCard, upstreamCardPath } from '../../inference-service/src/model/index.ts';
 import { decodeNpy } from '../../inference-service/src/xray/index.ts';
 import { readReferenceTensor, maxAbsDifference } from '../xray/support/references.ts';
+import { largeNativeImage } from '../support/hostileDicom.ts';
 import { realJpegBaselineDcm, realMonochrome1Dcm, repoRoot } from '../support/paths.ts';
 
 const run = promisify(execFile);
@@ -41,6 +42,41 @@ describe('cxr-findings', () => {
   });
   afterAll(async () => {
     await rm(work, { recursive: true, force: true });
+  });
+
+  describe('classify --sr on a folder with bad attributes, a bare data set and files that are not DICOM', () => {
+    let result: CliResult;
+    let srDir: string;
+
+    beforeAll(async () => {
+      const inputs = join(work, 'attributes');
+      srDir = join(work, 'attributes-sr');
+      await mkdir(inputs, { recursive: true });
+      await writeFile(join(inputs, 'a-long-uid.dcm'), largeNativeImage(64, 64, { sop: `1.2.${'3'.repeat(100)}` }));
+      await writeFile(join(inputs, 'b-multi-uid.dcm'), largeNativeImage(64, 64, { sop: '1.2.3.4\\1.2.3.5' }));
+      await writeFile(join(inputs, 'c-no-series.dcm'), largeNativeImage(64, 64, { series: null }));
+      await copyFile(realJpegBaselineDcm, join(inputs, 'd-good.dcm'));
+      // The data set alone, without preamble and File Meta Information, as old archives keep images.
+      const native = await readFile(join(repoRoot, 'dicom_samples/bravo-cr-pa-8bit-native.dcm'));
+      await writeFile(join(inputs, 'e-bare-dataset'), native.subarray(132 + 12 + native.readUInt32LE(140)));
+      for (const name of ['notes.txt', 'README', 'thumbs.db']) await writeFile(join(inputs, name), 'not an image\n');
+      result = await cli('classify', inputs, '--sr', srDir);
+    });
+
+    it('should go on past each bad file, naming the attribute, and write the SRs of the good ones', async () => {
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/a-long-uid\.dcm: Not classified: SOPInstanceUID \(0008,0018\) is 104 characters long/);
+      expect(result.stdout).toMatch(/b-multi-uid\.dcm: Not classified: SOPInstanceUID \(0008,0018\) has 2 values/);
+      expect(result.stdout).toMatch(/c-no-series\.dcm: Not classified: SeriesInstanceUID \(0020,000E\) is missing/);
+      // Two images classified, each with its TID 1500 result and readable report.
+      expect((await readdir(srDir)).sort()).toHaveLength(4);
+    });
+
+    it('should read the bare data set and count the files that are not DICOM in its summary', () => {
+      expect(result.stdout).toMatch(/e-bare-dataset: /);
+      expect(result.stdout).not.toMatch(/e-bare-dataset: .*(not|Not) /);
+      expect(result.stderr).toContain('2 classified, 3 failed, 3 skipped: not DICOM Part-10');
+    });
   });
 
   describe('classify on a folder with a bad file among good ones', () => {

@@ -7,6 +7,7 @@ import { configEnv } from '../../inference-service/src/config/defaults.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
 import { localCredentialsFile } from '../../inference-service/src/orthanc/localCredentials.ts';
 import { distinctCopies, startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { nestedSequences } from '../support/hostileDicom.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
 
 interface Run {
@@ -77,6 +78,15 @@ describe('cxr-findings upload', () => {
       expect(run.out).toEqual([`Sent 2 file(s) to ${orthanc.url}: 0 new, 1 already stored, 1 refused.`]);
       expect(run.err).toHaveLength(1);
       expect(run.err[0]).toMatch(new RegExp(`^refused ${notDicom}: Orthanc answered 400: Bad file format: Cannot parse an invalid DICOM file`));
+    });
+
+    it('should not send a file past the DICOM limits (Orthanc 1.10 crashes on deep nesting), and stay up', async () => {
+      const bomb = join(workDir, 'nested.dcm');
+      await writeFile(bomb, nestedSequences(5_000));
+      const run = await upload([bomb]);
+      expect(run.code).toBe(1);
+      expect(run.err[0]).toMatch(new RegExp(`^refused ${bomb}: not sent: DICOM refused: the nesting depth of sequences \\(33\\)`));
+      expect((await orthanc.client.system()).Version).toMatch(/^1\./);
     });
 
     it('should report a path that does not exist and exit 1', async () => {

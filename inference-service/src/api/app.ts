@@ -3,15 +3,17 @@ import { hostGuard, methodOverrideGuard, originGuard, requestTargetGuard, securi
 import type { AuditSink } from '../audit/auditLog.ts';
 import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
-import { apiPaths } from '../config/defaults.ts';
+import { apiPaths, configDefaults } from '../config/defaults.ts';
 import type { Logger } from '../log.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { ClassificationService } from '../service/classificationService.ts';
 import type { SidecarMetrics } from '../service/metrics.ts';
+import type { SrOutbox } from '../service/srOutbox.ts';
 import { defaultSoftware } from '../sr/index.ts';
 import type { WorkQueue } from '../service/workQueue.ts';
 import { ApiError, apiErrorCodes } from './errors.ts';
+import { BodyBudget } from './limits.ts';
 import { errorHandler } from './onError.ts';
 import { openApiDocument } from './openapiDocument.ts';
 import { classifyRoutes } from './routes/classify.ts';
@@ -19,18 +21,24 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/model.ts';
 import { orthancEventRoutes } from './routes/orthancEvent.ts';
+import { srOutboxRoutes } from './routes/srOutbox.ts';
 
 export interface AppConfig {
   readonly autoClassify: boolean;
   readonly bodyLimitBytes: number;
+  /** All upload bodies being held at once; default 256 MB. */
+  readonly bodyTotalLimitBytes?: number;
   readonly requestTimeoutMs: number;
 }
+
+const defaultBodyTotalBytes = configDefaults.bodyTotalLimitMb * 1024 * 1024;
 
 export interface AppDeps {
   readonly config: AppConfig;
   readonly service: ClassificationService;
   readonly queue: WorkQueue;
   readonly orthanc: OrthancClient;
+  readonly outbox: SrOutbox;
   readonly card: ModelCard;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
@@ -86,12 +94,21 @@ export function createApp(deps: AppDeps): Hono {
   if (deps.access.login) app.route('/', deps.access.login);
   app.route(
     apiPaths.classify,
-    classifyRoutes({ service: deps.service, queue: deps.queue, audit: deps.audit, bodyLimitBytes: config.bodyLimitBytes, requestTimeoutMs: config.requestTimeoutMs }),
+    classifyRoutes({
+      service: deps.service,
+      queue: deps.queue,
+      audit: deps.audit,
+      bodyLimitBytes: config.bodyLimitBytes,
+      // At least one upload of the largest size must fit.
+      bodyBudget: new BodyBudget(Math.max(config.bodyTotalLimitBytes ?? defaultBodyTotalBytes, config.bodyLimitBytes)),
+      requestTimeoutMs: config.requestTimeoutMs,
+    }),
   );
   app.route(apiPaths.health, healthRoutes({ orthanc: deps.orthanc, service: deps.service, queue: deps.queue }));
   app.route(apiPaths.model, modelRoutes({ card: deps.card }));
   app.route(apiPaths.metrics, metricsRoutes({ metrics }));
   app.route(apiPaths.orthancEvent, orthancEventRoutes({ service: deps.service, autoClassify: config.autoClassify, metrics, logger: deps.logger }));
+  app.route(apiPaths.srOutbox, srOutboxRoutes({ outbox: deps.outbox }));
   const openapi = openApiDocument(defaultSoftware.version);
   app.get(apiPaths.openapi, (c) => c.json(openapi));
   // Unknown API paths get the API's error format even when the viewer's catch-all is mounted.

@@ -21,9 +21,11 @@ export const apiErrorCodes = {
   notFound: 'not-found',
   payloadTooLarge: 'payload-too-large',
   queueFull: 'queue-full',
+  uploadBudgetFull: 'upload-budget-full',
   timeout: 'timeout',
   orthancUnavailable: 'orthanc-unavailable',
   orthancError: 'orthanc-error',
+  srNotStored: 'sr-not-stored',
   notReady: 'not-ready',
   internal: 'internal',
 } as const;

@@ -42,3 +42,50 @@ export function limitTime(ms: number): MiddlewareHandler {
 function formatBytes(bytes: number): string {
   return bytes >= 1024 * 1024 ? `${(bytes / (1024 * 1024)).toFixed(bytes % (1024 * 1024) === 0 ? 0 : 1)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
+
+/**
+ * The bytes of request bodies being held at once, across requests. The per-request limit alone lets
+ * the queue's whole room of uploads each hold it (68 × 64 MB); this bounds their sum.
+ */
+export class BodyBudget {
+  #inUse = 0;
+  constructor(readonly maxBytes: number) {}
+
+  get inUse(): number {
+    return this.#inUse;
+  }
+
+  take(bytes: number): boolean {
+    if (this.#inUse + bytes > this.maxBytes) return false;
+    this.#inUse += bytes;
+    return true;
+  }
+
+  give(bytes: number): void {
+    this.#inUse = Math.max(0, this.#inUse - bytes);
+  }
+}
+
+/**
+ * Takes the body's declared size (or, undeclared, the per-request limit) from the budget before it is
+ * read, and gives it back once the answer is made: 429 when the budget is spent, before a byte is read.
+ */
+export function limitTotalBodies(budget: BodyBudget, perRequestMaxBytes: number): MiddlewareHandler {
+  return async (c, next) => {
+    const declared = Number(c.req.header('content-length'));
+    const bytes = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, perRequestMaxBytes) : perRequestMaxBytes;
+    if (!budget.take(bytes)) {
+      throw new ApiError(
+        429,
+        apiErrorCodes.uploadBudgetFull,
+        `${c.req.method} ${c.req.path}: uploads being read hold ${formatBytes(budget.inUse)} of the ${formatBytes(budget.maxBytes)} allowed at once (CXR_BODY_TOTAL_MB); retry shortly`,
+        { headers: { 'Retry-After': '1', Connection: 'close' } },
+      );
+    }
+    try {
+      await next();
+    } finally {
+      budget.give(bytes);
+    }
+  };
+}

@@ -5,7 +5,7 @@ import { isDicomReadError } from '../dicom/errors.ts';
 import type { Logger } from '../log.ts';
 import { OrthancHttpError, OrthancUnavailableError } from '../orthanc/errors.ts';
 import { ClassifyError } from '../pipeline/classifyError.ts';
-import { NothingEligibleError, TargetNotFoundError } from '../service/errors.ts';
+import { NothingEligibleError, SrsNotStoredError, TargetNotFoundError } from '../service/errors.ts';
 import type { SidecarMetrics } from '../service/metrics.ts';
 import { QueueFullError } from '../service/workQueue.ts';
 import { ApiError, apiErrorCodes, codeForStatus, errorBody } from './errors.ts';
@@ -39,6 +39,9 @@ export function mapError(error: unknown, orthancUrl: string): Mapped | undefined
   }
   if (error instanceof QueueFullError) {
     return { status: 429, code: apiErrorCodes.queueFull, message: error.message, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
+  }
+  if (error instanceof SrsNotStoredError) {
+    return { status: 503, code: apiErrorCodes.srNotStored, message: error.message, headers: { 'Retry-After': String(error.retryAfterSeconds) } };
   }
   if (error instanceof TargetNotFoundError) return { status: 404, code: apiErrorCodes.notFound, message: error.message };
   if (error instanceof NothingEligibleError) return { status: 422, code: 'ineligible', message: error.message };

@@ -46,7 +46,7 @@ const uidString = { type: 'string' } as const;
 
 const classifyReport = {
   type: 'object',
-  required: ['model', 'results', 'skipped', 'timingsMs'],
+  required: ['model', 'results', 'pending', 'skipped', 'timingsMs'],
   properties: {
     model: modelSummary,
     results: {
@@ -77,6 +77,31 @@ const classifyReport = {
             properties: { StudyInstanceUID: uidString, SeriesInstanceUID: uidString, SOPInstanceUID: uidString },
           },
           timingsMs: timings,
+        },
+      },
+    },
+    pending: {
+      type: 'array',
+      description: 'Classified, but Orthanc did not store the SR (refused, FilteredOut, error, timeout): no SR exists yet. It is retried; see /api/sr-outbox.',
+      items: {
+        type: 'object',
+        required: ['StudyInstanceUID', 'SeriesInstanceUID', 'SOPInstanceUID', 'srNotStored'],
+        properties: {
+          StudyInstanceUID: uidString,
+          SeriesInstanceUID: uidString,
+          SOPInstanceUID: uidString,
+          findings,
+          srNotStored: {
+            type: 'object',
+            required: ['state', 'reason', 'message', 'attempts'],
+            properties: {
+              state: { enum: ['pending', 'failed'] },
+              reason: { type: 'string', description: 'filtered-out, already-stored-other-content, http-4xx, http-5xx, timeout, unavailable, unexpected-status' },
+              message: { type: 'string' },
+              attempts: { type: 'integer' },
+              nextAttemptAt: { type: 'string', format: 'date-time' },
+            },
+          },
         },
       },
     },
@@ -160,7 +185,7 @@ export function openApiDocument(version: string) {
             '415': errorResponse('Content-Type is not application/json.'),
             '422': errorResponse('Nothing in the target is a frontal chest radiograph (the message says why).'),
             '502': errorResponse('Orthanc answered with an error.'),
-            '503': errorResponse('Orthanc is unreachable.'),
+            '503': errorResponse('Orthanc is unreachable, or (code sr-not-stored) it stored none of the SRs: they are kept and retried, see /api/sr-outbox.'),
             ...commonErrors,
           },
         },
@@ -214,6 +239,20 @@ export function openApiDocument(version: string) {
             '400': errorResponse('Invalid body.'),
             '401': commonErrors['401'],
           },
+        },
+      },
+      [apiPaths.srOutbox]: {
+        get: {
+          summary: 'Findings SRs Orthanc has not stored yet: pending (retried with backoff) and failed (kept refusing)',
+          security: [{ bearer: [] }],
+          responses: { '200': { description: '`{ pending: [...], failed: [...] }`, oldest first.', content: { 'application/json': { schema: { type: 'object' } } } }, '401': commonErrors['401'] },
+        },
+      },
+      [`${apiPaths.srOutbox}/retry`]: {
+        post: {
+          summary: 'Try the failed SRs again now',
+          security: [{ bearer: [] }],
+          responses: { '200': { description: '`{ stored, stillUnstored }`.', content: { 'application/json': { schema: { type: 'object' } } } }, '401': commonErrors['401'] },
         },
       },
       [apiPaths.openapi]: {

@@ -16,7 +16,7 @@ import type { OrthancClient } from '../orthanc/orthancClient.ts';
 export type { NewInstanceHandler };
 
 export interface ChangesFollowerOptions {
-  readonly client: Pick<OrthancClient, 'changes'>;
+  readonly client: Pick<OrthancClient, 'changes' | 'lastChange'>;
   /** JSON file holding the cursor, e.g. `<dataDir>/orthanc-changes-cursor.json`. */
   readonly cursorFile: string;
   readonly onNewInstance: NewInstanceHandler;
@@ -30,6 +30,14 @@ export interface ChangesFollowerOptions {
   readonly maxAttempts?: number;
   /** Wait before retry n is n × this. */
   readonly retryDelayMs?: number;
+  /**
+   * Where to start without a usable cursor (none yet, unreadable, or made for another database). 'end'
+   * (the default): only what arrives from now on, since next to an existing archive reading from the
+   * first change would classify every image ever stored and write an SR into each of those studies;
+   * the archive is classified by an explicit backfill (`cxr-findings classify --pacs`). 'beginning':
+   * every change Orthanc still has.
+   */
+  readonly startAt?: 'end' | 'beginning';
   readonly logger?: Logger;
 }
 
@@ -40,7 +48,7 @@ export interface DrainResult {
   readonly delivered: number;
   /** New instances passed over after `maxAttempts` failures. */
   readonly abandoned: number;
-  /** True when the saved cursor was ahead of Orthanc (its database was reset) and reading restarted from 0. */
+  /** True when the saved cursor did not match Orthanc's database (reset or replaced) and reading restarted. */
   readonly restarted: boolean;
 }
 
@@ -65,6 +73,7 @@ export class ChangesFollower {
       concurrency: 1,
       maxAttempts: 3,
       retryDelayMs: 500,
+      startAt: 'end',
       ...options,
     };
     for (const key of ['pollIntervalMs', 'pageSize', 'concurrency', 'maxAttempts'] as const) {
@@ -208,19 +217,40 @@ export class ChangesFollower {
   }
 
   async #loadCursor(): Promise<number> {
+    let stored;
     try {
-      const stored = await readCursor(this.#options.cursorFile);
-      this.#cursor = stored?.since ?? 0;
-      this.#cursorId = stored?.id;
+      stored = await readCursor(this.#options.cursorFile);
     } catch (error) {
       if (!(error instanceof CursorFileError)) throw error;
-      // Starting over costs a re-check of every instance (the handler de-duplicates); refusing to
-      // start would cost auto-classify altogether.
-      this.#log.warn('Unreadable changes cursor; reading Orthanc changes from the start', { error });
-      this.#cursor = 0;
-      this.#cursorId = undefined;
+      // Refusing to start would cost auto-classify altogether; what arrived while it was lost is the
+      // backfill's to classify.
+      return this.#startWithoutCursor('Unreadable changes cursor', { error });
     }
+    if (!stored) {
+      if (this.#options.startAt === 'end') this.#log.info('No changes cursor yet: following Orthanc from its current last change (classify older images with a backfill)');
+      return this.#startWithoutCursor(undefined, {});
+    }
+    this.#cursor = stored.since;
+    this.#cursorId = stored.id;
     return this.#cursor;
+  }
+
+  /** The cursor to use when there is none to trust: Orthanc's current last change, or 0. */
+  async #startWithoutCursor(problem: string | undefined, fields: Record<string, unknown>): Promise<number> {
+    if (this.#options.startAt === 'beginning') {
+      if (problem) this.#log.warn(`${problem}; reading Orthanc changes from the start`, fields);
+      await this.#persist(0, undefined);
+      return 0;
+    }
+    const last = await this.#options.client.lastChange();
+    if (problem) {
+      this.#log.warn(`${problem}; following Orthanc from its current last change. Images stored meanwhile are not classified: run a backfill (cxr-findings classify --pacs --since …)`, {
+        ...fields,
+        resumesAfter: last?.Seq ?? 0,
+      });
+    }
+    await this.#persist(last?.Seq ?? 0, last?.ID);
+    return this.#cursor ?? 0;
   }
 
   /**
@@ -236,10 +266,7 @@ export class ChangesFollower {
   }
 
   async #restart(why: Record<string, unknown>): Promise<number> {
-    // Everything in a database we have not seen is new to us; the handler de-duplicates the rest.
-    this.#log.warn('Saved changes cursor does not match Orthanc (its database was reset or replaced); reading its changes from the start', why);
-    await this.#persist(0, undefined);
-    return 0;
+    return this.#startWithoutCursor('Saved changes cursor does not match Orthanc (its database was reset or replaced)', why);
   }
 
   async #persist(since: number, id: string | undefined): Promise<void> {

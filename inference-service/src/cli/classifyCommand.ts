@@ -12,12 +12,17 @@ import { formatFindingsLine, formatFindingsTable } from './findingsTable.ts';
 import { startProgress } from './progress.ts';
 
 export const classifyUsage = `cxr-findings classify <files or folders> [options]
-cxr-findings classify --pacs [--study UID] [--url URL]
+cxr-findings classify --pacs [--study UID | --since YYYYMMDD --until YYYYMMDD] [--url URL]
 
 Classifies chest X-ray DICOM files with the active model and prints the 18 findings. With --pacs it
 classifies what is in Orthanc instead — one study, or every image that has no SR of this model yet —
 and stores one SR per image there, as the sidecar does (Orthanc from CXR_ORTHANC_URL and its
-credentials, or those \`npm start\` keeps in CXR_DATA_DIR).
+credentials, or those \`npm start\` keeps in CXR_DATA_DIR). This is the backfill: auto-classify only
+follows what arrives after the sidecar first starts. It says how many studies and images it found
+before it starts, and shows progress.
+
+  --since DATE     with --pacs: only studies with a StudyDate on or after DATE (YYYYMMDD)
+  --until DATE     with --pacs: only studies with a StudyDate on or before DATE
 
   --out DIR        write one JSON per image (findings, model, UIDs, timings) into DIR
   --sr DIR         write per image into DIR the DICOM objects the sidecar stores: NAME.tid1500.dcm (the AI
@@ -77,7 +82,7 @@ async function* readChunks(chunks: readonly string[][]): AsyncGenerator<Uint8Arr
   for (const chunk of chunks) yield await Promise.all(chunk.map((f) => readFile(f)));
 }
 
-async function runInPacs(options: { threads: number; batch: number; study?: string; url?: string }): Promise<number> {
+async function runInPacs(options: { threads: number; batch: number; study?: string; url?: string; since?: string; until?: string }): Promise<number> {
   const orthanc = await orthancClientFrom(process.env, options.url);
   const pipeline = await loadPipeline({ intraOpThreads: options.threads, maxBatch: options.batch });
   const { classifyInPacs } = await import('./classifyInPacs.ts');
@@ -89,14 +94,16 @@ async function runInPacs(options: { threads: number; batch: number; study?: stri
       pipeline,
       orthanc,
       ...(options.study ? { studyInstanceUID: options.study } : {}),
+      studyDates: { ...(options.since ? { since: options.since } : {}), ...(options.until ? { until: options.until } : {}) },
       out: (line) => console.log(line),
       err: (line) => console.error(line),
     });
     console.error(
       `${counts.classified} image(s) classified and their SRs stored, ${counts.alreadyClassified} already had an SR of this model, ` +
-        `${counts.skipped} skipped (not eligible)${counts.failedStudies ? `, ${counts.failedStudies} stud(ies) failed` : ''}.`,
+        `${counts.skipped} skipped (not eligible)${counts.notStored ? `, ${counts.notStored} classified but their SRs NOT stored` : ''}` +
+        `${counts.failedStudies ? `, ${counts.failedStudies} stud(ies) failed` : ''}.`,
     );
-    return counts.failedStudies > 0 || (options.study !== undefined && counts.classified + counts.alreadyClassified === 0) ? 1 : 0;
+    return counts.failedStudies > 0 || counts.notStored > 0 || (options.study !== undefined && counts.classified + counts.alreadyClassified === 0) ? 1 : 0;
   } finally {
     await pipeline.model.dispose();
   }
@@ -118,6 +125,8 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
       sr: { type: 'string' },
       pacs: { type: 'boolean', default: false },
       study: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
       url: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -136,9 +145,21 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   }
   if (values.pacs) {
     if (positionals.length > 0) throw new Error('--pacs classifies what is in Orthanc: give no files (use --study UID for one study)');
-    return runInPacs({ threads, batch, ...(values.study ? { study: values.study } : {}), ...(values.url ? { url: values.url } : {}) });
+    for (const name of ['since', 'until'] as const) {
+      const date = values[name];
+      if (date !== undefined && !/^\d{8}$/.test(date)) throw new Error(`--${name} must be a DICOM date, YYYYMMDD, got '${date}'`);
+    }
+    if (values.study && (values.since || values.until)) throw new Error('--study names one study: give no --since/--until with it');
+    return runInPacs({
+      threads,
+      batch,
+      ...(values.study ? { study: values.study } : {}),
+      ...(values.url ? { url: values.url } : {}),
+      ...(values.since ? { since: values.since } : {}),
+      ...(values.until ? { until: values.until } : {}),
+    });
   }
-  if (values.study || values.url) throw new Error('--study and --url go with --pacs');
+  if (values.study || values.url || values.since || values.until) throw new Error('--study, --since, --until and --url go with --pacs');
 
   const { files, skipped, missing } = await collectFiles(positionals);
   for (const m of missing) console.error(`${m}: no such file or folder`);
@@ -221,10 +242,18 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
         }
         const doc = resultDocument(file, outcome, cams);
         if (values.sr && sr) {
-          const objects = sr.buildImageObjects({ classified: outcome, card, ...(classifierWeight ? { classifierWeight } : {}) });
-          // Named after the image, so a reader finds the objects of each file; their own UIDs are deterministic.
-          await writeFile(join(values.sr, `${name}.tid1500.dcm`), objects.result.part10);
-          await writeFile(join(values.sr, `${name}.sr.dcm`), objects.report.part10);
+          try {
+            const objects = sr.buildImageObjects({ classified: outcome, card, ...(classifierWeight ? { classifierWeight } : {}) });
+            // Named after the image, so a reader finds the objects of each file; their own UIDs are deterministic.
+            await writeFile(join(values.sr, `${name}.tid1500.dcm`), objects.result.part10);
+            await writeFile(join(values.sr, `${name}.sr.dcm`), objects.report.part10);
+          } catch (error) {
+            // One image whose attributes its SR cannot carry: that file fails, the folder goes on.
+            classified -= 1;
+            failed += 1;
+            lines.push(`${file}: no SR written: ${error instanceof Error ? error.message : String(error)}`);
+            continue;
+          }
         }
         if (values.out) {
           await writeFile(join(values.out, `${name}.json`), `${JSON.stringify(doc, null, 2)}\n`);
@@ -239,8 +268,9 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   for (const line of lines) console.log(line);
-  if (files.length > 1 || failed) {
-    console.error(`${classified} classified, ${failed} failed, in ${seconds.toFixed(1)} s (${(classified / seconds).toFixed(1)} images/s).`);
+  if (files.length > 1 || failed || skipped.length) {
+    const passedOver = skipped.length ? `, ${skipped.length} skipped: not DICOM Part-10` : '';
+    console.error(`${classified} classified, ${failed} failed${passedOver}, in ${seconds.toFixed(1)} s (${(classified / seconds).toFixed(1)} images/s).`);
   }
   if (card.warning && !values.json) console.log(`\n${card.warning}`);
   return failed > 0 ? 1 : 0;

@@ -1,20 +1,23 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { rawDatasetSyntax } from '../dicom/index.ts';
 
 export interface CollectedFiles {
   readonly files: string[];
-  /** Files found in folders that are not DICOM Part-10 (no "DICM" at byte 128), passed over. */
+  /** Files found in folders that are neither DICOM Part-10 (no "DICM" at byte 128) nor a bare data set, passed over. */
   readonly skipped: string[];
   /** Arguments that do not exist. */
   readonly missing: string[];
 }
 
-async function hasPart10Magic(path: string): Promise<boolean> {
+/** Part-10 ("DICM" at byte 128), or a bare data set whose first element parses (old archives hold those). */
+async function looksLikeDicom(path: string): Promise<boolean> {
   const handle = await open(path, 'r');
   try {
-    const buffer = Buffer.alloc(4);
-    const { bytesRead } = await handle.read(buffer, 0, 4, 128);
-    return bytesRead === 4 && buffer.toString('latin1') === 'DICM';
+    const buffer = Buffer.alloc(132);
+    const { bytesRead } = await handle.read(buffer, 0, 132, 0);
+    if (bytesRead === 132 && buffer.toString('latin1', 128, 132) === 'DICM') return true;
+    return rawDatasetSyntax(buffer.subarray(0, bytesRead), (await handle.stat()).size) !== undefined;
   } finally {
     await handle.close();
   }
@@ -34,7 +37,7 @@ export async function collectFiles(args: readonly string[]): Promise<CollectedFi
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
-      else if (entry.isFile()) (await hasPart10Magic(path) ? files : skipped).push(path);
+      else if (entry.isFile()) (await looksLikeDicom(path) ? files : skipped).push(path);
     }
   }
   for (const arg of args) {

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { configDefaults, configEnv } from '../config/defaults.ts';
+import { isDicomReadError, scanLimits } from '../dicom/index.ts';
 import { OrthancHttpError, OrthancUnavailableError } from '../orthanc/errors.ts';
 import { OrthancClient } from '../orthanc/orthancClient.ts';
 import { collectFiles } from './collectFiles.ts';
@@ -98,10 +99,15 @@ export async function uploadFiles(client: OrthancClient, files: readonly string[
   const worker = async (): Promise<void> => {
     for (let file = queue.shift(); file !== undefined && !aborted; file = queue.shift()) {
       try {
-        const bytes = await readFile(file);
-        const result = await client.uploadInstance(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+        const bytes = new Uint8Array(await readFile(file));
+        // Orthanc 1.10 itself crashes on a few thousand nested sequences: what this tool sends, it
+        // could read within the limits.
+        if (bytes.length >= 132) scanLimits(bytes);
+        const result = await client.uploadInstance(bytes);
         if (result.Status === 'AlreadyStored') alreadyStored++;
-        else stored++;
+        else if (result.Status === 'Success') stored++;
+        // Orthanc answers 200 to what a Lua filter refused: that file is not stored.
+        else refused.push({ file, reason: `Orthanc did not store it (Status ${result.Status})` });
       } catch (error) {
         const fatal = fatalReason(error, client.url);
         if (fatal !== undefined) {
@@ -133,6 +139,7 @@ function fatalReason(error: unknown, url: string): string | undefined {
 }
 
 function refusalReason(error: unknown): string {
+  if (isDicomReadError(error)) return `not sent: ${error.message}`;
   if (error instanceof OrthancHttpError) {
     // Keep Orthanc's own words ("Bad file format", "Inexistent tag"…) after the status.
     const said = error.message.replace(/^Orthanc answered \d+ to \S+ \S+: /, '');

@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { dicomLimitDefaults, dicomLimitNames, type DicomLimits } from '../dicom/index.ts';
 import { logLevels } from '../log.ts';
 import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
+import { preparePoolDefaults, preparePoolEnv } from '../pipeline/preparePool.ts';
 import { configDefaults, configEnv, dataFiles } from './defaults.ts';
 import { viewerFileDefaults } from './paths.ts';
 
@@ -31,7 +33,9 @@ const envSchema = z.object({
   [configEnv.ortSpinning]: onOff.default(configDefaults.ortSpinning),
   [configEnv.modelLayout]: z.string().trim().toLowerCase().pipe(z.enum(modelLayouts)).default(configDefaults.modelLayout),
   [configEnv.bodyLimitMb]: z.coerce.number().positive().default(configDefaults.bodyLimitMb),
+  [configEnv.bodyTotalLimitMb]: z.coerce.number().positive().default(configDefaults.bodyTotalLimitMb),
   [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
+  [configEnv.srRetryMaxDelayMs]: positiveInt.default(configDefaults.srRetryMaxDelayMs),
   [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
   [configEnv.viewerDir]: z.string().min(1).default(viewerFileDefaults.dir),
   [configEnv.viewerExtensionFile]: z.string().min(1).default(viewerFileDefaults.extensionFile),
@@ -50,6 +54,13 @@ const envSchema = z.object({
   [configEnv.oidcTokenType]: z.string().min(1).default(configDefaults.oidcTokenType),
   [configEnv.orthancProxyUsername]: z.string().optional(),
   [configEnv.orthancProxyPassword]: z.string().optional(),
+  // 0: read and preprocess on the main thread (to compare; not for a sidecar others depend on).
+  [preparePoolEnv.threads]: z.coerce.number().int().min(0).optional(),
+  [preparePoolEnv.timeoutMs]: positiveInt.default(preparePoolDefaults.timeoutMs),
+  [preparePoolEnv.maxHeapMb]: positiveInt.default(preparePoolDefaults.maxHeapMb),
+  ...Object.fromEntries(
+    Object.entries(dicomLimitNames).map(([key, { env }]) => [env, positiveInt.default(dicomLimitDefaults[key as keyof DicomLimits])]),
+  ),
 });
 
 /** OpenID Connect: the issuer whose access tokens the sidecar accepts, and the viewer's client. */
@@ -106,7 +117,14 @@ export interface SidecarConfig {
   readonly ortSpinning: boolean;
   readonly modelLayout: ModelLayout;
   readonly bodyLimitBytes: number;
+  readonly bodyTotalLimitBytes: number;
   readonly requestTimeoutMs: number;
+  /** The longest wait between two attempts to store an SR Orthanc did not take. */
+  readonly srRetryMaxDelayMs: number;
+  /** Bounds a file must keep to be read at all (CXR_LIMIT_*; dicom/limits.ts). */
+  readonly dicomLimits: DicomLimits;
+  /** Worker threads that read and preprocess (threads absent: one per core; 0: none, inline). */
+  readonly preparePool: { readonly threads?: number; readonly timeoutMs: number; readonly maxHeapMb: number };
   readonly logLevel: (typeof logLevels)[number];
   /** Served when its index.html exists; otherwise the sidecar serves the API only. */
   readonly viewer?: ViewerFiles;
@@ -203,7 +221,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ortSpinning: values[configEnv.ortSpinning],
     modelLayout: values[configEnv.modelLayout],
     bodyLimitBytes: Math.round(values[configEnv.bodyLimitMb] * 1024 * 1024),
+    bodyTotalLimitBytes: Math.round(values[configEnv.bodyTotalLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
+    srRetryMaxDelayMs: values[configEnv.srRetryMaxDelayMs],
+    preparePool: {
+      ...(values[preparePoolEnv.threads] !== undefined ? { threads: values[preparePoolEnv.threads] as number } : {}),
+      timeoutMs: values[preparePoolEnv.timeoutMs] as number,
+      maxHeapMb: values[preparePoolEnv.maxHeapMb] as number,
+    },
+    dicomLimits: Object.fromEntries(
+      Object.entries(dicomLimitNames).map(([key, { env }]) => [key, (values as Record<string, unknown>)[env] as number]),
+    ) as unknown as DicomLimits,
     logLevel: values[configEnv.logLevel],
     viewer: { dir: resolve(values[configEnv.viewerDir]), extensionFile: resolve(values[configEnv.viewerExtensionFile]) },
     access: {

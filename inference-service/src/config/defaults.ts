@@ -18,7 +18,9 @@ export const configEnv = {
   modelLayout: 'CXR_MODEL_LAYOUT',
   ortSpinning: 'CXR_ORT_SPINNING',
   bodyLimitMb: 'CXR_BODY_LIMIT_MB',
+  bodyTotalLimitMb: 'CXR_BODY_TOTAL_MB',
   requestTimeoutMs: 'CXR_REQUEST_TIMEOUT_MS',
+  srRetryMaxDelayMs: 'CXR_SR_RETRY_MAX_DELAY_MS',
   logLevel: 'CXR_LOG_LEVEL',
   /** The unpacked OHIF app and our built extension; absent files mean the API only. */
   viewerDir: 'CXR_VIEWER_DIR',
@@ -74,7 +76,11 @@ export const configDefaults = {
   ortSpinning: false,
   /** An uncompressed 16-bit 3000×3000 radiograph is ~18 MB; 64 MB leaves room without inviting abuse. */
   bodyLimitMb: 64,
+  /** Upload bodies held at once, all requests together: the per-request limit alone times the queue's room is GBs. */
+  bodyTotalLimitMb: 256,
   requestTimeoutMs: 60_000,
+  /** An SR Orthanc did not store is tried again after 1 s, doubling up to this; it is never dropped. */
+  srRetryMaxDelayMs: 60_000,
   logLevel: 'info',
   auth: 'local',
   cookieSecure: false,
@@ -89,6 +95,8 @@ export const dataFiles = {
   apiToken: 'api-token',
   changesCursor: 'orthanc-changes-cursor.json',
   auditLog: 'audit.log',
+  /** Findings SRs Orthanc has not stored yet, each as `<SR UID>.dcm` + `.json`, retried until it does. */
+  srOutbox: 'sr-outbox',
 } as const;
 
 /** Paths that must stay stable: the Lua hook and the viewer call them. */
@@ -99,5 +107,6 @@ export const apiPaths = {
   model: '/api/model',
   openapi: '/api/openapi.json',
   orthancEvent: '/api/internal/orthanc-event',
+  srOutbox: '/api/sr-outbox',
   metrics: '/metrics',
 } as const;

@@ -15,6 +15,14 @@ export const dicomReadErrorCodes = [
   'unsupported-pixel-format',
   /** The pixel bytes are short, or a codec rejected them. */
   'corrupt-pixel-data',
+  // Past a bound no chest radiograph needs (limits.ts), refused before parsing: one code per limit.
+  'limit-sequence-depth',
+  'limit-element-count',
+  'limit-image-size',
+  'limit-image-dimension',
+  'limit-pixel-data-size',
+  'limit-inflate-ratio',
+  'limit-fragment-count',
 ] as const;
 
 export type DicomReadErrorCode = (typeof dicomReadErrorCodes)[number];

@@ -9,3 +9,7 @@ export type { DicomDataset, DicomImage, DicomPixelFrame, StoredPixels } from './
 export { readDicomImage } from './readDicomImage.ts';
 export { transferSyntaxes } from './transferSyntaxes.ts';
 export type { TransferSyntaxInfo } from './transferSyntaxes.ts';
+export { dicomLimitDefaults, dicomLimitNames } from './limits.ts';
+export type { DicomLimits } from './limits.ts';
+export { scanLimits } from './scanLimits.ts';
+export { rawDatasetSyntax } from './rawDataset.ts';

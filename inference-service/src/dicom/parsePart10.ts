@@ -2,6 +2,9 @@ import dcmjs from 'dcmjs';
 import type { DcmjsDict } from 'dcmjs';
 import type { ExtendedOffsetTable } from './encapsulatedFrame.ts';
 import { DicomReadError } from './errors.ts';
+import { dicomLimitDefaults, type DicomLimits } from './limits.ts';
+import { wrapRawDataset } from './rawDataset.ts';
+import { scanLimits } from './scanLimits.ts';
 import type { DicomDataset } from './types.ts';
 
 // dcmjs reports oddities it tolerates through its own logger, some at level "error" (e.g. an AS of the
@@ -18,6 +21,8 @@ const extendedOffsetTableLengthsTag = '7FE00002';
 
 /** A Part-10 file parsed once: what the public API hands out plus the raw pixel element. */
 export interface ParsedPart10 {
+  /** The bytes read: the input, or a bare data set with a File Meta Information put before it. */
+  readonly part10: Uint8Array;
   readonly meta: DicomDataset;
   readonly dataset: DicomDataset;
   /**
@@ -63,13 +68,16 @@ function hasPart10Prefix(bytes: Uint8Array): boolean {
   return bytes.length >= 132 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
 }
 
-export function parsePart10(part10: Uint8Array): ParsedPart10 {
-  if (!hasPart10Prefix(part10)) {
+export function parsePart10(bytes: Uint8Array, limits: DicomLimits = dicomLimitDefaults): ParsedPart10 {
+  const part10 = hasPart10Prefix(bytes) ? bytes : wrapRawDataset(bytes);
+  if (!part10) {
     throw new DicomReadError(
       'not-dicom',
-      `readDicomDataset: not a DICOM Part-10 file (${part10.length} bytes; no "DICM" at offset 128, PS3.10 7.1)`,
+      `readDicomDataset: not a DICOM Part-10 file (${bytes.length} bytes; no "DICM" at offset 128, PS3.10 7.1), nor a data set whose first element parses`,
     );
   }
+  // Before dcmjs allocates anything: it recurses per sequence and inflates without a bound.
+  scanLimits(part10, limits);
   let dict: DcmjsDict;
   let metaDict: DcmjsDict;
   try {
@@ -97,5 +105,5 @@ export function parsePart10(part10: Uint8Array): ParsedPart10 {
   const offsets = readUint64s(dict[extendedOffsetTableTag], 'Extended Offset Table (7FE0,0001)');
   const lengths = readUint64s(dict[extendedOffsetTableLengthsTag], 'Extended Offset Table Lengths (7FE0,0002)');
   const extendedOffsetTable = offsets && offsets.length > 0 ? { offsets, ...(lengths ? { lengths } : {}) } : undefined;
-  return { meta, dataset, pixelData, pixelDataVR: pixelElement?.vr, ...(extendedOffsetTable ? { extendedOffsetTable } : {}) };
+  return { part10, meta, dataset, pixelData, pixelDataVR: pixelElement?.vr, ...(extendedOffsetTable ? { extendedOffsetTable } : {}) };
 }

@@ -1,6 +1,7 @@
 import { decodeFirstFrame } from './decodeFirstFrame.ts';
 import { DicomReadError } from './errors.ts';
 import { encapsulatedPixelDataComplete, nativePixelDataFits } from './pixelDataTruncation.ts';
+import type { DicomLimits } from './limits.ts';
 import { parsePart10 } from './parsePart10.ts';
 import { readPixelAttributes } from './pixelAttributes.ts';
 import { toStoredValues } from './storedValues.ts';
@@ -18,8 +19,8 @@ function scalarString(value: unknown): string | undefined {
  * what the product accepts is the caller's job. Every failure is a DicomReadError with a stable code.
  * Codec WebAssembly is instantiated on first use and reused.
  */
-export async function readDicomImage(part10: Uint8Array): Promise<DicomImage> {
-  const { meta, dataset, pixelData, pixelDataVR, extendedOffsetTable } = parsePart10(part10);
+export async function readDicomImage(bytes: Uint8Array, options: { limits?: DicomLimits } = {}): Promise<DicomImage> {
+  const { part10, meta, dataset, pixelData, pixelDataVR, extendedOffsetTable } = parsePart10(bytes, options.limits);
   if (pixelData === undefined) {
     if (dataset.FloatPixelData !== undefined || dataset.DoubleFloatPixelData !== undefined) {
       throw new DicomReadError('unsupported-pixel-format', 'readDicomImage: Float/Double Float Pixel Data is not supported, only integer Pixel Data (7FE0,0010)');

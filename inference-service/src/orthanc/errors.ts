@@ -6,13 +6,16 @@
 /** Orthanc could not be reached: connection refused, DNS, reset, or no answer within the timeout. */
 export class OrthancUnavailableError extends Error {
   override readonly name = 'OrthancUnavailableError';
+  /** No answer within the timeout: unlike a refused connection, Orthanc may have acted on the request. */
+  readonly timedOut: boolean;
   constructor(
     readonly method: string,
     readonly url: string,
     reason: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; timedOut?: boolean } = {},
   ) {
-    super(`Orthanc is unavailable: ${method} ${url} failed (${reason})`, options);
+    super(`Orthanc is unavailable: ${method} ${url} failed (${reason})`, { cause: options.cause });
+    this.timedOut = options.timedOut ?? false;
   }
 }
 

@@ -34,31 +34,53 @@ describe('HttpExchange', () => {
     expect(server.seen.size).toBe(1);
   });
 
-  it('should send the request again on a new connection when a kept-alive one was closed under it', async () => {
-    let requests = 0;
-    const server = await serve((request, response, seen) => {
-      requests += 1;
-      // The second request arrives on the kept-alive socket: drop it unanswered, as a server timing out idle sockets does.
-      if (seen.has(request.socket)) {
-        request.socket.destroy();
-        return;
-      }
-      seen.add(request.socket);
-      response.end('ok');
+  describe('when a kept-alive connection was closed under a request', () => {
+    /** A server that drops, unanswered, every request arriving on a socket it has already answered on. */
+    async function droppingReusedSockets() {
+      const received: string[] = [];
+      const server = await serve((request, response, seen) => {
+        received.push(`${request.method} ${request.url}`);
+        if (seen.has(request.socket)) {
+          request.socket.destroy();
+          return;
+        }
+        seen.add(request.socket);
+        response.end('ok');
+      });
+      const exchange = new HttpExchange();
+      cleanups.push(server.close, () => exchange.close());
+      await exchange.send(`${server.url}/first`, { method: 'GET', headers: {}, timeoutMs: 2000 });
+      return { server, exchange, received };
+    }
+
+    it('should send an idempotent request again on a new connection', async () => {
+      const { server, exchange, received } = await droppingReusedSockets();
+      const answer = await exchange.send(`${server.url}/again`, { method: 'GET', headers: {}, timeoutMs: 2000 });
+      expect(answer.body.toString()).toBe('ok');
+      expect(received).toEqual(['GET /first', 'GET /again', 'GET /again']);
     });
-    const exchange = new HttpExchange();
-    cleanups.push(server.close, () => exchange.close());
-    await exchange.send(server.url, { method: 'GET', headers: {}, timeoutMs: 2000 });
-    const answer = await exchange.send(server.url, { method: 'POST', headers: {}, body: 'x', timeoutMs: 2000 });
-    expect(answer.body.toString()).toBe('ok');
-    expect(requests).toBe(3);
+
+    it('should send a read-only POST its caller marked idempotent again', async () => {
+      const { server, exchange, received } = await droppingReusedSockets();
+      const answer = await exchange.send(`${server.url}/lookup`, { method: 'POST', headers: {}, body: 'x', timeoutMs: 2000, idempotent: true });
+      expect(answer.body.toString()).toBe('ok');
+      expect(received).toEqual(['GET /first', 'POST /lookup', 'POST /lookup']);
+    });
+
+    it('should not send a POST again: the server may already have acted on it', async () => {
+      const { server, exchange, received } = await droppingReusedSockets();
+      await expect(exchange.send(`${server.url}/store`, { method: 'POST', headers: {}, body: 'x', timeoutMs: 2000 })).rejects.toThrow(HttpExchangeError);
+      // Give a resend, were there one, time to arrive.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(received).toEqual(['GET /first', 'POST /store']);
+    });
   });
 
   it('should fail with a clear reason when the server does not answer in time, or is not there', async () => {
     const server = await serve(() => undefined);
     const exchange = new HttpExchange();
     cleanups.push(server.close, () => exchange.close());
-    await expect(exchange.send(server.url, { method: 'GET', headers: {}, timeoutMs: 150 })).rejects.toThrow(new HttpExchangeError('no answer within 150 ms'));
+    await expect(exchange.send(server.url, { method: 'GET', headers: {}, timeoutMs: 150 })).rejects.toMatchObject({ message: 'no answer within 150 ms', timedOut: true });
     await server.close();
     await expect(exchange.send(server.url, { method: 'GET', headers: {}, timeoutMs: 500 })).rejects.toThrow('ECONNREFUSED');
   });

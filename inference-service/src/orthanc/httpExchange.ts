@@ -12,11 +12,24 @@ export interface HttpExchangeOptions {
   readonly headers: Record<string, string>;
   readonly body?: Uint8Array | string;
   readonly timeoutMs: number;
+  /**
+   * Whether sending the request twice has the effect of sending it once (RFC 9110 §9.2.2). By default
+   * true for GET, HEAD, OPTIONS, PUT and DELETE; a read-only POST (Orthanc's /tools/lookup) says so here.
+   */
+  readonly idempotent?: boolean;
 }
+
+const idempotentMethods = new Set(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE']);
 
 /** Why an exchange failed before a whole answer arrived: the socket's code, or the timeout. */
 export class HttpExchangeError extends Error {
   override readonly name = 'HttpExchangeError';
+  /** True when no answer came within the time limit: the server may still have acted on the request. */
+  readonly timedOut: boolean;
+  constructor(message: string, options: { cause?: unknown; timedOut?: boolean } = {}) {
+    super(message, { cause: options.cause });
+    this.timedOut = options.timedOut ?? false;
+  }
 }
 
 /**
@@ -32,8 +45,11 @@ export class HttpExchange {
     try {
       return await this.#once(url, options);
     } catch (error) {
-      // A kept-alive socket the server closed while idle fails on first use; the request never reached it.
-      if (error instanceof StaleSocketError) return this.#once(url, options);
+      // A kept-alive socket the server closed while idle fails on first use, most often before the request
+      // reached the server, but not always (the reset can come after the server read it): only a request
+      // that may be sent twice is sent again. The caller of a non-idempotent one decides what to do.
+      const idempotent = options.idempotent ?? idempotentMethods.has(options.method.toUpperCase());
+      if (error instanceof StaleSocketError && idempotent) return this.#once(url, options);
       throw error;
     }
   }
@@ -59,7 +75,7 @@ export class HttpExchange {
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
         if (error.name === 'AbortError' || error.name === 'TimeoutError') {
-          reject(new HttpExchangeError(`no answer within ${options.timeoutMs} ms`, { cause: error }));
+          reject(new HttpExchangeError(`no answer within ${options.timeoutMs} ms`, { cause: error, timedOut: true }));
         } else if (request.reusedSocket && error.code === 'ECONNRESET') {
           reject(new StaleSocketError(error.message, { cause: error }));
         } else {

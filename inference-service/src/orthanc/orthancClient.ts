@@ -4,8 +4,9 @@
  * (it answered non-2xx). Nothing here decides policy: callers do.
  */
 import { OrthancHttpError, OrthancUnavailableError } from './errors.ts';
-import { HttpExchange, type HttpAnswer } from './httpExchange.ts';
+import { HttpExchange, HttpExchangeError, type HttpAnswer } from './httpExchange.ts';
 import type {
+  OrthancChange,
   OrthancChanges,
   OrthancCredentials,
   OrthancFindQuery,
@@ -36,6 +37,8 @@ interface RequestOptions {
   readonly body?: Uint8Array | string;
   readonly contentType?: string;
   readonly timeoutMs?: number;
+  /** A read-only POST (lookup, find): safe to send again when a kept-alive connection drops under it. */
+  readonly idempotent?: boolean;
 }
 
 export class OrthancClient {
@@ -59,14 +62,17 @@ export class OrthancClient {
     return this.#json('GET', '/system');
   }
 
-  /** Stores one Part-10 file. Orthanc refuses non-DICOM with 400 ("Bad file format"). */
+  /**
+   * Stores one Part-10 file. Orthanc refuses non-DICOM with 400 ("Bad file format"); a Lua filter's
+   * refusal is still 200, with Status FilteredOut: the caller must read `Status`.
+   */
   uploadInstance(part10: Uint8Array): Promise<OrthancUploadResult> {
     return this.#json('POST', '/instances', { body: part10, contentType: 'application/dicom' });
   }
 
   /** Which Orthanc resources carry this DICOM UID (any level); empty when none. */
   lookupUid(uid: string): Promise<OrthancLookupResult[]> {
-    return this.#json('POST', '/tools/lookup', { body: uid, contentType: 'text/plain' });
+    return this.#json('POST', '/tools/lookup', { body: uid, contentType: 'text/plain', idempotent: true });
   }
 
   /** The Orthanc ID of the study with this StudyInstanceUID, or undefined. */
@@ -140,6 +146,12 @@ export class OrthancClient {
     return this.#json('GET', `/changes?since=${Math.trunc(since)}&limit=${Math.trunc(limit)}`);
   }
 
+  /** The last change Orthanc logged, or undefined when its change log is empty. */
+  async lastChange(): Promise<OrthancChange | undefined> {
+    const page = await this.#json<OrthancChanges>('GET', '/changes?last');
+    return page.Changes.at(-1);
+  }
+
   async deleteInstance(instanceId: string): Promise<void> {
     await this.#request('DELETE', `/instances/${encodeId(instanceId)}`);
   }
@@ -151,7 +163,7 @@ export class OrthancClient {
 
   #find<T>(level: OrthancResourceType, query: OrthancFindQuery): Promise<T[]> {
     const body = JSON.stringify({ ...query, Level: level, Expand: true });
-    return this.#json('POST', '/tools/find', { body, contentType: 'application/json' });
+    return this.#json('POST', '/tools/find', { body, contentType: 'application/json', idempotent: true });
   }
 
   async #json<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
@@ -171,9 +183,16 @@ export class OrthancClient {
     if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
     let answer: HttpAnswer;
     try {
-      answer = await this.#http.send(url, { method, headers, timeoutMs: options.timeoutMs ?? this.#timeoutMs, ...(options.body !== undefined ? { body: options.body } : {}) });
+      answer = await this.#http.send(url, {
+        method,
+        headers,
+        timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+        ...(options.body !== undefined ? { body: options.body } : {}),
+        ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
+      });
     } catch (cause) {
-      throw new OrthancUnavailableError(method, url, cause instanceof Error ? cause.message : String(cause), { cause });
+      const timedOut = cause instanceof HttpExchangeError && cause.timedOut;
+      throw new OrthancUnavailableError(method, url, cause instanceof Error ? cause.message : String(cause), { cause, timedOut });
     }
     if (answer.status < 200 || answer.status > 299) {
       throw new OrthancHttpError(method, url, answer.status, answer.body.toString('utf8'));

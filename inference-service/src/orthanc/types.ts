@@ -30,7 +30,8 @@ export interface OrthancUploadResult {
   readonly ParentStudy: string;
   readonly ParentSeries: string;
   readonly Path: string;
-  readonly Status: 'Success' | 'AlreadyStored';
+  /** Only Success, or AlreadyStored of the same instance, means it is stored: FilteredOut is a refusal. */
+  readonly Status: 'Success' | 'AlreadyStored' | 'FilteredOut' | (string & {});
 }
 
 /** `POST /tools/lookup`: an empty array when the UID is not in Orthanc. */

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { dicomLimitDefaults, type DicomLimits } from '../dicom/limits.ts';
 import type { DicomDataset } from '../dicom/types.ts';
 import type { FindingsModel } from '../model/index.ts';
 import { ClassifyError } from './classifyError.ts';
@@ -37,18 +38,21 @@ export class FindingsPipeline {
     readonly model: FindingsModel,
     private readonly maxBatch: number,
     private readonly preparePool: PreparePool | undefined,
+    /** What a file may hold before it is refused unread (dicom/limits.ts). */
+    readonly dicomLimits: DicomLimits,
   ) {}
 
   /**
    * `preparePool`: read and preprocess on those worker threads (the pipeline then owns the pool and
    * closes it in dispose()); without one, on the calling thread.
    */
-  static create(model: FindingsModel, options: { maxBatch?: number; preparePool?: PreparePool } = {}): FindingsPipeline {
-    return new FindingsPipeline(model, options.maxBatch ?? 8, options.preparePool);
+  static create(model: FindingsModel, options: { maxBatch?: number; preparePool?: PreparePool; dicomLimits?: DicomLimits } = {}): FindingsPipeline {
+    return new FindingsPipeline(model, options.maxBatch ?? 8, options.preparePool, options.dicomLimits ?? dicomLimitDefaults);
   }
 
   /** Reads and preprocesses one file; throws ClassifyError naming what is wrong with it. */
-  prepare(part10: Uint8Array, options: PrepareOptions = {}): Promise<PreparedImage> {
+  prepare(part10: Uint8Array, given: PrepareOptions = {}): Promise<PreparedImage> {
+    const options = { ...given, limits: this.dicomLimits };
     // Overlays need the full-size image, which stays on the thread that made it.
     if (this.preparePool && !options.keepImage) return this.preparePool.prepare(part10, options);
     return prepareImage(part10, this.model.card.input.resolution, options);

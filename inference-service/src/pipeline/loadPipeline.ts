@@ -1,3 +1,4 @@
+import type { DicomLimits } from '../dicom/limits.ts';
 import { loadActiveModel } from '../model/activeModel.ts';
 import { FindingsModel } from '../model/findingsModel.ts';
 import type { ModelLayout } from '../model/modelLayout.ts';
@@ -9,7 +10,7 @@ import { PreparePool } from './preparePool.ts';
  * `prepareWorkers`, files are read and preprocessed on that many worker threads.
  */
 export async function loadPipeline(
-  options: { intraOpThreads?: number; maxBatch?: number; spinning?: boolean; layout?: ModelLayout; prepareWorkers?: number } = {},
+  options: { intraOpThreads?: number; maxBatch?: number; spinning?: boolean; layout?: ModelLayout; prepareWorkers?: number; prepareLimits?: { timeoutMs?: number; maxHeapMb?: number }; dicomLimits?: DicomLimits } = {},
 ): Promise<FindingsPipeline> {
   const active = await loadActiveModel();
   // The session loads on its worker thread while this thread loads the DICOM and preprocessing code: a
@@ -22,6 +23,15 @@ export async function loadPipeline(
     ...(options.layout ? { layout: options.layout } : {}),
   });
   const [{ FindingsPipeline: Pipeline }, loaded] = await Promise.all([import('./findingsPipeline.ts'), model]);
-  const preparePool = options.prepareWorkers ? PreparePool.create({ resolution: active.card.input.resolution, size: options.prepareWorkers }) : undefined;
-  return Pipeline.create(loaded, { ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}), ...(preparePool ? { preparePool } : {}) });
+  const preparePool = options.prepareWorkers ? PreparePool.create({
+        resolution: active.card.input.resolution,
+        size: options.prepareWorkers,
+        ...(options.dicomLimits ? { limits: options.dicomLimits } : {}),
+        ...options.prepareLimits,
+      }) : undefined;
+  return Pipeline.create(loaded, {
+    ...(options.maxBatch ? { maxBatch: options.maxBatch } : {}),
+    ...(preparePool ? { preparePool } : {}),
+    ...(options.dicomLimits ? { dicomLimits: options.dicomLimits } : {}),
+  });
 }

@@ -1,10 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { readDicomImage } from '../dicom/index.ts';
+import { readDicomImage, type DicomLimits } from '../dicom/index.ts';
 import type { DicomDataset, DicomImage } from '../dicom/types.ts';
 import { prepareFrameInput, prepareModelInput, toXrvScale } from '../xray/index.ts';
 import type { ModelInput, XrayImage } from '../xray/types.ts';
 import { ClassifyError } from './classifyError.ts';
 import { checkEligibility } from './eligibility.ts';
+import { checkIdentifiers } from './identifiers.ts';
 
 /** An image read, checked and turned into the model's input, waiting for a batch. */
 export interface PreparedImage {
@@ -21,6 +22,8 @@ export interface PreparedImage {
 export interface PrepareOptions {
   readonly checkEligibility?: boolean;
   readonly keepImage?: boolean;
+  /** What a file may hold before it is refused unread (dicom/limits.ts); default dicomLimitDefaults. */
+  readonly limits?: DicomLimits;
 }
 
 export function toClassifyError(cause: unknown, code: ClassifyError['code']): ClassifyError {
@@ -34,11 +37,12 @@ export async function prepareImage(part10: Uint8Array, resolution: number, optio
   const t0 = performance.now();
   let image: DicomImage;
   try {
-    image = await readDicomImage(part10);
+    image = await readDicomImage(part10, options.limits ? { limits: options.limits } : {});
   } catch (cause) {
     throw toClassifyError(cause, 'unreadable-dicom');
   }
   const t1 = performance.now();
+  checkIdentifiers(image.dataset);
   if (options.checkEligibility !== false) {
     const eligibility = checkEligibility(image.dataset);
     if (!eligibility.eligible) throw new ClassifyError('ineligible', `Not classified: ${eligibility.reason}`);

@@ -1,113 +1,110 @@
+/**
+ * Reading, decoding and preprocessing in a bounded pool of worker threads (piscina), so the sidecar's
+ * main thread does only I/O and HTTP: health, metrics and the Lua hook's callback are answered at once
+ * whatever file is being read, and several images decode in parallel. Each task has a time limit and
+ * each thread a heap limit (`resourceLimits`); past either the thread is ended, the task refused with
+ * its own code, and piscina starts a fresh thread. Pixel buffers live outside the V8 heap, so what bounds
+ * them is the DICOM limits' declared sizes (dicom/limits.ts), checked before anything is decoded.
+ */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
-import { ClassifyError, type ClassifyErrorCode } from './classifyError.ts';
+import { Piscina } from 'piscina';
+import { DicomReadError, dicomLimitDefaults, type DicomLimits } from '../dicom/index.ts';
+import { ClassifyError } from './classifyError.ts';
 import type { PreparedImage, PrepareOptions } from './prepareImage.ts';
+import type { PrepareTask, PrepareTaskResult } from './prepareTask.ts';
 
-export interface PrepareRequest {
-  readonly id: number;
-  readonly part10: Uint8Array;
-  readonly options: PrepareOptions;
+export interface PreparePoolOptions {
+  /** The model's input side (224). */
+  readonly resolution: number;
+  /** Threads; default: one per core. */
+  readonly size?: number;
+  /** What a file may hold before it is refused unread; default dicomLimitDefaults. */
+  readonly limits?: DicomLimits;
+  /** Past this a task is cancelled and its thread replaced. */
+  readonly timeoutMs?: number;
+  /** Old-generation heap per thread. */
+  readonly maxHeapMb?: number;
 }
 
-export type PrepareReply =
-  | { readonly id: number; readonly prepared: PreparedImage; readonly error?: undefined }
-  | { readonly id: number; readonly error: { readonly code: ClassifyErrorCode; readonly message: string } };
+export const preparePoolDefaults = Object.freeze({
+  /** A 2800 × 2300 JPEG 2000 takes ~0.7 s here; 15 s leaves room for a loaded host, not for a hang. */
+  timeoutMs: 15_000,
+  maxHeapMb: 512,
+});
 
-/**
- * The worker's entry: compiled, the product runs dist/pipeline/prepareInWorker.js as it is; from its
- * TypeScript sources (tsx, the tests) a worker inherits no loader, so a small .mjs registers tsx first.
- */
-const workerEntry = import.meta.url.endsWith('.ts') ? new URL('./prepareWorker.mjs', import.meta.url) : new URL('./prepareInWorker.js', import.meta.url);
+export const preparePoolEnv = Object.freeze({
+  threads: 'CXR_PREPARE_THREADS',
+  timeoutMs: 'CXR_PREPARE_TIMEOUT_MS',
+  maxHeapMb: 'CXR_PREPARE_HEAP_MB',
+});
 
-interface Job {
-  readonly request: PrepareRequest;
-  readonly resolve: (prepared: PreparedImage) => void;
-  readonly reject: (error: ClassifyError) => void;
-}
-
-/**
- * Reading and preprocessing on worker threads, one file per worker at a time, for the CLI's folder path:
- * a 2800×2300 JPEG 2000 frame takes ~0.7 s of WASM on the thread that decodes it, so only several
- * threads decode several images at once, and the main thread stays free to keep the model's sessions fed.
- * Files wait here in order; a worker that stops fails its file and is replaced.
- *
- * Deliberately small: the sidecar's bounded pool for hostile input (issue 10) is meant to absorb it —
- * the contract is only `prepare(bytes, options) → PreparedImage | ClassifyError` and `close()`.
- */
 export class PreparePool {
-  readonly #waiting: Job[] = [];
-  readonly #idle: Worker[] = [];
-  readonly #busy = new Map<Worker, Job>();
-  #nextId = 1;
-  #closed = false;
+  readonly threads: number;
+  readonly #piscina: Piscina<PrepareTask, PrepareTaskResult>;
+  readonly #limits: DicomLimits;
+  readonly #resolution: number;
+  readonly #timeoutMs: number;
+  readonly #maxHeapMb: number;
 
-  private constructor(
-    private readonly resolution: number,
-    readonly size: number,
-  ) {
-    for (let i = 0; i < size; i++) this.#idle.push(this.#spawn());
+  /** For the sidecar (every image) and the CLI's folder path (several images decoding at once). */
+  static create(options: PreparePoolOptions): PreparePool {
+    return new PreparePool(options);
   }
 
-  /** `size` workers (default: one per core) for a model taking `resolution`² inputs. */
-  static create(options: { resolution: number; size?: number }): PreparePool {
-    const size = options.size ?? availableParallelism();
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`PreparePool: size must be a positive integer, got ${size}`);
-    return new PreparePool(options.resolution, size);
-  }
-
-  /** Reads and preprocesses one file on a worker. The bytes are copied to it: the caller keeps its own. */
-  prepare(part10: Uint8Array, options: PrepareOptions = {}): Promise<PreparedImage> {
-    if (this.#closed) return Promise.reject(new Error('PreparePool: closed'));
-    if (options.keepImage) return Promise.reject(new Error('PreparePool: keepImage needs the full image on the calling thread; prepare it there'));
-    return new Promise((resolve, reject) => {
-      this.#waiting.push({ request: { id: this.#nextId++, part10, options }, resolve, reject });
-      this.#dispatch();
+  private constructor(options: PreparePoolOptions) {
+    this.threads = options.size ?? availableParallelism();
+    this.#limits = options.limits ?? dicomLimitDefaults;
+    this.#resolution = options.resolution;
+    this.#timeoutMs = options.timeoutMs ?? preparePoolDefaults.timeoutMs;
+    this.#maxHeapMb = options.maxHeapMb ?? preparePoolDefaults.maxHeapMb;
+    this.#piscina = new Piscina({
+      filename: new URL('./prepareWorker.mjs', import.meta.url).href,
+      // Started up front: a thread loads tsx, dcmjs and the codecs once, not during someone's request.
+      minThreads: this.threads,
+      maxThreads: this.threads,
+      idleTimeout: Number.POSITIVE_INFINITY,
+      resourceLimits: { maxOldGenerationSizeMb: this.#maxHeapMb, maxYoungGenerationSizeMb: 64 },
     });
   }
 
+  /** Reads and preprocesses one file in a worker; rejects with ClassifyError as prepareImage does. */
+  async prepare(part10: Uint8Array, options: PrepareOptions = {}, limits: { timeoutMs?: number } = {}): Promise<PreparedImage> {
+    const timeoutMs = limits.timeoutMs ?? this.#timeoutMs;
+    let result: PrepareTaskResult;
+    try {
+      result = await this.#piscina.run(
+        { part10, limits: options.limits ?? this.#limits, resolution: this.#resolution, options: { ...options, keepImage: false } },
+        { signal: AbortSignal.timeout(timeoutMs) },
+      );
+    } catch (error) {
+      throw this.#asClassifyError(error, timeoutMs);
+    }
+    if (result.ok) return result.prepared;
+    const cause = result.dicomCode ? new DicomReadError(result.dicomCode, result.message) : undefined;
+    throw new ClassifyError(result.code, result.message, cause ? { cause } : {});
+  }
+
+  /** Ends the threads (tasks in flight are refused). */
   async close(): Promise<void> {
-    this.#closed = true;
-    for (const job of this.#waiting.splice(0)) job.reject(new ClassifyError('unreadable-dicom', 'PreparePool: closed before this file was read'));
-    await Promise.all([...this.#idle.splice(0), ...this.#busy.keys()].map((worker) => worker.terminate()));
+    await this.#piscina.close({ force: true });
   }
 
-  #spawn(): Worker {
-    const worker = new Worker(workerEntry, { workerData: { resolution: this.resolution } });
-    worker.on('message', (reply: PrepareReply) => {
-      const job = this.#busy.get(worker);
-      this.#busy.delete(worker);
-      if (!this.#closed) this.#idle.push(worker);
-      if (job && reply.id === job.request.id) {
-        if (reply.error) job.reject(new ClassifyError(reply.error.code, reply.error.message));
-        else job.resolve(reply.prepared);
-      }
-      this.#dispatch();
-    });
-    worker.on('error', (error) => this.#lost(worker, error));
-    worker.on('exit', (code) => this.#lost(worker, new Error(`exit code ${code}`)));
-    return worker;
-  }
-
-  /** A worker died (out of memory, a crash in WASM): its file fails with the reason, a new worker takes its place. */
-  #lost(worker: Worker, error: Error): void {
-    const job = this.#busy.get(worker);
-    const wasIdle = this.#idle.indexOf(worker);
-    if (wasIdle >= 0) this.#idle.splice(wasIdle, 1);
-    if (job === undefined && wasIdle < 0) return;
-    this.#busy.delete(worker);
-    job?.reject(new ClassifyError('unreadable-dicom', `Reading the file stopped its worker thread: ${error.message}`, { cause: error }));
-    if (!this.#closed) {
-      this.#idle.push(this.#spawn());
-      this.#dispatch();
+  #asClassifyError(error: unknown, timeoutMs: number): ClassifyError {
+    const name = (error as { name?: string } | undefined)?.name;
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (name === 'AbortError' || name === 'TimeoutError') {
+      return new ClassifyError('limit-prepare-time', `Reading and preprocessing the image took longer than the limit of ${timeoutMs} ms (${preparePoolEnv.timeoutMs}); it was stopped`, {
+        cause: error,
+      });
     }
-  }
-
-  #dispatch(): void {
-    while (this.#idle.length > 0 && this.#waiting.length > 0) {
-      const worker = this.#idle.pop()!;
-      const job = this.#waiting.shift()!;
-      this.#busy.set(worker, job);
-      worker.postMessage(job.request);
+    if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+      return new ClassifyError(
+        'limit-prepare-memory',
+        `Reading and preprocessing the image needed more than the limit of ${this.#maxHeapMb} MB of heap (${preparePoolEnv.maxHeapMb}); it was stopped`,
+        { cause: error },
+      );
     }
+    const message = error instanceof Error ? error.message : String(error);
+    return new ClassifyError('unreadable-dicom', `Reading the image failed in its worker thread: ${message}`, { cause: error });
   }
 }

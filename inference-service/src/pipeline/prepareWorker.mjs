@@ -1,7 +1,15 @@
-// The prepare worker's entry when the product runs from its TypeScript sources (tsx, the tests): a
-// worker does not inherit the loader of tsx or of the test runner, so it registers tsx itself and loads
-// the TypeScript. The compiled product starts prepareInWorker.js directly (see preparePool.ts).
-import { register } from 'tsx/esm/api';
+// A worker thread of the prepare pool (preparePool.ts). Plain JavaScript: a worker does not inherit the
+// TypeScript loader of tsx or of the test runner. Built (inference-service/dist), the task is compiled
+// JavaScript beside this file; run from the sources, tsx's loader is registered here for it.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./prepareInWorker.ts');
+const compiled = new URL('./prepareTask.js', import.meta.url);
+let task = compiled;
+if (!existsSync(compiled)) {
+  const { register } = await import('tsx/esm/api');
+  register();
+  task = new URL('./prepareTask.ts', import.meta.url);
+}
+const { default: prepareTask } = await import(task.href);
+
+export default prepareTask;

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.ts';
 import { readDicomDataset } from '../dicom/index.ts';
+import type { DicomDataset } from '../dicom/types.ts';
 import { OrthancHttpError, OrthancUnavailableError } from '../orthanc/errors.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { OrthancSimplifiedTags } from '../orthanc/types.ts';
@@ -9,12 +10,13 @@ import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
 import { readStoredFindings } from '../sr/index.ts';
-import { NothingEligibleError } from './errors.ts';
+import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
-import { ImageObjectBuilder, imageObjectUids, storeImageObjects } from './imageObjects.ts';
+import { ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
 import { InFlight } from './inFlight.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import { ModelBatcher } from './modelBatcher.ts';
+import type { OutboxStoreResult, SrOutbox, UnstoredSr } from './srOutbox.ts';
 import type {
   ClassifiedFile,
   ClassifiedImage,
@@ -22,9 +24,10 @@ import type {
   ClassifySource,
   ClassifyTarget,
   ModelSummary,
+  PendingImage,
   SkippedInstance,
 } from './types.ts';
-import type { WorkQueue } from './workQueue.ts';
+import type { QueueReservation, WorkQueue } from './workQueue.ts';
 
 export interface ClassificationServiceOptions {
   readonly orthanc: OrthancClient;
@@ -32,13 +35,38 @@ export interface ClassificationServiceOptions {
   readonly queue: WorkQueue;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
+  /** Where SRs Orthanc did not store wait and are retried. */
+  readonly outbox: SrOutbox;
   /** Written into the SR's Manufacturer and SoftwareVersions. */
   readonly software?: { readonly manufacturer: string; readonly version: string };
   /** Largest model batch (the pipeline's own limit applies too). */
   readonly maxBatch?: number;
 }
 
-type InstanceOutcome = { readonly kind: 'classified'; readonly item: ClassifiedImage } | { readonly kind: 'skipped'; readonly item: SkippedInstance };
+type InstanceOutcome =
+  | { readonly kind: 'classified'; readonly item: ClassifiedImage }
+  | { readonly kind: 'pending'; readonly item: PendingImage }
+  | { readonly kind: 'skipped'; readonly item: SkippedInstance };
+
+/** An image whose SR is in the outbox, not in Orthanc. */
+function pendingOutcome(instance: StoredInstance, findings: FindingProbabilities | undefined, entry: UnstoredSr): InstanceOutcome {
+  return {
+    kind: 'pending',
+    item: {
+      StudyInstanceUID: instance.StudyInstanceUID,
+      SeriesInstanceUID: instance.SeriesInstanceUID,
+      SOPInstanceUID: instance.SOPInstanceUID,
+      ...(findings ? { findings } : {}),
+      srNotStored: {
+        state: entry.state,
+        reason: entry.reason,
+        message: entry.message,
+        attempts: entry.attempts,
+        ...(entry.nextAttemptAt ? { nextAttemptAt: entry.nextAttemptAt } : {}),
+      },
+    },
+  };
+}
 
 /** What one image's classification reports: the image, its findings when known, its SR, the timings. */
 function classifiedOutcome(
@@ -85,6 +113,7 @@ export class ClassificationService {
   readonly #queue: WorkQueue;
   readonly #metrics: SidecarMetrics;
   readonly #logger: Logger;
+  readonly #outbox: SrOutbox;
   readonly #software: { readonly manufacturer: string; readonly version: string } | undefined;
   readonly #inFlight = new InFlight<InstanceOutcome>();
   readonly #batcher: ModelBatcher<PreparedImage, PipelineResult>;
@@ -96,6 +125,7 @@ export class ClassificationService {
     this.#queue = options.queue;
     this.#metrics = options.metrics;
     this.#logger = options.logger;
+    this.#outbox = options.outbox;
     this.#software = options.software;
     const card = options.pipeline.model.card;
     const onnxSha256 = card.onnx?.sha256;
@@ -131,14 +161,20 @@ export class ClassificationService {
     }
     const outcomes = await this.#classifyInstances(instances, 'api');
     const results: ClassifiedImage[] = [];
+    const pending: PendingImage[] = [];
     for (const outcome of outcomes) {
       if (outcome.kind === 'classified') results.push(outcome.item);
+      else if (outcome.kind === 'pending') pending.push(outcome.item);
       else skipped.push(outcome.item);
+    }
+    if (results.length === 0 && pending.length > 0) {
+      const next = Math.min(...pending.map((p) => Date.parse(p.srNotStored.nextAttemptAt ?? '') || Date.now() + 60_000));
+      throw new SrsNotStoredError(describeTarget(target), pending.map((p) => p.srNotStored.message), Math.max(1, Math.ceil((next - Date.now()) / 1000)));
     }
     if (results.length === 0) {
       throw new NothingEligibleError(describeTarget(target), skipped.map((s) => s.reason));
     }
-    return { model: this.model, results, skipped, timingsMs: { total: elapsed(started) } };
+    return { model: this.model, results, pending, skipped, timingsMs: { total: elapsed(started) } };
   }
 
   /**
@@ -173,9 +209,10 @@ export class ClassificationService {
    * `POST /api/classify/file`: classify uploaded bytes and return the SR without touching Orthanc.
    * Not coalesced: nothing is stored, so a repeated upload only costs time, and the queue bounds that.
    */
-  classifyFile(part10: Uint8Array): Promise<ClassifiedFile> {
+  classifyFile(part10: Uint8Array, reservation?: QueueReservation): Promise<ClassifiedFile> {
     const started = performance.now();
-    return this.#queue.run(async () => {
+    const run = <T>(task: () => Promise<T>): Promise<T> => (reservation ? reservation.run(task) : this.#queue.run(task));
+    return run(async () => {
       await yieldToIo();
       const prepared = await this.#pipeline.prepare(part10);
       const tModel = performance.now();
@@ -223,26 +260,44 @@ export class ClassificationService {
   }
 
   /**
-   * Admits all the images of a request to the work queue or none (429 for the whole request rather
-   * than half a study), joining work already in flight for the same image and model.
+   * Runs the images of a request through the work queue, joining work already in flight for the same
+   * image and model. When they fit they are admitted at once, or none (429 for the whole request rather
+   * than half of it); a study larger than the room there is (200 images, a queue of 64) is worked
+   * through in order, `concurrency` images at a time: the queue bounds the images in memory, not the
+   * size of a study.
    */
-  #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource, options: { bounded?: boolean } = {}): Promise<InstanceOutcome[]> {
+  async #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource, options: { bounded?: boolean } = {}): Promise<InstanceOutcome[]> {
     const keyOf = (instance: StoredInstance) => `${instance.SOPInstanceUID}|${this.model.onnxSha256}`;
+    const one = (instance: StoredInstance, runOptions: { bounded?: boolean }): Promise<InstanceOutcome> => {
+      const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source), runOptions));
+      if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
+      return promise;
+    };
     const fresh = new Set(instances.map(keyOf).filter((key) => !this.#inFlight.has(key)));
-    if (options.bounded !== false) this.#queue.assertRoomFor(fresh.size);
-    return Promise.all(
-      instances.map((instance) => {
-        const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source), options));
-        if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
-        return promise;
-      }),
-    );
+    if (options.bounded === false || fresh.size <= this.#queue.available) {
+      if (options.bounded !== false) this.#queue.assertRoomFor(fresh.size);
+      return Promise.all(instances.map((instance) => one(instance, options)));
+    }
+    const window = Math.min(instances.length, this.#queue.concurrency);
+    // Room for the first window or a 429 now; past that this request waits its turn like the follower.
+    this.#queue.assertRoomFor(Math.min(fresh.size, window));
+    const outcomes: InstanceOutcome[] = new Array<InstanceOutcome>(instances.length);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let i = next++; i < instances.length; i = next++) outcomes[i] = await one(instances[i] as StoredInstance, { bounded: false });
+    };
+    await Promise.all(Array.from({ length: window }, worker));
+    return outcomes;
   }
 
   /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
   async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
     const started = performance.now();
     const { result: uids, report } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
+    // Already classified, its objects waiting for Orthanc: try them again now rather than compute them again.
+    const waitingSr = this.#outbox.dataset(uids.SOPInstanceUID);
+    const waiting = [this.#outbox.retryNow(report.SOPInstanceUID), this.#outbox.retryNow(uids.SOPInstanceUID)].filter((w) => w !== undefined);
+    if (waiting.length > 0) return this.#outboxOutcome(instance, await Promise.all(waiting), waitingSr, uids, report, started);
     // A click or the hook is about a new image, which rarely has its SR yet: fetch the image while asking.
     // The follower catching up mostly meets images the hook already did, so it asks first.
     const tFetch = performance.now();
@@ -281,9 +336,24 @@ export class ClassificationService {
     const sr = objects.result;
     const buildSrMs = elapsed(tBuild);
     const tStore = performance.now();
-    // AlreadyStored: another sidecar (or an earlier run that crashed before answering) wrote it first.
-    const { alreadyExisted } = await storeImageObjects(this.#orthanc, objects);
+    // The readable report first, then the result (its presence says the image is done); each not stored
+    // is kept in the outbox and retried, so neither is lost whatever order Orthanc takes them in.
+    const storedReport = await this.#outbox.store(objects.report, instance);
+    const stored = await this.#outbox.store(objects.result, instance);
     const storeMs = elapsed(tStore);
+    for (const attempt of [storedReport, stored]) {
+      if (attempt.status !== 'pending' && attempt.status !== 'failed') continue;
+      // Not all of it exists: nobody is told of it, nothing says "classified" as if it were done.
+      this.#logger.warn('classified, but Orthanc did not store its objects; they are kept and retried', {
+        source,
+        SOPInstanceUID: instance.SOPInstanceUID,
+        srSOPInstanceUID: sr.SOPInstanceUID,
+        reason: attempt.entry.reason,
+      });
+      return pendingOutcome(instance, classified.result.findings, attempt.entry);
+    }
+    // AlreadyStored: another sidecar (or an earlier run that crashed before answering) wrote it first.
+    const alreadyExisted = stored.status === 'already-stored';
     if (alreadyExisted) this.#metrics.srsDeduplicated.inc();
     else this.#metrics.srsStored.inc();
 
@@ -302,5 +372,22 @@ export class ClassificationService {
       report,
       { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, total: totalMs },
     );
+  }
+
+  /** The outcome for an image whose SR was waiting in the outbox and was just tried again. */
+  #outboxOutcome(
+    instance: StoredInstance,
+    results: readonly OutboxStoreResult[],
+    dataset: DicomDataset | undefined,
+    uids: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string },
+    report: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string },
+    started: number,
+  ): InstanceOutcome {
+    const findings = dataset ? readStoredFindings(dataset, this.#pipeline.model.card.labels) : undefined;
+    for (const result of results) {
+      if (result.status === 'pending' || result.status === 'failed') return pendingOutcome(instance, findings, result.entry);
+    }
+    this.#metrics.srsStored.inc();
+    return classifiedOutcome(instance, findings, { ...uids, alreadyExisted: false }, report, { store: elapsed(started), total: elapsed(started) });
   }
 }

@@ -19,3 +19,16 @@ export class NothingEligibleError extends Error {
     super(`Nothing to classify in ${target}: ${shown.join('; ') || 'it holds no instances'}`);
   }
 }
+
+/** Every image of the request was classified, but Orthanc stored none of their SRs: they wait in the outbox. */
+export class SrsNotStoredError extends Error {
+  override readonly name = 'SrsNotStoredError';
+  constructor(
+    readonly target: string,
+    readonly reasons: readonly string[],
+    readonly retryAfterSeconds: number,
+  ) {
+    const shown = [...new Set(reasons)].slice(0, 3);
+    super(`Orthanc did not store the findings SR of ${target} (${shown.join('; ')}); it is kept and retried, see GET /api/sr-outbox`);
+  }
+}

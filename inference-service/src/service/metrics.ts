@@ -15,6 +15,8 @@ export interface SidecarMetrics {
   readonly imagesSkipped: Counter;
   readonly srsStored: Counter;
   readonly srsDeduplicated: Counter;
+  readonly srStoreFailures: Counter<'reason'>;
+  readonly srOutbox: Gauge<'state'>;
   readonly classifyDuration: Histogram<'stage'>;
 }
 
@@ -72,6 +74,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     srsDeduplicated: new Counter({
       name: 'cxr_srs_deduplicated_total',
       help: 'Requests answered with an SR that already existed for the image and model (no work done)',
+      registers,
+    }),
+    srStoreFailures: new Counter({
+      name: 'cxr_sr_store_failures_total',
+      help: 'Attempts to store a findings SR that Orthanc did not complete, by reason (filtered-out, http-5xx, timeout…)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    srOutbox: new Gauge({
+      name: 'cxr_sr_outbox',
+      help: 'Findings SRs not in Orthanc yet: pending (being retried) or failed (kept refusing; retried when asked)',
+      labelNames: ['state'],
       registers,
     }),
     classifyDuration: new Histogram({

@@ -36,6 +36,24 @@ export interface ClassifiedImage {
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
+/**
+ * An image that was classified but whose SR Orthanc did not store: no SR exists yet. The SR waits in the
+ * outbox and is retried (`GET /api/sr-outbox` lists it); asking again later finds it once stored.
+ */
+export interface PendingImage {
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+  readonly findings?: FindingProbabilities;
+  readonly srNotStored: {
+    readonly state: 'pending' | 'failed';
+    readonly reason: string;
+    readonly message: string;
+    readonly attempts: number;
+    readonly nextAttemptAt?: string;
+  };
+}
+
 export interface SkippedInstance {
   readonly SeriesInstanceUID?: string;
   readonly SOPInstanceUID?: string;
@@ -45,6 +63,8 @@ export interface SkippedInstance {
 export interface ClassifyReport {
   readonly model: ModelSummary;
   readonly results: readonly ClassifiedImage[];
+  /** Classified, but Orthanc has not stored their SRs yet (absent from `results`: those SRs do not exist). */
+  readonly pending: readonly PendingImage[];
   readonly skipped: readonly SkippedInstance[];
   readonly timingsMs: { readonly total: number };
 }

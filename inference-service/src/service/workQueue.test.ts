@@ -81,6 +81,21 @@ describe('WorkQueue', () => {
       expect(await Promise.all([first, second])).toEqual(['x', 'y']);
     });
 
+    it('should count a reservation as taken room until it is run or released, once', async () => {
+      const queue = new WorkQueue({ concurrency: 1, maxQueue: 1 });
+      const a = queue.reserve();
+      const b = queue.reserve();
+      expect(queue.available).toBe(0);
+      expect(() => queue.reserve()).toThrow(QueueFullError);
+      b.release();
+      b.release();
+      expect(queue.available).toBe(1);
+      expect(await a.run(async () => 'ran')).toBe('ran');
+      await expect(a.run(async () => 'twice')).rejects.toThrow(/used twice/);
+      a.release();
+      expect(queue.available).toBe(2);
+    });
+
     it('should reject nonsense limits', () => {
       expect(() => new WorkQueue({ concurrency: 0, maxQueue: 1 })).toThrow(/concurrency must be a positive integer, got 0/);
       expect(() => new WorkQueue({ concurrency: 1, maxQueue: -1 })).toThrow(/maxQueue must be a non-negative integer/);

@@ -26,10 +26,21 @@ interface Waiting {
   readonly start: () => void;
 }
 
+/**
+ * A place in the queue held before the work is known (an upload whose body is still to be read): it
+ * counts against the queue's room at once. `run` spends it; `release` gives it back, and does nothing
+ * once it was spent or given back.
+ */
+export interface QueueReservation {
+  run<T>(task: () => Promise<T>): Promise<T>;
+  release(): void;
+}
+
 export class WorkQueue {
   readonly concurrency: number;
   readonly maxQueue: number;
   #running = 0;
+  #reserved = 0;
   readonly #waiting: Waiting[] = [];
   /** Exponential moving average of task duration, for Retry-After. */
   #averageTaskMs = 100;
@@ -58,7 +69,7 @@ export class WorkQueue {
 
   /** How many more tasks would be accepted right now without a QueueFullError. */
   get available(): number {
-    return Math.max(0, this.concurrency - this.#running) + this.maxQueue - this.#waiting.length;
+    return Math.max(0, this.concurrency - this.#running) + this.maxQueue - this.#waiting.length - this.#reserved;
   }
 
   get retryAfterSeconds(): number {
@@ -75,6 +86,29 @@ export class WorkQueue {
   /** Refuses synchronously when full, so a caller can admit a whole request's images or none. */
   assertRoomFor(count: number): void {
     if (count > this.available) throw new QueueFullError(this.maxQueue, this.retryAfterSeconds);
+  }
+
+  /** Holds a place now (QueueFullError when there is none), for work that will be known later. */
+  reserve(): QueueReservation {
+    this.assertRoomFor(1);
+    this.#reserved += 1;
+    let held = true;
+    const giveBack = (): boolean => {
+      if (!held) return false;
+      held = false;
+      this.#reserved -= 1;
+      return true;
+    };
+    return {
+      run: <T>(task: () => Promise<T>): Promise<T> => {
+        if (!giveBack()) return Promise.reject(new Error('WorkQueue: a reservation was used twice, or after it was released'));
+        // Its room was taken when reserved: it waits its turn without a second check.
+        return this.run(task, { bounded: false });
+      },
+      release: () => {
+        giveBack();
+      },
+    };
   }
 
   /**

@@ -1,13 +1,13 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import type { ClassificationService } from '../../service/classificationService.ts';
-import { QueueFullError, type WorkQueue } from '../../service/workQueue.ts';
+import { QueueFullError, type QueueReservation, type WorkQueue } from '../../service/workQueue.ts';
 import { requireRole } from '../../access/authenticate.ts';
 import { roles } from '../../access/principal.ts';
 import type { AuditSink } from '../../audit/auditLog.ts';
 import { outcomeOf, requestAuditFields } from '../../audit/requestAudit.ts';
 import { ApiError, apiErrorCodes } from '../errors.ts';
-import { jsonBodyLimitBytes, limitBody, limitTime } from '../limits.ts';
+import { jsonBodyLimitBytes, limitBody, limitTime, limitTotalBodies, type BodyBudget } from '../limits.ts';
 import { classifyRequestSchema, requireMediaType, validationFailed } from '../schemas.ts';
 
 export interface ClassifyRoutesOptions {
@@ -15,13 +15,15 @@ export interface ClassifyRoutesOptions {
   readonly queue: WorkQueue;
   readonly audit: AuditSink;
   readonly bodyLimitBytes: number;
+  /** The bytes all uploads being read may hold at once. */
+  readonly bodyBudget: BodyBudget;
   readonly requestTimeoutMs: number;
 }
 
 /** `/api/classify`: classify what is in Orthanc by UID, or an uploaded file. Needs the classify role. */
 export function classifyRoutes(options: ClassifyRoutesOptions) {
   const { service } = options;
-  return new Hono()
+  return new Hono<{ Variables: { queueReservation: QueueReservation } }>()
     .use('*', requireRole(roles.classify), limitTime(options.requestTimeoutMs))
     .post(
       '/',
@@ -58,10 +60,12 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
     .post(
       '/file',
       requireMediaType(['application/dicom', 'application/octet-stream']),
-      // Refuse before reading: a full queue must not also hold every waiting upload in memory.
-      async (_c, next) => {
+      // The upload takes its place in the queue before its body is read: a full queue must not also hold
+      // every waiting upload in memory, and concurrent uploads must not all pass a check none of them holds.
+      async (c, next) => {
+        let reservation: QueueReservation;
         try {
-          options.queue.assertRoomFor(1);
+          reservation = options.queue.reserve();
         } catch (error) {
           if (!(error instanceof QueueFullError)) throw error;
           // The unread body is still on the wire: close rather than let the client reuse the connection.
@@ -70,15 +74,21 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
             headers: { 'Retry-After': String(error.retryAfterSeconds), Connection: 'close' },
           });
         }
-        return next();
+        c.set('queueReservation', reservation);
+        try {
+          await next();
+        } finally {
+          reservation.release();
+        }
       },
       limitBody(options.bodyLimitBytes),
+      limitTotalBodies(options.bodyBudget, options.bodyLimitBytes),
       async (c) => {
         const part10 = new Uint8Array(await c.req.arrayBuffer());
         if (part10.byteLength === 0) {
           throw new ApiError(400, apiErrorCodes.invalidRequest, 'POST /api/classify/file: the body is empty; send one DICOM Part-10 file');
         }
-        const classified = await service.classifyFile(part10);
+        const classified = await service.classifyFile(part10, c.get('queueReservation'));
         options.audit.record({
           ...requestAuditFields(c),
           action: 'classify',
