@@ -80,7 +80,7 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       for (const entry of pending) expect(entry).toMatchObject({ state: 'pending', reason: 'filtered-out', image: { StudyInstanceUID: imageStudy } });
       expect(new Set(pending.map((e) => e.image.SOPInstanceUID)).size).toBe(10);
       expect(await failuresCounted(sidecar, 'filtered-out')).toBeGreaterThanOrEqual(20);
-      const text = await (await sidecar.app.request('/metrics')).text();
+      const text = await (await sidecar.app.request('/metrics', { headers: auth })).text();
       expect(text).toMatch(/cxr_sr_outbox\{state="pending"\} 20/);
 
       // Asked again, a refused image is still pending, not classified.

@@ -24,8 +24,10 @@ function watchResponsiveness(url: string) {
   const poll = async (path: string, key: keyof typeof slowest) => {
     while (running) {
       const t0 = performance.now();
-      const response = await fetch(`${url}${path}`);
+      // With the token: the full answers (metrics, health's details), not a quick 401.
+      const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${token}` } });
       await response.arrayBuffer();
+      if (!response.ok) throw new Error(`${path} answered ${response.status} while hostile files were sent`);
       slowest[key] = Math.max(slowest[key], performance.now() - t0);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

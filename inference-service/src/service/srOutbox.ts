@@ -278,7 +278,12 @@ export class SrOutbox {
     this.#timer = setTimeout(
       () => {
         this.#timer = undefined;
-        this.retryDue().catch((error: unknown) => this.#log.error('retrying SRs failed', { error }));
+        // Node's timers run on the event loop's cached clock, which on a busy host lags Date.now(): the
+        // timer can fire before the entry is due, find nothing to do, and nothing would ever fire again.
+        // So whatever happened, the next due entry gets its timer.
+        this.retryDue()
+          .catch((error: unknown) => this.#log.error('retrying SRs failed', { error }))
+          .finally(() => this.#schedule());
       },
       Math.max(0, next - this.#now()),
     );
