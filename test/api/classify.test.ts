@@ -29,7 +29,9 @@ async function srSeriesOfStudy(h: Harness, StudyInstanceUID: string) {
   return series;
 }
 
-describe('POST /api/classify', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('POST /api/classify', { shuffle: false }, () => {
   let h: Harness;
   let sidecar: SidecarParts;
 

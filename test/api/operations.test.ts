@@ -9,7 +9,9 @@ import { auth, errorOf, postDicom, postJson, readRealImage, startHarness, type H
 
 const imageStudy = '1.2.276.0.7230010.3.1.2.8323329.6904.1517875201.850818';
 
-describe('the sidecar app', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('the sidecar app', { shuffle: false }, () => {
   let h: Harness;
   let sidecar: SidecarParts;
 

@@ -47,7 +47,9 @@ class EventListener {
   }
 }
 
-describe('orthanc/lua/notify-sidecar.lua', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('orthanc/lua/notify-sidecar.lua', { shuffle: false }, () => {
   const token = 'hook-test-token';
   let listener: EventListener;
   let orthanc: TestOrthanc;

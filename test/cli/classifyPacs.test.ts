@@ -10,7 +10,9 @@ import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 const run = promisify(execFile);
 const bin = join(repoRoot, 'inference-service/bin/cxr-findings.mjs');
 
-describe('cxr-findings classify --pacs', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('cxr-findings classify --pacs', { shuffle: false }, () => {
   let orthanc: TestOrthanc;
   let env: NodeJS.ProcessEnv;
 

@@ -36,7 +36,9 @@ afterAll(async () => {
 
 const basic = (account: { username: string; password: string }) => `Basic ${Buffer.from(`${account.username}:${account.password}`).toString('base64')}`;
 
-describe("Orthanc's least privilege", () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe("Orthanc's least privilege", { shuffle: false }, () => {
   describe("the viewer proxy's account", () => {
     it('should read QIDO-RS and WADO-RS', async () => {
       for (const path of ['/dicom-web/studies', '/dicom-web/studies?includefield=00081030&limit=10', `/dicom-web/studies/${study}/metadata`, `/dicom-web/studies/${study}/series`]) {

@@ -7,7 +7,9 @@ import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
 
-describe('OrthancClient', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('OrthancClient', { shuffle: false }, () => {
   let orthanc: TestOrthanc;
   let part10: Uint8Array;
 

@@ -12,7 +12,9 @@ import { startOrthanc, type RunningOrthanc } from '../../tooling/orthanc/startOr
 
 const run = promisify(execFile);
 
-describe('startLocalOrthanc (the Orthanc of npm start)', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('startLocalOrthanc (the Orthanc of npm start)', { shuffle: false }, () => {
   let dataDir: string;
   let orthanc: RunningOrthanc;
 

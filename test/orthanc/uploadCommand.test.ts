@@ -16,7 +16,9 @@ interface Run {
   readonly err: string[];
 }
 
-describe('cxr-findings upload', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('cxr-findings upload', { shuffle: false }, () => {
   let orthanc: TestOrthanc;
   let workDir: string;
   let env: Record<string, string>;

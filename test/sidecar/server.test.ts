@@ -33,7 +33,9 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined>, 
   }
 }
 
-describe('the sidecar server', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('the sidecar server', { shuffle: false }, () => {
   let orthanc: TestOrthanc;
   let pipeline: FindingsPipeline;
   let config: SidecarConfig;

@@ -10,7 +10,9 @@ import { realJpegBaselineDcm } from '../support/paths.ts';
 import { findingsFor, onnxShaA, readRealImage, spreadFindings, upstreamCard } from './support.ts';
 
 /** What the sidecar relies on: Orthanc stores our SR, keeps one per (image, model), and serves it over DICOMweb. */
-describe('findings SR in a real Orthanc', () => {
+// Its tests are the steps of scenarios against one server, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('findings SR in a real Orthanc', { shuffle: false }, () => {
   let orthanc: TestOrthanc;
   const image = readRealImage();
   const result = findingsFor(image, upstreamCard, spreadFindings(upstreamCard.labels));
