@@ -20,7 +20,9 @@ function memoryLogger(): { logger: Logger; lines: Array<Record<string, unknown>>
   return { lines, logger: createLogger({ tag: 'test', level: 'debug', sink: (line) => lines.push(JSON.parse(line) as Record<string, unknown>) }) };
 }
 
-describe('ChangesFollower', () => {
+// Its tests are the steps of scenarios against one Orthanc, each building on the last: they run in
+// order, while files (and the tests of other files) run shuffled.
+describe('ChangesFollower', { shuffle: false }, () => {
   let orthanc: TestOrthanc;
   let copies: Uint8Array[];
   let workDir: string;

@@ -77,7 +77,8 @@ describe('PreparePool', () => {
     const inline = await busyness(() => prepareImage(large, 224));
     const pooled = await busyness(() => Promise.all([pool.prepare(large), pool.prepare(large)]));
     // Inline the whole decode and resize hold the thread; pooled, only the hand-over of the bytes does.
+    // Compared with each other, not with fixed fractions alone: the other test worker shares the cores.
     expect(inline).toBeGreaterThan(0.8);
-    expect(pooled).toBeLessThan(0.3);
+    expect(pooled).toBeLessThan(inline / 2);
   });
 });
