@@ -115,8 +115,12 @@ async function benchAutoClassify(work: string, client: OrthancClient, metrics: S
   }
   const seconds = (performance.now() - t0) / 1000;
   // The counter says the sidecar stored them; Orthanc must hold them too.
+  // Each image gets two objects (the TID 1500 result and the readable report); the counter counts images.
+  const objectsPerImage = 2;
   const inOrthanc = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
-  if (inOrthanc !== reports) throw new Error(`bench: the sidecar stored ${reports} SRs, Orthanc holds ${inOrthanc}`);
+  if (inOrthanc !== reports * objectsPerImage) {
+    throw new Error(`bench: the sidecar stored the SRs of ${reports} images, Orthanc holds ${inOrthanc} SRs (${objectsPerImage} per image expected)`);
+  }
   if (reports < count) throw new Error(`bench: only ${reports} of ${count} SRs appeared within 300 s`);
   console.log(`\nAuto-classify on arrival: ${count} distinct real images uploaded (4 in parallel) until ${count} SRs are stored:`);
   report([

@@ -68,7 +68,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
     }),
     srsStored: new Counter({
       name: 'cxr_srs_stored_total',
-      help: 'Findings SRs stored into Orthanc',
+      help: 'Images whose findings SRs (the TID 1500 result and the readable report) Orthanc stored',
       registers,
     }),
     srsDeduplicated: new Counter({
