@@ -43,7 +43,9 @@ async function failuresCounted(sidecar: SidecarParts, reason: string): Promise<n
   return metric.values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 
-describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOut)', () => {
+// Its scenarios share one Orthanc and one set of images, each leaving them as the next expects: they run
+// in order, while files (and the tests of other files) run shuffled.
+describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOut)', { shuffle: false }, () => {
   let h: Harness;
   let refusal: SrRefusal;
   let images: Uint8Array[];
