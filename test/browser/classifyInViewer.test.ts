@@ -78,7 +78,9 @@ const sizes = [
   { width: 1920, height: 1080, variant: 12 },
 ] as const;
 
-describe('viewer', () => {
+// One browser and one study list serve the file's scenarios, and the last test sums up what the CSP refused
+// on every page before it: they run in order, while files (and the tests of other files) run shuffled.
+describe('viewer', { shuffle: false }, () => {
   describe('classifying the chest X-ray in front of the user', () => {
     it.each(sizes)('should keep the image and list its findings beside it, positives first, on the first screen at $width×$height', { timeout: 180_000 }, async (size) => {
       const variant = dicomVariant(realImage, realImageUids, size.variant);
