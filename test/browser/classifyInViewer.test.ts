@@ -67,11 +67,14 @@ async function rowFlags(page: Page): Promise<boolean[]> {
 }
 
 async function bottomOf(page: Page, selector: string): Promise<number> {
-  const box = await page.locator(selector).first().boundingBox();
+  const locator = page.locator(selector).first();
+  await locator.waitFor({ state: 'visible', timeout: 5_000 });
+  const box = await locator.boundingBox();
   if (!box) throw new Error(`${selector} is not laid out`);
   return box.y + box.height;
 }
 
+const panelSelector = '[data-cy="cxr-findings-panel"]';
 const uidPattern = /\d+(\.\d+){3,}/;
 const sizes = [
   { width: 1280, height: 720, variant: 11 },
@@ -101,6 +104,7 @@ describe('viewer', { shuffle: false }, () => {
 
         await classifyButton(page).click();
         await waitForFindings(page);
+        await page.evaluate(`window.cxrPanelNode = document.querySelector('${panelSelector}')`);
 
         expect(await page.evaluate('window.cxrNoReload')).toBe(true);
         expect(await showsImage(activeViewport(page)), 'the image stays in its viewport').toBe(true);
@@ -130,6 +134,9 @@ describe('viewer', { shuffle: false }, () => {
         const result = srs.find((s) => s.SeriesDescription.startsWith('CXR result'));
         const seriesLabels = page.locator('#ohif-thumbnail-list [data-cy="series-description-label"]');
         await expect.poll(() => seriesLabels.allTextContents()).toContain(result?.SeriesDescription);
+        // The SR series arriving in the study say nothing new: the panel is not rebuilt (which would throw away
+        // the user's scroll inside it).
+        expect(await page.evaluate(`window.cxrPanelNode === document.querySelector('${panelSelector}')`), 'the panel kept its DOM').toBe(true);
         const reportHref = await page.locator('[data-cy="cxr-findings-report-link"]').getAttribute('href');
         expect(reportHref).toContain(`initialSeriesInstanceUID=${result?.SeriesInstanceUID}`);
         await notificationsGone(page);

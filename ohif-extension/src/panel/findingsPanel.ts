@@ -70,7 +70,11 @@ export function findingsPanelMount(services: OhifServices): Mount {
         const href = state?.status === 'ready' && inView.kind === 'image' ? reportHref(state.findings.report) : undefined;
         view = { ...view, ...(imageLabel ? { imageLabel } : {}), ...(state ? { state } : {}), ...(href ? { reportHref: href } : {}) };
       }
-      host.replaceChildren(renderFindingsPanel(view));
+      const next = renderFindingsPanel(view);
+      // Display sets arrive (the SRs this very classification stored, among others) without changing what
+      // the panel says; replacing equal DOM would reset the user's scroll inside the panel.
+      if (host.childElementCount === 1 && host.firstElementChild?.isEqualNode(next)) return;
+      host.replaceChildren(next);
     };
     const { viewportGridService, displaySetService } = services;
     const subscriptions = [
