@@ -5,7 +5,7 @@ import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { sequenceItemBytes } from '../../inference-service/src/dicom/appendSequenceItems.ts';
 import { encodeDataSet, writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
-import { encodeResultItems } from '../../inference-service/src/sr/encodeFindingsSr.ts';
+import { encodeContentItems } from '../../inference-service/src/sr/encodeSr.ts';
 import { buildFindingsSr, findingDisplayName, readFindingsSrIdentity, scoreExplanation, seriesNumberFor, srSopClassUids } from '../../inference-service/src/sr/index.ts';
 import { realJpegBaselineDcm, repoRoot } from '../support/paths.ts';
 import {
@@ -326,7 +326,7 @@ describe('buildFindingsSr', () => {
         expect(Object.values(findings)).toContain(value);
         const sr = buildFindingsSr({ image, result: findingsFor(image, upstreamCard, findings), card: upstreamCard, now });
         const result = items(sr.dataset['ContentSequence']).slice(-2);
-        const fromTemplates = encodeResultItems(result);
+        const fromTemplates = encodeContentItems(result);
         const fromDcmjs = sequenceItemBytes(encodeDataSet({ ContentSequence: result }), 0x0040, 0xa730);
         expect(fromTemplates && fromDcmjs && Buffer.from(fromTemplates).equals(Buffer.from(fromDcmjs))).toBe(true);
         expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10(sr.dataset)))).toBe(true);

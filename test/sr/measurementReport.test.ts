@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readClassifierWeight } from '../../inference-service/src/cam/index.ts';
 import type { ClassifierWeight } from '../../inference-service/src/cam/index.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { sequenceItemBytes } from '../../inference-service/src/dicom/appendSequenceItems.ts';
+import { encodeDataSet, writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
+import { encodeContentItems } from '../../inference-service/src/sr/encodeSr.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { FindingsModel, loadActiveModel } from '../../inference-service/src/model/index.ts';
 import { FindingsPipeline } from '../../inference-service/src/pipeline/findingsPipeline.ts';
@@ -162,6 +165,31 @@ describe('the TID 1500 result of the real SIIM image, with regions from the real
       expect(readStoredFindings(tampered, pipeline.model.card.labels)).toBeUndefined();
       expect(readStoredFindings(readDicomDataset(objects.report.part10).dataset, pipeline.model.card.labels)).toBeUndefined();
     });
+  });
+});
+
+describe('the TID 1500 result, encoded from templates', () => {
+  it('should be the bytes dcmjs writes, whatever the image, scores, regions and heatmap reference', async () => {
+    const active = await loadActiveModel();
+    const card = active.card;
+    const real = readDicomDataset(await readFile(realJpegBaselineDcm)).dataset;
+    const heatmaps = { ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.30', ReferencedSOPInstanceUID: '2.25.123456789012345678901234567890' };
+    const seen = new Set<string>();
+    for (const [n, image] of [real, syntheticImage(), real].entries()) {
+      // Scores over [0, 1] shifted per case, and regions of every size from one pixel to the whole image.
+      const findings = Object.fromEntries(card.labels.map((label, i) => [label, ((i * 7 + n * 3) % 18) / 17]));
+      const regions = new Map(card.labels.map((label, i) => [label, { x0: i, y0: 2 * i, x1: i + (n === 1 ? 0 : 1000 + i), y1: 3 * i + 5 }]));
+      const sr = buildMeasurementReport({ image, result: findingsFor(image, card, findings), card, regions, ...(n === 2 ? {} : { heatmaps }), now });
+      const content = items(sr.dataset['ContentSequence']);
+      const fromTemplates = encodeContentItems(content);
+      const fromDcmjs = sequenceItemBytes(encodeDataSet({ ContentSequence: content }), 0x0040, 0xa730);
+      expect(fromTemplates, 'every item fits a template').toBeDefined();
+      expect(fromDcmjs).toBeDefined();
+      expect(Buffer.from(fromTemplates ?? []).equals(Buffer.from(fromDcmjs ?? []))).toBe(true);
+      expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10(sr.dataset)))).toBe(true);
+      seen.add(Buffer.from(sr.part10).toString('base64'));
+    }
+    expect(seen.size).toBe(3);
   });
 });
 

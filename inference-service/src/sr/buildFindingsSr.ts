@@ -3,7 +3,7 @@ import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids, srTemplates } from './codes.ts';
 import { codeSequence } from './contentItems.ts';
-import { encodeFindingsSr } from './encodeFindingsSr.ts';
+import { encodeSr } from './encodeSr.ts';
 import { demoNotice, findingScores, findingsContent } from './findingsContent.ts';
 import { defaultSoftware, objectHeader } from './srHeader.ts';
 import type { Software } from './srHeader.ts';
@@ -73,7 +73,7 @@ export function buildFindingsSr(input: FindingsSrInput): FindingsSr {
   // dcmjs writes text as UTF-8; only non-ASCII text needs saying so (PS3.3 C.12.1.1.2). Without it the
   // default repertoire applies, which every reader (dsrdump's VR checker too) handles.
   if (hasNonAscii([dataset, content.context, content.result])) dataset['SpecificCharacterSet'] = 'ISO_IR 192';
-  const part10 = encodeFindingsSr(dataset, content);
+  const part10 = encodeSr(dataset, [...content.context, ...content.result]);
   return { dataset: { ...dataset, ContentSequence: [...content.context, ...content.result] }, part10, SOPInstanceUID, SeriesInstanceUID };
 }
 

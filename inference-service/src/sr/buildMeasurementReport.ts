@@ -1,10 +1,10 @@
 import type { CamRegion } from '../cam/index.ts';
 import type { DicomDataset } from '../dicom/types.ts';
-import { writePart10 } from '../dicom/writePart10.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids, srTemplates } from './codes.ts';
 import { codeSequence } from './contentItems.ts';
+import { encodeSr } from './encodeSr.ts';
 import type { SopReference } from './contentItems.ts';
 import { hasNonAscii, imageReference, isDemoResult, seriesDescription, srDocumentAttributes } from './buildFindingsSr.ts';
 import type { FindingsSr } from './buildFindingsSr.ts';
@@ -65,8 +65,7 @@ export function buildMeasurementReport(input: MeasurementReportInput): FindingsS
     }),
     ...srDocumentAttributes(imageRef, srTemplates.imagingMeasurementReport),
     ConceptNameCodeSequence: codeSequence(srConcepts.imagingMeasurementReport),
-    ContentSequence: content,
   };
-  if (hasNonAscii(dataset)) dataset['SpecificCharacterSet'] = 'ISO_IR 192';
-  return { dataset, part10: writePart10(dataset), SOPInstanceUID, SeriesInstanceUID };
+  if (hasNonAscii([dataset, content])) dataset['SpecificCharacterSet'] = 'ISO_IR 192';
+  return { dataset: { ...dataset, ContentSequence: content }, part10: encodeSr(dataset, content), SOPInstanceUID, SeriesInstanceUID };
 }
