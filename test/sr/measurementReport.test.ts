@@ -178,7 +178,7 @@ describe('the TID 1500 result, encoded from templates', () => {
     for (const [n, image] of [real, syntheticImage(), real].entries()) {
       // Scores over [0, 1] shifted per case, and regions of every size from one pixel to the whole image.
       const findings = Object.fromEntries(card.labels.map((label, i) => [label, ((i * 7 + n * 3) % 18) / 17]));
-      const regions = new Map(card.labels.map((label, i) => [label, { x0: i, y0: 2 * i, x1: i + (n === 1 ? 0 : 1000 + i), y1: 3 * i + 5 }]));
+      const regions = new Map(card.labels.map((label, i) => [label, { x0: i, y0: 2 * i, x1: i + (n === 1 ? 0 : 1000 + i), y1: 3 * i + 5, level: 0.5, threshold: 0.1 }]));
       const sr = buildMeasurementReport({ image, result: findingsFor(image, card, findings), card, regions, ...(n === 2 ? {} : { heatmaps }), now });
       const content = items(sr.dataset['ContentSequence']);
       const fromTemplates = encodeContentItems(content);
