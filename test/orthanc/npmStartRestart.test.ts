@@ -50,7 +50,8 @@ describe('Orthanc killed under npm start', () => {
     const card = (await (await fetch(`${start.url}/api/model`, { headers: { Authorization: `Bearer ${start.apiToken}` } })).json()) as { onnx?: { sha256: string } };
     const onnxSha256 = card.onnx?.sha256 ?? '';
     expect(onnxSha256).toMatch(/^[0-9a-f]{64}$/);
-    const [during, after] = distinctCopies(await readRealImage(), 2).map((part10) => ({ part10, uid: String(readDicomDataset(part10).dataset.SOPInstanceUID) }));
+    const images = distinctCopies(await readRealImage(), 2).map((part10) => ({ part10, uid: String(readDicomDataset(part10).dataset.SOPInstanceUID) }));
+    const [during, after] = [images[0]!, images[1]!];
     const srsOf = async (uid: string): Promise<number> => {
       const uids = [measurementReportUids(uid, onnxSha256).SOPInstanceUID, findingsSrUids(uid, onnxSha256).SOPInstanceUID];
       return (await Promise.all(uids.map((sr) => client.instanceIdByUid(sr)))).filter((id) => id !== undefined).length;
