@@ -5,22 +5,14 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { OrthancClient } from '../../inference-service/src/orthanc/index.ts';
 import { findingsSrUids, measurementReportUids } from '../../inference-service/src/sr/index.ts';
 import { readRealImage } from '../api/harness.ts';
 import { startNpmStart, type NpmStart } from '../support/npmStart.ts';
+import { eventually } from '../support/eventually.ts';
 import { distinctCopies } from '../support/orthanc.ts';
-
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 /** The Orthanc process npm start runs: the one whose command line names this run's data dir. */
 async function orthancPid(dataDir: string): Promise<number | undefined> {
@@ -63,7 +55,7 @@ describe('Orthanc killed under npm start', () => {
     await client.uploadInstance(during.part10);
     process.kill(first ?? 0, 'SIGKILL');
 
-    await eventually('npm start to start Orthanc again', async () => /Orthanc is running again/.test(start.output.join('')));
+    await eventually('npm start to start Orthanc again', async () => /Orthanc is running again/.test(start.output.join('')), 60_000);
     expect(start.output.join('')).toMatch(/Orthanc exited \(SIGKILL\); restarting it/);
     const second = await orthancPid(start.dataDir);
     expect(second).toBeDefined();
@@ -71,8 +63,8 @@ describe('Orthanc killed under npm start', () => {
     expect(await client.instanceIdByUid(during.uid), 'its storage survived').toBeDefined();
 
     await client.uploadInstance(after.part10);
-    await eventually('both SRs of the image stored after the restart', async () => (await srsOf(after.uid)) === 2);
-    await eventually('both SRs of the image Orthanc died under', async () => (await srsOf(during.uid)) === 2);
+    await eventually('both SRs of the image stored after the restart', async () => (await srsOf(after.uid)) === 2, 60_000);
+    await eventually('both SRs of the image Orthanc died under', async () => (await srsOf(during.uid)) === 2, 60_000);
     const health = await fetch(`${start.url}/api/health`);
     expect(health.status).toBe(200);
   }, 120_000);

@@ -7,7 +7,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../inference-service/src/config/config.ts';
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
@@ -20,17 +19,10 @@ import { startOrthanc } from '../../tooling/orthanc/startOrthanc.ts';
 import { superviseOrthanc, type SupervisedOrthanc } from '../../tooling/orthanc/superviseOrthanc.ts';
 import { readRealImage } from '../api/harness.ts';
 import { nestedSequences } from '../support/hostileDicom.ts';
+import { eventually } from '../support/eventually.ts';
 import { distinctCopies } from '../support/orthanc.ts';
 
 const token = 'supervise-suite-token-0123456789';
-
-async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 describe('Orthanc under npm start’s watch', () => {
   let work: string;
