@@ -57,18 +57,35 @@ describe('the sidecar app', { shuffle: false }, () => {
   });
 
   describe('GET /api/openapi.json', () => {
-    it('should describe every route, with the request schema generated from the validator', async () => {
+    it('should describe every route the app serves, generated from the routes: requests, answers and who may call', async () => {
       const doc = (await (await sidecar.app.request('/api/openapi.json')).json()) as {
         openapi: string;
-        paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: object } }> } }>>;
+        components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+        paths: Record<string, Record<string, { security?: unknown[]; requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: object } }> }; responses: Record<string, { content?: Record<string, { schema: { $ref?: string; properties?: Record<string, unknown> } }> }> }>>;
       };
       expect(doc.openapi).toBe('3.1.0');
+      // Every API route the app answers (not the viewer's pages, not the catch-all 404) is in the document.
+      const served = sidecar.app.routes
+        .filter((route) => route.method !== 'ALL' && (route.path.startsWith('/api/') || route.path === '/metrics'))
+        .map((route) => `${route.method.toLowerCase()} ${route.path}`);
+      const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
+      expect([...new Set(served)].sort()).toEqual(documented.sort());
       expect(Object.keys(doc.paths).sort()).toEqual(
         ['/api/classify', '/api/classify/file', '/api/health', '/api/internal/orthanc-event', '/api/model', '/api/openapi.json', '/api/sr-outbox', '/api/sr-outbox/retry', '/metrics'].sort(),
       );
+      // The request body is the validator's schema itself.
       const schema = doc.paths['/api/classify']?.post?.requestBody?.content['application/json']?.schema;
       expect(schema?.required).toEqual(['studyInstanceUID']);
       expect(Object.keys(schema?.properties ?? {})).toEqual(['studyInstanceUID', 'seriesInstanceUID', 'sopInstanceUID']);
+      // Answers: the report's parts, errors in the one error format, and who may call.
+      const classify = doc.paths['/api/classify']?.post;
+      expect(Object.keys(classify?.responses['200']?.content?.['application/json']?.schema.properties ?? {})).toEqual(['model', 'results', 'pending', 'skipped', 'timingsMs']);
+      expect(Object.keys(classify?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '404', '415', '422', '429', '502', '503', '504']);
+      expect(classify?.responses['404']?.content?.['application/json']?.schema.$ref).toBe('#/components/schemas/Error');
+      expect(classify?.security).toEqual([{ bearer: [] }, { viewerSession: [] }]);
+      expect(doc.paths['/api/health']?.get?.security).toEqual([]);
+      expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['bearer', 'viewerSession']);
+      expect(Object.keys(doc.components.schemas)).toContain('Error');
     });
   });
 

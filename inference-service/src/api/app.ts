@@ -1,4 +1,6 @@
-import { Hono, type MiddlewareHandler } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { BlankEnv } from 'hono/types';
 import { hostGuard, methodOverrideGuard, originGuard, requestTargetGuard, securityHeaders } from '../access/guards.ts';
 import type { AuditSink } from '../audit/auditLog.ts';
 import { requestId } from 'hono/request-id';
@@ -15,7 +17,7 @@ import type { WorkQueue } from '../service/workQueue.ts';
 import { ApiError, apiErrorCodes } from './errors.ts';
 import { BodyBudget } from './limits.ts';
 import { errorHandler } from './onError.ts';
-import { openApiDocument } from './openapiDocument.ts';
+import { serveOpenApiDocument } from './openapiDocument.ts';
 import { classifyRoutes } from './routes/classify.ts';
 import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
@@ -67,7 +69,7 @@ const quietPaths = new Set<string>([apiPaths.health, apiPaths.metrics]);
 export function createApp(deps: AppDeps): Hono {
   const { config, metrics } = deps;
   const logger = deps.logger.child({ tag: 'http' });
-  const app = new Hono();
+  const app = new OpenAPIHono<BlankEnv>();
 
   app.use('*', requestId());
   app.use('*', async (c, next) => {
@@ -109,8 +111,8 @@ export function createApp(deps: AppDeps): Hono {
   app.route(apiPaths.metrics, metricsRoutes({ metrics }));
   app.route(apiPaths.orthancEvent, orthancEventRoutes({ service: deps.service, autoClassify: config.autoClassify, metrics, logger: deps.logger }));
   app.route(apiPaths.srOutbox, srOutboxRoutes({ outbox: deps.outbox }));
-  const openapi = openApiDocument(defaultSoftware.version);
-  app.get(apiPaths.openapi, (c) => c.json(openapi));
+  // Generated from the routes' own schemas (createRoute), so the document cannot drift from what they do.
+  serveOpenApiDocument(app, defaultSoftware.version);
   // Unknown API paths get the API's error format even when the viewer's catch-all is mounted.
   app.all('/api/*', (c) => {
     throw new ApiError(404, apiErrorCodes.notFound, `No route ${c.req.method} ${c.req.path}; see ${apiPaths.openapi}`);

@@ -1,5 +1,5 @@
-import { zValidator } from '@hono/zod-validator';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
 import type { ClassificationService } from '../../service/classificationService.ts';
 import { QueueFullError, type QueueReservation, type WorkQueue } from '../../service/workQueue.ts';
 import { requireRole } from '../../access/authenticate.ts';
@@ -8,6 +8,7 @@ import type { AuditSink } from '../../audit/auditLog.ts';
 import { outcomeOf, requestAuditFields } from '../../audit/requestAudit.ts';
 import { ApiError, apiErrorCodes } from '../errors.ts';
 import { jsonBodyLimitBytes, limitBody, limitTime, limitTotalBodies, type BodyBudget } from '../limits.ts';
+import { busyErrors, classifiedFileSchema, classifyReportSchema, commonErrors, errorResponse, jsonResponse, userSecurity } from '../responseSchemas.ts';
 import { classifyRequestSchema, requireMediaType, validationFailed } from '../schemas.ts';
 
 export interface ClassifyRoutesOptions {
@@ -20,16 +21,78 @@ export interface ClassifyRoutesOptions {
   readonly requestTimeoutMs: number;
 }
 
+type ClassifyEnv = { Variables: { queueReservation: QueueReservation } };
+
+const classifyRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Classify the eligible images of a study, series or instance in Orthanc and store one SR per image',
+  security: userSecurity,
+  middleware: [requireMediaType(['application/json']), limitBody(jsonBodyLimitBytes)] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: classifyRequestSchema } } } },
+  responses: {
+    200: jsonResponse('Findings and the SRs (new, or already existing for this image and model).', classifyReportSchema),
+    400: errorResponse('Malformed JSON or an invalid field (the message names it).'),
+    404: errorResponse('A UID is not in Orthanc.'),
+    415: errorResponse('Content-Type is not application/json.'),
+    422: errorResponse('Nothing in the target is a frontal chest radiograph (the message says why).'),
+    502: errorResponse('Orthanc answered with an error.'),
+    503: errorResponse('Orthanc is unreachable, or (code sr-not-stored) it stored none of the SRs: they are kept and retried, see /api/sr-outbox.'),
+    ...commonErrors,
+    ...busyErrors,
+  },
+});
+
+/** The file route's middleware: a place in the queue, then the body limits (see classifyRoutes). */
+function fileRoute(uploadMiddleware: readonly MiddlewareHandler<ClassifyEnv>[]) {
+  return createRoute({
+    method: 'post',
+    path: '/file',
+    summary: 'Classify one uploaded DICOM file; the SR comes back as base64 Part-10 (nothing is stored)',
+    security: userSecurity,
+    middleware: [requireMediaType(['application/dicom', 'application/octet-stream']), ...uploadMiddleware],
+    request: { body: { required: true, content: { 'application/dicom': { schema: z.string().openapi({ format: 'binary' }) } } } },
+    responses: {
+      200: jsonResponse('Findings and the SR.', classifiedFileSchema),
+      400: errorResponse('Empty body or not DICOM (code not-dicom).'),
+      413: errorResponse('Larger than CXR_BODY_LIMIT_MB.'),
+      415: errorResponse('Content-Type is not application/dicom.'),
+      422: errorResponse('DICOM that cannot be classified: not a frontal chest radiograph (ineligible), RGB, no pixel data, unsupported transfer syntax…'),
+      ...commonErrors,
+      ...busyErrors,
+    },
+  });
+}
+
 /** `/api/classify`: classify what is in Orthanc by UID, or an uploaded file. Needs the classify role. */
 export function classifyRoutes(options: ClassifyRoutesOptions) {
   const { service } = options;
-  return new Hono<{ Variables: { queueReservation: QueueReservation } }>()
-    .use('*', requireRole(roles.classify), limitTime(options.requestTimeoutMs))
-    .post(
-      '/',
-      requireMediaType(['application/json']),
-      limitBody(jsonBodyLimitBytes),
-      zValidator('json', classifyRequestSchema, validationFailed),
+  // The upload takes its place in the queue before its body is read: a full queue must not also hold
+  // every waiting upload in memory, and concurrent uploads must not all pass a check none of them holds.
+  const holdPlace: MiddlewareHandler<ClassifyEnv> = async (c, next) => {
+    let reservation: QueueReservation;
+    try {
+      reservation = options.queue.reserve();
+    } catch (error) {
+      if (!(error instanceof QueueFullError)) throw error;
+      // The unread body is still on the wire: close rather than let the client reuse the connection.
+      throw new ApiError(429, apiErrorCodes.queueFull, error.message, {
+        cause: error,
+        headers: { 'Retry-After': String(error.retryAfterSeconds), Connection: 'close' },
+      });
+    }
+    c.set('queueReservation', reservation);
+    try {
+      await next();
+    } finally {
+      reservation.release();
+    }
+  };
+  const app = new OpenAPIHono<ClassifyEnv>({ defaultHook: validationFailed });
+  app.use('*', requireRole(roles.classify), limitTime(options.requestTimeoutMs));
+  return app
+    .openapi(
+      classifyRoute,
       async (c) => {
         const target = c.req.valid('json');
         const who = requestAuditFields(c);
@@ -54,35 +117,11 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
             options.audit.record({ ...who, action: 'sr-written', outcome: 'success', StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, detail: `${what} for image ${result.SOPInstanceUID}` });
           }
         }
-        return c.json(report);
+        return c.json(report, 200);
       },
     )
-    .post(
-      '/file',
-      requireMediaType(['application/dicom', 'application/octet-stream']),
-      // The upload takes its place in the queue before its body is read: a full queue must not also hold
-      // every waiting upload in memory, and concurrent uploads must not all pass a check none of them holds.
-      async (c, next) => {
-        let reservation: QueueReservation;
-        try {
-          reservation = options.queue.reserve();
-        } catch (error) {
-          if (!(error instanceof QueueFullError)) throw error;
-          // The unread body is still on the wire: close rather than let the client reuse the connection.
-          throw new ApiError(429, apiErrorCodes.queueFull, error.message, {
-            cause: error,
-            headers: { 'Retry-After': String(error.retryAfterSeconds), Connection: 'close' },
-          });
-        }
-        c.set('queueReservation', reservation);
-        try {
-          await next();
-        } finally {
-          reservation.release();
-        }
-      },
-      limitBody(options.bodyLimitBytes),
-      limitTotalBodies(options.bodyBudget, options.bodyLimitBytes),
+    .openapi(
+      fileRoute([holdPlace, limitBody(options.bodyLimitBytes), limitTotalBodies(options.bodyBudget, options.bodyLimitBytes)]),
       async (c) => {
         const part10 = new Uint8Array(await c.req.arrayBuffer());
         if (part10.byteLength === 0) {
@@ -99,7 +138,7 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
           SOPInstanceUID: classified.SOPInstanceUID,
           detail: 'uploaded file; SR returned, not stored',
         });
-        return c.json(classified);
+        return c.json(classified, 200);
       },
     );
 }

@@ -1,12 +1,24 @@
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { OrthancClient } from '../../orthanc/orthancClient.ts';
 import type { ClassificationService } from '../../service/classificationService.ts';
 import type { WorkQueue } from '../../service/workQueue.ts';
 import { principalOf } from '../../access/authenticate.ts';
 import { apiErrorCodes, errorBody } from '../errors.ts';
+import { healthSchema, jsonResponse } from '../responseSchemas.ts';
 
 /** How long a health probe waits for Orthanc: a probe that hangs is worse than one that says "down". */
 const orthancProbeTimeoutMs = 2_000;
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/',
+  summary: 'Orthanc reachable and model loaded',
+  security: [],
+  responses: {
+    200: jsonResponse('Ready.', healthSchema),
+    503: jsonResponse('Orthanc is unreachable or the model cannot run; with a credential the body has the checks and an `error`.', healthSchema),
+  },
+});
 
 /**
  * `GET /api/health`: 200 when Orthanc answers and the model can run, 503 otherwise. Public, so load
@@ -15,7 +27,7 @@ const orthancProbeTimeoutMs = 2_000;
  * checks, plus an `error` naming what is down.
  */
 export function healthRoutes(options: { orthanc: OrthancClient; service: ClassificationService; queue: WorkQueue }) {
-  return new Hono().get('/', async (c) => {
+  return new OpenAPIHono().openapi(healthRoute, async (c) => {
     let orthanc: { url: string; reachable: boolean; version?: string; problem?: string };
     try {
       const system = await withTimeout(options.orthanc.system(), orthancProbeTimeoutMs);

@@ -1,12 +1,26 @@
-import { zValidator } from '@hono/zod-validator';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../../log.ts';
 import type { ClassificationService } from '../../service/classificationService.ts';
 import type { SidecarMetrics } from '../../service/metrics.ts';
 import { QueueFullError } from '../../service/workQueue.ts';
 import { requireCredential } from '../../access/authenticate.ts';
 import { jsonBodyLimitBytes, limitBody } from '../limits.ts';
+import { commonErrors, errorResponse, jsonResponse, orthancEventAnswerSchema, tokenSecurity } from '../responseSchemas.ts';
 import { orthancEventSchema, requireMediaType, validationFailed } from '../schemas.ts';
+
+const eventRoute = createRoute({
+  method: 'post',
+  path: '/',
+  summary: 'Orthanc stored an instance (called by the Lua hook); classified in the background',
+  security: tokenSecurity,
+  middleware: [requireCredential('api-token'), requireMediaType(['application/json']), limitBody(jsonBodyLimitBytes)] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: orthancEventSchema } } } },
+  responses: {
+    202: jsonResponse('Accepted (or ignored when auto-classify is off).', orthancEventAnswerSchema),
+    400: errorResponse('Invalid body.'),
+    ...commonErrors,
+  },
+});
 
 /**
  * `POST /api/internal/orthanc-event`, called by orthanc/lua/notify-sidecar.lua for every stored
@@ -20,12 +34,8 @@ export function orthancEventRoutes(options: {
   logger: Logger;
 }) {
   const logger = options.logger.child({ tag: 'hook' });
-  return new Hono().post(
-    '/',
-    requireCredential('api-token'),
-    requireMediaType(['application/json']),
-    limitBody(jsonBodyLimitBytes),
-    zValidator('json', orthancEventSchema, validationFailed),
+  return new OpenAPIHono({ defaultHook: validationFailed }).openapi(
+    eventRoute,
     (c) => {
       const { orthancInstanceId } = c.req.valid('json');
       if (!options.autoClassify) return c.json({ accepted: false, reason: 'auto-classify is turned off (CXR_AUTO_CLASSIFY)' }, 202);
