@@ -36,7 +36,7 @@ function lowerFirst(text: string): string {
   return /^(must|is|expected)/i.test(text) ? text.charAt(0).toLowerCase() + text.slice(1) : `is invalid: ${text}`;
 }
 
-/** The hook given to @hono/zod-validator: a 400 in the API's one error format. */
+/** The validation hook of every route (OpenAPIHono defaultHook): a 400 in the API's one error format. */
 export function validationFailed(result: { success: boolean; error?: $ZodError }, _c: Context): void {
   if (!result.success && result.error) {
     throw new ApiError(400, apiErrorCodes.invalidRequest, describeZodError(result.error));
