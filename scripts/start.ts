@@ -19,6 +19,7 @@ import { localUserFile, readLocalUser } from '../inference-service/src/access/lo
 import { superviseOrthanc } from '../tooling/orthanc/superviseOrthanc.ts';
 import { checkEligibility } from '../inference-service/src/pipeline/eligibility.ts';
 import { startSidecar } from '../inference-service/src/server.ts';
+import { measurementReportUids } from '../inference-service/src/sr/index.ts';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const samplesDir = resolve(repoRoot, 'dicom_samples');
@@ -77,19 +78,23 @@ try {
   const { files } = await collectFiles([samplesDir]);
   const counts = await uploadFiles(client, files, 4);
   console.log(`Samples: ${counts.stored} new, ${counts.alreadyStored} already stored, ${counts.refused.length} refused.`);
-  let eligible = 0;
+  const eligible: string[] = [];
   for (const file of files) {
-    if (checkEligibility(readDicomDataset(await readFile(file)).dataset).eligible) eligible += 1;
+    const { dataset } = readDicomDataset(await readFile(file));
+    if (checkEligibility(dataset).eligible) eligible.push(String(dataset.SOPInstanceUID));
   }
+  // An image is done once its TID 1500 result is stored: it is written after the image's other objects.
+  const { onnxSha256 } = sidecar.parts.service.model;
+  const resultUids = eligible.map((uid) => measurementReportUids(uid, onnxSha256).SOPInstanceUID);
+  const countDone = async (): Promise<number> => (await Promise.all(resultUids.map((uid) => client.instanceIdByUid(uid)))).filter((id) => id !== undefined).length;
   // With auto-classify off nothing will classify the samples: no point waiting for their reports.
   const deadline = config.autoClassify ? Date.now() + 120_000 : 0;
-  let reports = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
-  while (Date.now() < deadline) {
-    reports = (await client.findInstances({ Query: { Modality: 'SR' } })).length;
-    if (reports >= eligible) break;
+  let done = await countDone();
+  while (done < eligible.length && Date.now() < deadline) {
     await sleep(500);
+    done = await countDone();
   }
-  console.log(`Structured reports in Orthanc: ${reports} (for ${eligible} eligible sample images).`);
+  console.log(`Sample images classified, their SRs in Orthanc: ${done} of ${eligible.length} eligible.`);
   const localUser = config.access.mode === 'local' ? await readLocalUser(dataDir) : undefined;
   const login = localUser
     ? `log in as '${localUser.username}', password in ${resolve(dataDir, localUserFile)}`

@@ -4,8 +4,8 @@
  * scripts all log in as the same user without anyone choosing a password.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { publishOnce } from '../../inference-service/src/config/publishOnce.ts';
 import { localCredentialsFile, readLocalOrthancCredentials } from '../../inference-service/src/orthanc/localCredentials.ts';
 import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
 
@@ -25,19 +25,8 @@ export async function ensureLocalProxyCredentials(dataDir: string): Promise<Orth
 async function ensureCredentialsFile(dataDir: string, file: string, username: string): Promise<OrthancCredentials> {
   const existing = await readLocalOrthancCredentials(dataDir, file);
   if (existing) return existing;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const credentials = { username, password: randomBytes(24).toString('base64url') };
-  const path = join(dataDir, file);
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(credentials)}\n`, { mode: 0o600 });
-  try {
-    // link(2) publishes the complete file or fails with EEXIST: a reader never sees half of it, and
-    // when another process made them first, theirs win so everyone agrees.
-    await link(temporary, path);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
-  } finally {
-    await unlink(temporary);
-  }
+  // When another process made them first, theirs win, so everyone agrees.
+  await publishOnce(join(dataDir, file), `${JSON.stringify(credentials)}\n`);
   return (await readLocalOrthancCredentials(dataDir, file)) as OrthancCredentials;
 }

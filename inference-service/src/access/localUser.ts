@@ -4,8 +4,9 @@
  * like the API token beside it. Whoever can read that file could read the PACS's files anyway.
  */
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { publishOnce } from '../config/publishOnce.ts';
 
 export const localUserFile = 'viewer-login.json';
 export const localUsername = 'radiologist';
@@ -40,18 +41,8 @@ export async function readLocalUser(dataDir: string): Promise<LocalUser | undefi
 export async function ensureLocalUser(dataDir: string): Promise<LocalUser> {
   const existing = await readLocalUser(dataDir);
   if (existing) return existing;
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const user = { username: localUsername, password: randomBytes(18).toString('base64url') };
-  const path = join(dataDir, localUserFile);
-  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(user)}\n`, { mode: 0o600 });
-  try {
-    // link(2) publishes the whole file or fails with EEXIST: two starts at once agree on one password.
-    await link(temporary, path);
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') throw cause;
-  } finally {
-    await unlink(temporary);
-  }
+  // Two starts at once agree on one password: the first published wins.
+  await publishOnce(join(dataDir, localUserFile), `${JSON.stringify(user)}\n`);
   return (await readLocalUser(dataDir)) as LocalUser;
 }
