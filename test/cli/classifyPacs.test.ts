@@ -3,9 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configEnv } from '../../inference-service/src/config/defaults.ts';
 import { realJpegBaselineDcm, repoRoot } from '../support/paths.ts';
-import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 
 const run = promisify(execFile);
 const bin = join(repoRoot, 'inference-service/bin/cxr-findings.mjs');
@@ -34,9 +33,7 @@ describe('cxr-findings classify --pacs', { shuffle: false }, () => {
     orthanc = await startTestOrthanc();
     env = {
       ...process.env,
-      [configEnv.orthancUrl]: orthanc.url,
-      [configEnv.orthancUsername]: orthanc.credentials.username,
-      [configEnv.orthancPassword]: orthanc.credentials.password,
+      ...orthancEnv(orthanc),
     };
     await orthanc.client.uploadInstance(await readFile(realJpegBaselineDcm));
     await orthanc.client.uploadInstance(await readFile(join(repoRoot, 'dicom_samples/bravo-cr-pa-8bit-native.dcm')));

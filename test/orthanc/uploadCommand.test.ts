@@ -6,7 +6,7 @@ import { runUploadCommand } from '../../inference-service/src/cli/uploadCommand.
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
 import { localCredentialsFile } from '../../inference-service/src/orthanc/localCredentials.ts';
-import { distinctCopies, startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { distinctCopies, startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 import { nestedSequences } from '../support/hostileDicom.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
 
@@ -34,9 +34,7 @@ describe('cxr-findings upload', { shuffle: false }, () => {
   beforeAll(async () => {
     [orthanc, workDir] = await Promise.all([startTestOrthanc(), mkdtemp(join(tmpdir(), 'cxr-upload-'))]);
     env = {
-      [configEnv.orthancUrl]: orthanc.url,
-      [configEnv.orthancUsername]: orthanc.credentials.username,
-      [configEnv.orthancPassword]: orthanc.credentials.password,
+      ...orthancEnv(orthanc),
     };
     copies = distinctCopies(new Uint8Array(await readFile(realJpegBaselineDcm)), 3);
   });

@@ -14,7 +14,7 @@ import { loadConfig } from '../../inference-service/src/config/config.ts';
 import { apiPaths, configEnv } from '../../inference-service/src/config/defaults.ts';
 import { startSidecar, type RunningSidecar } from '../../inference-service/src/server.ts';
 import { largeNativeImage } from '../support/hostileDicom.ts';
-import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 
 const token = 'uploads-suite-token-0123456789';
 
@@ -55,9 +55,7 @@ describe('150 concurrent 10 MB uploads to POST /api/classify/file', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cxr-uploads-'));
     const config = loadConfig({
       [configEnv.port]: '0',
-      [configEnv.orthancUrl]: orthanc.url,
-      [configEnv.orthancUsername]: orthanc.credentials.username,
-      [configEnv.orthancPassword]: orthanc.credentials.password,
+      ...orthancEnv(orthanc),
       [configEnv.apiToken]: token,
       [configEnv.dataDir]: dataDir,
       [configEnv.autoClassify]: 'off',

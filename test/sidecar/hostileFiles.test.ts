@@ -12,7 +12,7 @@ import { apiPaths, configEnv } from '../../inference-service/src/config/defaults
 import { startSidecar, type RunningSidecar } from '../../inference-service/src/server.ts';
 import { readRealImage } from '../api/harness.ts';
 import { absurdDimensions, deflateBomb, fragmentBomb, largeNativeImage, manyTinyElements, nestedSequences } from '../support/hostileDicom.ts';
-import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 
 const token = 'hostile-suite-token-0123456789';
 const rssBound = 1.5 * 1024 ** 3;
@@ -54,9 +54,7 @@ describe('hostile files sent to the sidecar server', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cxr-hostile-'));
     const config = loadConfig({
       [configEnv.port]: '0',
-      [configEnv.orthancUrl]: orthanc.url,
-      [configEnv.orthancUsername]: orthanc.credentials.username,
-      [configEnv.orthancPassword]: orthanc.credentials.password,
+      ...orthancEnv(orthanc),
       [configEnv.apiToken]: token,
       [configEnv.dataDir]: dataDir,
       [configEnv.autoClassify]: 'off',

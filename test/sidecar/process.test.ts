@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { configEnv } from '../../inference-service/src/config/defaults.ts';
 import { modelsDirEnv } from '../../inference-service/src/config/paths.ts';
-import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 import { repoRoot } from '../support/paths.ts';
 
 const bin = resolve(repoRoot, 'inference-service/bin/cxr-findings.mjs');
@@ -67,9 +67,7 @@ describe('the sidecar process', () => {
     it('should say which model is active, serve, and exit 0 on SIGTERM', async () => {
       const r = run({
         [configEnv.port]: '0',
-        [configEnv.orthancUrl]: orthanc.url,
-        [configEnv.orthancUsername]: orthanc.credentials.username,
-        [configEnv.orthancPassword]: orthanc.credentials.password,
+        ...orthancEnv(orthanc),
         [configEnv.apiToken]: 'process-suite-token-0123456789',
         [configEnv.dataDir]: dataDir,
         [configEnv.viewerDir]: join(dataDir, 'no-viewer'),

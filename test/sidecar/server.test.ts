@@ -16,7 +16,7 @@ import type { FindingsPipeline } from '../../inference-service/src/pipeline/find
 import { loadPipeline } from '../../inference-service/src/pipeline/loadPipeline.ts';
 import { startSidecar, type RunningSidecar } from '../../inference-service/src/server.ts';
 import { measurementReportUids } from '../../inference-service/src/sr/index.ts';
-import { distinctCopies, startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { distinctCopies, startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 import { readRealImage } from '../api/harness.ts';
 
 const token = 'server-suite-token-0123456789';
@@ -57,9 +57,7 @@ describe('the sidecar server', { shuffle: false }, () => {
     pipeline = await loadPipeline({ intraOpThreads: 1 });
     config = loadConfig({
       [configEnv.port]: String(port),
-      [configEnv.orthancUrl]: orthanc.url,
-      [configEnv.orthancUsername]: orthanc.credentials.username,
-      [configEnv.orthancPassword]: orthanc.credentials.password,
+      ...orthancEnv(orthanc),
       [configEnv.apiToken]: token,
       [configEnv.dataDir]: dataDir,
       [configEnv.autoClassify]: 'on',

@@ -16,7 +16,7 @@ import { createLogger } from '../../inference-service/src/log.ts';
 import type { FindingsPipeline } from '../../inference-service/src/pipeline/findingsPipeline.ts';
 import { loadPipeline } from '../../inference-service/src/pipeline/loadPipeline.ts';
 import { startSidecar, type RunningSidecar } from '../../inference-service/src/server.ts';
-import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
+import { startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 import { readRealImage } from '../api/harness.ts';
 import { readLocalUser } from '../../inference-service/src/access/localUser.ts';
 
@@ -44,9 +44,7 @@ describe('the viewer session', () => {
     await new Promise<void>((resolveBound) => syslog.bind(0, '127.0.0.1', resolveBound));
     const config = loadConfig({
       [configEnv.port]: '0',
-      [configEnv.orthancUrl]: orthanc.url,
-      [configEnv.orthancUsername]: orthanc.credentials.username,
-      [configEnv.orthancPassword]: orthanc.credentials.password,
+      ...orthancEnv(orthanc),
       [configEnv.apiToken]: token,
       [configEnv.dataDir]: join(dir, 'data'),
       [configEnv.autoClassify]: 'off',

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient.ts';
 import { startOrthanc, type RunningOrthanc, type StartOrthancOptions } from '../../tooling/orthanc/startOrthanc.ts';
 import type { OrthancCredentials } from '../../inference-service/src/orthanc/types.ts';
+import { configEnv } from '../../inference-service/src/config/defaults.ts';
 
 export type TestOrthancOptions = Pick<
   StartOrthancOptions,
@@ -76,6 +77,15 @@ export async function startTestOrthanc(options: TestOrthancOptions = {}): Promis
  * the SOPInstanceUID is replaced everywhere (meta header and data set) by a different number of the
  * same length, so no byte offset moves. Study and series stay those of the original.
  */
+/** The sidecar's variables that point it at this Orthanc, for loadConfig or a child process's env. */
+export function orthancEnv(orthanc: Pick<TestOrthanc, 'url' | 'credentials'>): Record<string, string> {
+  return {
+    [configEnv.orthancUrl]: orthanc.url,
+    [configEnv.orthancUsername]: orthanc.credentials.username,
+    [configEnv.orthancPassword]: orthanc.credentials.password,
+  };
+}
+
 export function distinctCopies(part10: Uint8Array, count: number): Uint8Array[] {
   const uid = metaSopInstanceUid(part10);
   const lastDot = uid.lastIndexOf('.');

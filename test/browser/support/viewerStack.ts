@@ -14,7 +14,7 @@ import type { Logger } from '../../../inference-service/src/log.ts';
 import { type RunningSidecar, startSidecar } from '../../../inference-service/src/server.ts';
 import { ensureDebianPackages } from '../../../tooling/setup/debianPackages.ts';
 import { ensureOhifViewer, extensionFile, viewerDir } from '../../../tooling/setup/ohifViewer.ts';
-import { type TestOrthanc, startTestOrthanc } from '../../support/orthanc.ts';
+import { type TestOrthanc, startTestOrthanc, orthancEnv } from '../../support/orthanc.ts';
 
 export const chromiumPath = '/usr/bin/chromium';
 /** Flags measured to work here (../shared/notes/ohif.md): headless, no sandbox as root, no GPU, no phoning home. */
@@ -64,9 +64,7 @@ export async function startViewerStack(): Promise<ViewerStack> {
     const config = loadConfig({
       [configEnv.port]: '0',
       [configEnv.host]: '127.0.0.1',
-      [configEnv.orthancUrl]: orthanc.url,
-      [configEnv.orthancUsername]: orthanc.credentials.username,
-      [configEnv.orthancPassword]: orthanc.credentials.password,
+      ...orthancEnv(orthanc),
       // The click is what must make the SR: nothing classifies on arrival here.
       [configEnv.autoClassify]: 'false',
       [configEnv.mode]: 'test',
