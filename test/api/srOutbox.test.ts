@@ -188,5 +188,25 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       await expect(attempt).rejects.toBeInstanceOf(SrNotStoredError);
       await expect(attempt).rejects.toMatchObject({ reason: 'already-stored-other-content' });
     });
+
+    it('should not take an object squatting on the result UID for the image done, but classify and report the clash', async () => {
+      const sidecar = h.build();
+      const image = distinctCopies(await readRealImage(), 14)[13] as Uint8Array;
+      const { dataset } = readDicomDataset(image);
+      const SOPInstanceUID = String(dataset.SOPInstanceUID);
+      await h.orthanc.client.uploadInstance(image);
+      const { result } = imageObjectUids(SOPInstanceUID, sidecar.service.model.onnxSha256);
+      const squatter = writePart10({ ...dataset, SeriesInstanceUID: result.SeriesInstanceUID, SOPInstanceUID: result.SOPInstanceUID });
+      expect((await h.orthanc.client.uploadInstance(squatter)).Status).toBe('Success');
+
+      const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy, sopInstanceUID: SOPInstanceUID });
+      const body = (await response.clone().json()) as Partial<ClassifyReport>;
+      // Never "already existed": nothing of ours is there.
+      expect(body.results ?? []).toEqual([]);
+      expect(response.status === 503 ? (await errorOf(response)).code : body.pending?.[0]?.srNotStored.reason).toMatch(/^(sr-not-stored|already-stored-other-content)$/);
+      const listed = [...(await outbox(sidecar)).pending, ...(await outbox(sidecar)).failed].filter((e) => e.image.SOPInstanceUID === SOPInstanceUID);
+      expect(listed.map((e) => [e.sr.SOPInstanceUID, e.reason])).toContainEqual([result.SOPInstanceUID, 'already-stored-other-content']);
+      sidecar.outbox.stop();
+    });
   });
 });

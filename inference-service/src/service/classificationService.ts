@@ -9,7 +9,7 @@ import { ClassifyError } from '../pipeline/classifyError.ts';
 import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
-import { readStoredFindings } from '../sr/index.ts';
+import { readFindingsSrIdentity, readStoredFindings } from '../sr/index.ts';
 import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
 import { ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
@@ -246,17 +246,27 @@ export class ClassificationService {
     });
   }
 
-  /** The findings of an SR already stored (a small file): shown again instead of computed again. */
-  async #storedFindings(orthancId: string): Promise<FindingProbabilities | undefined> {
+  /**
+   * What Orthanc holds under this image's result UID, if it is this image's result from this model: then
+   * its findings (a small file) are shown again instead of computed again. Anything else there (an object
+   * stored under our UID by someone else, or unreadable) is not taken for done: the image is classified,
+   * and storing its result then reports the clash (already-stored-other-content) instead of a silent skip.
+   */
+  async #existingResult(orthancId: string, instance: StoredInstance): Promise<{ findings: FindingProbabilities | undefined } | undefined> {
+    let dataset: DicomDataset;
     try {
-      const { dataset } = readDicomDataset(await this.#orthanc.instanceFile(orthancId));
-      return readStoredFindings(dataset, this.#pipeline.model.card.labels);
+      dataset = readDicomDataset(await this.#orthanc.instanceFile(orthancId)).dataset;
     } catch (error) {
       if (error instanceof OrthancUnavailableError) throw error;
-      // The SR exists, which is what the caller needs to know; its findings are a courtesy.
-      this.#logger.warn('could not read the findings of a stored SR', { orthancId, error });
+      this.#logger.warn('the object under this image’s result UID cannot be read; classifying the image', { orthancId, SOPInstanceUID: instance.SOPInstanceUID, error });
       return undefined;
     }
+    const identity = readFindingsSrIdentity(dataset);
+    if (identity?.referencedSOPInstanceUID !== instance.SOPInstanceUID || identity.onnxSha256 !== this.model.onnxSha256) {
+      this.#logger.warn('the object under this image’s result UID is not its result from this model; classifying the image', { orthancId, SOPInstanceUID: instance.SOPInstanceUID });
+      return undefined;
+    }
+    return { findings: readStoredFindings(dataset, this.#pipeline.model.card.labels) };
   }
 
   /**
@@ -304,10 +314,11 @@ export class ClassificationService {
     const earlyFile = source === 'changes' ? undefined : this.#orthanc.instanceFile(instance.orthancId);
     earlyFile?.catch(() => undefined);
     const existingId = await this.#orthanc.instanceIdByUid(uids.SOPInstanceUID);
-    if (existingId) {
+    const existing = existingId ? await this.#existingResult(existingId, instance) : undefined;
+    if (existing) {
       this.#metrics.srsDeduplicated.inc();
       // Only a person asking sees the findings; the hook and the follower just needed to know.
-      const findings = source === 'api' ? await this.#storedFindings(existingId) : undefined;
+      const findings = source === 'api' ? existing.findings : undefined;
       return classifiedOutcome(instance, findings, { ...uids, alreadyExisted: true }, report, { lookup: elapsed(started), total: elapsed(started) });
     }
 
