@@ -57,6 +57,7 @@ describe('parseClassifyResponse', () => {
       [403, 'forbidden', /may view images but not ask for findings \(it has no classify role\)/],
       [429, 'queue-full', /busy .* Try again in a few seconds/],
       [503, 'orthanc-unavailable', /cannot reach the image archive/],
+      [503, 'sr-not-stored', /computed the findings, but the image archive did not accept them\. They are kept and sent again/],
       [504, 'timeout', /took too long/],
       [500, 'internal', /failed on this image\. Try again/],
     ])('should say what to do on %i %s', (status, code, pattern) => {
@@ -64,6 +65,15 @@ describe('parseClassifyResponse', () => {
       expect(outcome.ok).toBe(false);
       if (outcome.ok) return;
       expect(outcome.message).toMatch(pattern);
+      expect(outcome.message).not.toMatch(uid);
+    });
+
+    it('should say the findings wait for the archive when it stored none of the SRs, not that nothing was classifiable', () => {
+      const pending = [{ SOPInstanceUID: '1.2.3.4.5', srNotStored: { state: 'pending', reason: 'filtered-out', message: 'Orthanc refused SR 1.2.3.4.6', attempts: 1 } }];
+      const outcome = parseClassifyResponse(200, { results: [], pending, skipped: [] });
+      expect(outcome.ok).toBe(false);
+      if (outcome.ok) return;
+      expect(outcome.message).toMatch(/did not accept them\. They are kept and sent again automatically/);
       expect(outcome.message).not.toMatch(uid);
     });
 

@@ -26,7 +26,7 @@ function asSrReference(value: unknown): SrReference | undefined {
 }
 
 /**
- * Reads `POST /api/classify`'s answer: `{ model, results: [{ findings, sr, … }], skipped: [{ reason }] }`.
+ * Reads `POST /api/classify`'s answer: `{ model, results: [{ findings, sr, … }], pending: [...], skipped: [{ reason }] }`.
  * An answer that classified nothing is a refusal; failures (`{ error: { code, message } }`) are said
  * in plain words with what to do.
  */
@@ -41,6 +41,8 @@ export function parseClassifyResponse(status: number, body: unknown, modelName?:
   const results = Array.isArray(body.results) ? body.results : [];
   const reports = results.map((result) => (isRecord(result) ? asSrReference(result.sr) : undefined)).filter((sr) => sr !== undefined);
   if (reports.length === 0) {
+    // Classified, but Orthanc has not stored the SRs: there is nothing to show yet, and it is no refusal.
+    if (Array.isArray(body.pending) && body.pending.length > 0) return { ok: false, message: plainFailure(status, 'sr-not-stored', undefined) };
     const skipped = Array.isArray(body.skipped) ? body.skipped : [];
     const reason = skipped.map((item) => (isRecord(item) && typeof item.reason === 'string' ? item.reason : undefined)).find(Boolean);
     return { ok: false, message: reason ? plainRefusal(reason) : 'The service found nothing it could classify in this image.' };

@@ -63,6 +63,9 @@ export function plainFailure(status: number, code: string | undefined, message: 
       return `${sidecarName} took too long on this image. Try again; if it happens again, tell your administrator.`;
     case 'orthanc-unavailable':
       return `${sidecarName} cannot reach the image archive right now. Try again in a minute, or tell your administrator.`;
+    case 'sr-not-stored':
+      // The findings exist but their SRs do not: the archive refused them or stopped answering mid-store.
+      return `${sidecarName} computed the findings, but the image archive did not accept them. They are kept and sent again automatically; if they do not appear within minutes, tell your administrator.`;
     case 'not-ready':
       return `${sidecarName} is still starting. Try again in a minute.`;
     case 'payload-too-large':
