@@ -137,7 +137,7 @@ describe('cxr-findings upload', { shuffle: false }, () => {
     });
 
     it('should refuse half a set of credentials', async () => {
-      await expect(upload([workDir], { [configEnv.orthancUsername]: 'someone', [configEnv.orthancPassword]: '' })).rejects.toThrow(/Set both CXR_ORTHANC_USERNAME and CXR_ORTHANC_PASSWORD, or neither/);
+      await expect(upload([workDir], { [configEnv.orthancUsername]: 'someone', [configEnv.orthancPassword]: '' })).rejects.toThrow(/set both CXR_ORTHANC_USERNAME and CXR_ORTHANC_PASSWORD, or neither/);
     });
   });
 

@@ -142,30 +142,14 @@ const developmentModes = new Set(['development', 'test']);
  * was wrong with it, so a failed start says exactly what to fix.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): SidecarConfig {
-  // Unset and empty are the same thing in a shell or a compose file.
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = envSchema.safeParse(present);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid sidecar configuration: ${lines.join('; ')}`);
-  }
-  const values = parsed.data;
-
-  const username = values[configEnv.orthancUsername];
-  const password = values[configEnv.orthancPassword];
-  if ((username === undefined) !== (password === undefined)) {
-    throw new ConfigError(
-      `Invalid sidecar configuration: set both ${configEnv.orthancUsername} and ${configEnv.orthancPassword}, or neither`,
-    );
-  }
-
-  const proxyUsername = values[configEnv.orthancProxyUsername];
-  const proxyPassword = values[configEnv.orthancProxyPassword];
-  if ((proxyUsername === undefined) !== (proxyPassword === undefined)) {
-    throw new ConfigError(
-      `Invalid sidecar configuration: set both ${configEnv.orthancProxyUsername} and ${configEnv.orthancProxyPassword}, or neither`,
-    );
-  }
+  const values = parseEnv(envSchema, env);
+  const credentials = credentialPair(values[configEnv.orthancUsername], values[configEnv.orthancPassword], configEnv.orthancUsername, configEnv.orthancPassword);
+  const proxyCredentials = credentialPair(
+    values[configEnv.orthancProxyUsername],
+    values[configEnv.orthancProxyPassword],
+    configEnv.orthancProxyUsername,
+    configEnv.orthancProxyPassword,
+  );
 
   let oidc: OidcSettings | undefined;
   if (values[configEnv.auth] === 'oidc') {
@@ -208,8 +192,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: values[configEnv.host],
     orthanc: {
       url: values[configEnv.orthancUrl].replace(/\/+$/, ''),
-      ...(username !== undefined && password !== undefined ? { credentials: { username, password } } : {}),
-      ...(proxyUsername !== undefined && proxyPassword !== undefined ? { proxyCredentials: { username: proxyUsername, password: proxyPassword } } : {}),
+      ...(credentials ? { credentials } : {}),
+      ...(proxyCredentials ? { proxyCredentials } : {}),
     },
     apiToken,
     apiTokenGenerated,
@@ -247,4 +231,34 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(oidc ? { oidc } : {}),
     },
   };
+}
+
+/** Unset and empty are the same thing in a shell or a compose file; errors name each variable. */
+function parseEnv<T extends z.ZodType>(schema: T, env: Record<string, string | undefined>): z.output<T> {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid sidecar configuration: ${lines.join('; ')}`);
+  }
+  return parsed.data;
+}
+
+function credentialPair(username: string | undefined, password: string | undefined, usernameEnv: string, passwordEnv: string): { username: string; password: string } | undefined {
+  if ((username === undefined) !== (password === undefined)) {
+    throw new ConfigError(`Invalid sidecar configuration: set both ${usernameEnv} and ${passwordEnv}, or neither`);
+  }
+  return username !== undefined && password !== undefined ? { username, password } : undefined;
+}
+
+const orthancEnvSchema = envSchema.pick({ [configEnv.orthancUrl]: true, [configEnv.orthancUsername]: true, [configEnv.orthancPassword]: true, [configEnv.dataDir]: true });
+
+/**
+ * Just the Orthanc part of the configuration, for the CLI's commands (they need no API token or
+ * viewer): the same variables, defaults and errors as the sidecar's.
+ */
+export function loadOrthancSettings(env: Record<string, string | undefined> = process.env): { url: string; credentials?: { username: string; password: string }; dataDir: string } {
+  const values = parseEnv(orthancEnvSchema, env);
+  const credentials = credentialPair(values[configEnv.orthancUsername], values[configEnv.orthancPassword], configEnv.orthancUsername, configEnv.orthancPassword);
+  return { url: values[configEnv.orthancUrl].replace(/\/+$/, ''), ...(credentials ? { credentials } : {}), dataDir: resolve(values[configEnv.dataDir]) };
 }
