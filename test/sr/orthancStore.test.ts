@@ -10,10 +10,10 @@ import { realJpegBaselineDcm } from '../support/paths.ts';
 import { findingsFor, onnxShaA, readRealImage, spreadFindings, upstreamCard } from './support.ts';
 
 /** What the sidecar relies on: Orthanc stores our SR, keeps one per (image, model), and serves it over DICOMweb. */
-// Its tests are the steps of scenarios against one server, each building on the last: they run in
-// order, while files (and the tests of other files) run shuffled.
-describe('findings SR in a real Orthanc', { shuffle: false }, () => {
+// The SR is stored (twice) before any test: each test then reads what Orthanc holds, in any order.
+describe('findings SR in a real Orthanc', () => {
   let orthanc: TestOrthanc;
+  let statuses: string[];
   const image = readRealImage();
   const result = findingsFor(image, upstreamCard, spreadFindings(upstreamCard.labels));
   const studyUid = image['StudyInstanceUID'] as string;
@@ -21,6 +21,9 @@ describe('findings SR in a real Orthanc', { shuffle: false }, () => {
   beforeAll(async () => {
     orthanc = await startTestOrthanc();
     await orthanc.client.uploadInstance(new Uint8Array(readFileSync(realJpegBaselineDcm)));
+    const first = buildFindingsSr({ image, result, card: upstreamCard, now: new Date('2026-11-25T10:00:00Z') });
+    const second = buildFindingsSr({ image, result, card: upstreamCard, now: new Date('2026-11-25T11:00:00Z') });
+    statuses = [(await orthanc.client.uploadInstance(first.part10)).Status, (await orthanc.client.uploadInstance(second.part10)).Status];
   });
 
   afterAll(async () => {
@@ -28,14 +31,6 @@ describe('findings SR in a real Orthanc', { shuffle: false }, () => {
   });
 
   describe('when the SR of one image is stored twice, built at different times', () => {
-    let statuses: string[];
-
-    beforeAll(async () => {
-      const first = buildFindingsSr({ image, result, card: upstreamCard, now: new Date('2026-11-25T10:00:00Z') });
-      const second = buildFindingsSr({ image, result, card: upstreamCard, now: new Date('2026-11-25T11:00:00Z') });
-      statuses = [(await orthanc.client.uploadInstance(first.part10)).Status, (await orthanc.client.uploadInstance(second.part10)).Status];
-    });
-
     it('should be stored once: the second upload is AlreadyStored', () => {
       expect(statuses).toEqual(['Success', 'AlreadyStored']);
     });
