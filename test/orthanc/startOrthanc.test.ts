@@ -12,9 +12,8 @@ import { startOrthanc, type RunningOrthanc } from '../../tooling/orthanc/startOr
 
 const run = promisify(execFile);
 
-// Its tests are the steps of scenarios against one server, each building on the last: they run in
-// order, while files (and the tests of other files) run shuffled.
-describe('startLocalOrthanc (the Orthanc of npm start)', { shuffle: false }, () => {
+// One Orthanc serves the tests that only look at it; the stop test stops one of its own. Any order.
+describe('startLocalOrthanc (the Orthanc of npm start)', () => {
   let dataDir: string;
   let orthanc: RunningOrthanc;
 
@@ -61,10 +60,11 @@ describe('startLocalOrthanc (the Orthanc of npm start)', { shuffle: false }, () 
 
   describe('stop()', () => {
     it('should end the process, free the port, and be safe to call again', async () => {
-      await Promise.all([orthanc.stop(), orthanc.stop()]);
-      expect(orthanc.process.exitCode !== null || orthanc.process.signalCode !== null).toBe(true);
-      await expect(assertPortFree(orthanc.httpPort, 'test')).resolves.toBeUndefined();
-      await orthanc.stop();
+      const own = await startLocalOrthanc({ dataDir: join(dataDir, 'stopped'), httpPort: await findFreePort(), dicomPort: await findFreePort() });
+      await Promise.all([own.stop(), own.stop()]);
+      expect(own.process.exitCode !== null || own.process.signalCode !== null).toBe(true);
+      await expect(assertPortFree(own.httpPort, 'test')).resolves.toBeUndefined();
+      await own.stop();
     });
   });
 });
