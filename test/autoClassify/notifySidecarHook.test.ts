@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '../../inference-service/src/config/defaults.ts';
 import { structuredReportSopClassPrefix } from '../../inference-service/src/finding/rules.ts';
+import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { findFreePort } from '../../tooling/freePort.ts';
 import { orthancPaths } from '../../tooling/orthanc/settings.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { pydicomTestFilesDir, realJpegBaselineDcm } from '../support/paths.ts';
@@ -47,9 +49,7 @@ class EventListener {
   }
 }
 
-// Its tests are the steps of scenarios against one server, each building on the last: they run in
-// order, while files (and the tests of other files) run shuffled.
-describe('orthanc/lua/notify-sidecar.lua', { shuffle: false }, () => {
+describe('orthanc/lua/notify-sidecar.lua', () => {
   const token = 'hook-test-token';
   let listener: EventListener;
   let orthanc: TestOrthanc;
@@ -96,11 +96,17 @@ describe('orthanc/lua/notify-sidecar.lua', { shuffle: false }, () => {
 
   describe('when the sidecar is down', () => {
     it('should log the lost event and keep storing', async () => {
-      await listener.close();
-      const fresh = await orthanc.client.uploadInstance(image);
-      expect(fresh.Status).toBe('AlreadyStored');
-      const log = await waitForLog(orthanc.logFile, /notify-sidecar: POST \/api\/internal\/orthanc-event failed for instance/);
-      expect(log).toMatch(new RegExp(`failed for instance ${fresh.ID}`));
+      // An Orthanc of its own, told of a sidecar on a port where nothing listens.
+      const alone = await startTestOrthanc({ sidecar: { url: `http://127.0.0.1:${await findFreePort()}`, token } });
+      try {
+        const fresh = await alone.client.uploadInstance(image);
+        expect(fresh.Status).toBe('Success');
+        const log = await waitForLog(alone.logFile, /notify-sidecar: POST \/api\/internal\/orthanc-event failed for instance/);
+        expect(log).toMatch(new RegExp(`failed for instance ${fresh.ID}`));
+        expect(await alone.client.instanceIdByUid(String(readDicomDataset(image).dataset.SOPInstanceUID))).toBe(fresh.ID);
+      } finally {
+        await alone.stop();
+      }
     });
   });
 });
