@@ -4,17 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrthancHttpError, OrthancUnavailableError } from '../../inference-service/src/orthanc/errors.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
 import { OrthancClient } from '../../inference-service/src/orthanc/orthancClient.ts';
+import { dicomVariant, realImageUids } from '../browser/support/dicomVariant.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
 
-// Its tests are the steps of scenarios against one server, each building on the last: they run in
-// order, while files (and the tests of other files) run shuffled.
-describe('OrthancClient', { shuffle: false }, () => {
+// The real image is stored before any test; the test of a first store uses a study of its own. Any order.
+describe('OrthancClient', () => {
   let orthanc: TestOrthanc;
   let part10: Uint8Array;
 
   beforeAll(async () => {
     [orthanc, part10] = await Promise.all([startTestOrthanc(), readFile(realJpegBaselineDcm).then((b) => new Uint8Array(b))]);
+    await orthanc.client.uploadInstance(part10);
   });
   afterAll(async () => {
     await orthanc?.stop();
@@ -32,8 +33,10 @@ describe('OrthancClient', { shuffle: false }, () => {
     });
 
     it('should store the image once and call the second upload AlreadyStored', async () => {
-      const first = await orthanc.client.uploadInstance(part10);
-      const second = await orthanc.client.uploadInstance(part10);
+      // A study of its own: the other tests look at the real image's study alone.
+      const copy = dicomVariant(part10, realImageUids, 1).part10;
+      const first = await orthanc.client.uploadInstance(copy);
+      const second = await orthanc.client.uploadInstance(copy);
       expect(first.Status).toBe('Success');
       expect(second.Status).toBe('AlreadyStored');
       expect(second.ID).toBe(first.ID);
@@ -95,7 +98,7 @@ describe('OrthancClient', { shuffle: false }, () => {
       expect(crs.map((i) => i.ID)).toEqual([uploaded.ID]);
       expect(crs[0]?.MainDicomTags.SOPInstanceUID).toMatch(/^[0-9.]+$/);
       expect(srs).toEqual([]);
-      expect((await orthanc.client.findSeries({ Query: { Modality: 'CR' } })).map((s) => s.ID)).toEqual([uploaded.ParentSeries]);
+      expect((await orthanc.client.findSeries({ Query: { Modality: 'CR' } })).map((s) => s.ID)).toContain(uploaded.ParentSeries);
       expect((await orthanc.client.findStudies({ Query: { StudyInstanceUID } })).map((s) => s.ID)).toEqual([uploaded.ParentStudy]);
     });
 
@@ -103,7 +106,10 @@ describe('OrthancClient', { shuffle: false }, () => {
       const uploaded = await orthanc.client.uploadInstance(part10);
       const all = await orthanc.client.changes(0, 100);
       expect(all.Done).toBe(true);
-      expect(all.Changes.filter((c) => c.ChangeType === 'NewInstance').map((c) => c.ID)).toEqual([uploaded.ID]);
+      // Each stored instance once (a second upload of the same is no change), the image among them.
+      const newInstances = all.Changes.filter((c) => c.ChangeType === 'NewInstance').map((c) => c.ID);
+      expect(newInstances).toContain(uploaded.ID);
+      expect(new Set(newInstances).size).toBe(newInstances.length);
       const firstPage = await orthanc.client.changes(0, 1);
       expect(firstPage.Changes).toHaveLength(1);
       expect(firstPage.Done).toBe(false);
