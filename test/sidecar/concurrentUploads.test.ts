@@ -34,7 +34,8 @@ async function upload(url: URL, body: Uint8Array): Promise<Outcome> {
   request.on('error', () => undefined);
   const answered = once(request, 'response') as Promise<[http.IncomingMessage]>;
   request.write(body.subarray(0, 65536));
-  const early = await Promise.race([answered, sleep(3000).then(() => undefined)]);
+  // Refusals come on the headers alone; on a loaded host they can take seconds to be written back.
+  const early = await Promise.race([answered, sleep(10_000).then(() => undefined)]);
   if (!early) request.end(body.subarray(65536));
   const [response] = early ?? (await answered);
   const chunks: Buffer[] = [];
