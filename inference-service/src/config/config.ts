@@ -7,6 +7,7 @@ import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
 import { preparePoolDefaults, preparePoolEnv } from '../pipeline/preparePool.ts';
 import { configDefaults, configEnv, dataFiles } from './defaults.ts';
 import { viewerFileDefaults } from './paths.ts';
+import { loadRoutingFile, RoutingFileError, type RoutingSettings } from '../routing/routingFile.ts';
 
 /** Switches read from the environment: anything else is a mistake worth a clear error. */
 const onOff = z
@@ -54,6 +55,7 @@ const envSchema = z.object({
   [configEnv.oidcTokenType]: z.string().min(1).default(configDefaults.oidcTokenType),
   [configEnv.orthancProxyUsername]: z.string().optional(),
   [configEnv.orthancProxyPassword]: z.string().optional(),
+  [configEnv.routingFile]: z.string().min(1).optional(),
   // 0: read and preprocess on the main thread (to compare; not for a sidecar others depend on).
   [preparePoolEnv.threads]: z.coerce.number().int().min(0).optional(),
   [preparePoolEnv.timeoutMs]: positiveInt.default(preparePoolDefaults.timeoutMs),
@@ -129,6 +131,8 @@ export interface SidecarConfig {
   /** Served when its index.html exists; otherwise the sidecar serves the API only. */
   readonly viewer?: ViewerFiles;
   readonly access: AccessSettings;
+  /** From CXR_ROUTING_FILE: what to classify beyond the fixed eligibility, where results go. */
+  readonly routing?: RoutingSettings;
 }
 
 export class ConfigError extends Error {
@@ -187,6 +191,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiToken = randomBytes(32).toString('base64url');
   }
 
+  let routing: RoutingSettings | undefined;
+  const routingFile = values[configEnv.routingFile];
+  if (routingFile !== undefined) {
+    try {
+      routing = loadRoutingFile(resolve(routingFile), env);
+    } catch (error) {
+      if (error instanceof RoutingFileError) throw new ConfigError(`Invalid sidecar configuration: ${configEnv.routingFile}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+
   return {
     port: values[configEnv.port],
     host: values[configEnv.host],
@@ -230,6 +245,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(values[configEnv.auditSyslog] ? { auditSyslog: values[configEnv.auditSyslog] } : {}),
       ...(oidc ? { oidc } : {}),
     },
+    ...(routing ? { routing } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import type {
   OrthancInstance,
   OrthancInstanceMetadata,
   OrthancLookupResult,
+  OrthancModalityStoreResult,
   OrthancResourceType,
   OrthancSeries,
   OrthancSimplifiedTags,
@@ -150,6 +151,15 @@ export class OrthancClient {
   async lastChange(): Promise<OrthancChange | undefined> {
     const page = await this.#json<OrthancChanges>('GET', '/changes?last');
     return page.Changes.at(-1);
+  }
+
+  /**
+   * Orthanc sends the instances to one of its `DicomModalities` by C-STORE and answers when the
+   * association is done (`Synchronous`): `FailedInstancesCount` says how many the peer did not take.
+   */
+  storeToModality(modality: string, instanceIds: readonly string[], timeoutMs?: number): Promise<OrthancModalityStoreResult> {
+    const body = JSON.stringify({ Resources: instanceIds, Synchronous: true });
+    return this.#json('POST', `/modalities/${encodeId(modality)}/store`, { body, contentType: 'application/json', ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
   }
 
   async deleteInstance(instanceId: string): Promise<void> {
