@@ -27,7 +27,9 @@ const pattern = z
   .max(256, 'a pattern is at most 256 characters')
   .refine((p) => ![...p].some((ch) => ch.charCodeAt(0) < 0x20), 'a pattern must not hold control characters');
 
-const patterns = z.union([pattern, z.array(pattern).min(1, 'a list of patterns must not be empty').max(100)]);
+const patterns = z.union([pattern, z.array(pattern).min(1, 'a list of patterns must not be empty').max(100)], {
+  error: (issue) => (issue.code === 'invalid_union' ? 'expected a pattern (a string with * and ?) or a list of patterns' : undefined),
+});
 
 const ruleName = z
   .string()
