@@ -121,7 +121,11 @@ export function createSidecar(options: {
   if (!credentials) {
     throw new Error('createSidecar: Orthanc credentials are required (CXR_ORTHANC_USERNAME, CXR_ORTHANC_PASSWORD)');
   }
-  const orthanc = new OrthancClient({ url: settings.orthanc.url, credentials });
+  const orthanc = new OrthancClient({
+    url: settings.orthanc.url,
+    credentials,
+    ...(settings.orthanc.failoverUrls ? { failoverUrls: settings.orthanc.failoverUrls } : {}),
+  });
   const metrics = options.metrics ?? createMetrics();
   const queue = new WorkQueue({
     concurrency: settings.concurrency,
