@@ -223,11 +223,15 @@ describe('routing results to destinations', { shuffle: false }, () => {
     }
   }, 90_000);
 
-  it('should refuse the listing to anyone without the administer role', async () => {
+  it('should refuse the listing to anyone without the administer role, and describe it in the OpenAPI document', async () => {
     const { sidecar } = await routingSidecar();
     try {
       expect((await sidecar.app.request('/api/routing')).status).toBe(401);
       expect((await sidecar.app.request('/api/routing/retry', { method: 'POST' })).status).toBe(401);
+      // Mounted only with destinations, and then described with the rest of the API.
+      const doc = (await (await sidecar.app.request('/api/openapi.json')).json()) as { paths: Record<string, Record<string, unknown>> };
+      expect(Object.keys(doc.paths['/api/routing'] ?? {})).toEqual(['get']);
+      expect(Object.keys(doc.paths['/api/routing/retry'] ?? {})).toEqual(['post']);
     } finally {
       sidecar.router?.stop();
     }

@@ -42,7 +42,7 @@ export interface AppDeps {
   readonly orthanc: OrthancClient;
   readonly outbox: SrOutbox;
   /** `/api/routing` (routing/), when the sidecar sends results to destinations. */
-  readonly routing?: Hono;
+  readonly routing?: OpenAPIHono;
   readonly card: ModelCard;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
