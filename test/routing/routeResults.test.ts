@@ -134,9 +134,17 @@ describe('routing results to destinations', { shuffle: false }, () => {
         expect(await holds(pacs, uid)).toBe(true);
         expect(await holds(archive, uid)).toBe(true);
       }
-      // The PACS got them over DICOM from the source Orthanc's AE title.
+      // The PACS got them over DICOM from the source Orthanc's AE title, and the archive over STOW-RS, each
+      // the same data set as the source holds.
       const pacsId = await pacs.client.instanceIdByUid(objects[0] as string);
       expect((await pacs.client.instanceMetadata(pacsId as string)).RemoteAET).toBe(sourceAet);
+      for (const uid of objects) {
+        const source = readDicomDataset(await h.orthanc.client.instanceFile((await h.orthanc.client.instanceIdByUid(uid)) as string)).dataset;
+        for (const destination of [pacs, archive]) {
+          const copy = readDicomDataset(await destination.client.instanceFile((await destination.client.instanceIdByUid(uid)) as string)).dataset;
+          expect(copy).toEqual(source);
+        }
+      }
       const listing = await routingListing(sidecar);
       expect(listing.destinations).toEqual([
         { name: 'pacs', type: 'dicom' },
