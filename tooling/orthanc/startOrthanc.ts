@@ -120,6 +120,10 @@ async function startOnce(options: StartOrthancOptions, httpPort: number, dicomPo
   delete env[luaHookEnv.sidecarToken];
   delete env[luaHookEnv.proxyUser];
   delete env[luaHookEnv.proxyMayStore];
+  // DCMTK (Orthanc's DICOM layer) leaves Nagle's algorithm on unless TCP_NODELAY is set: each C-STORE then
+  // waits out a delayed ACK, ~50 ms per instance on loopback here against ~5 ms with it (both ways: the
+  // modalities' stores in, the routed results out).
+  env.TCP_NODELAY ??= '1';
   if (options.proxyAccount) env[luaHookEnv.proxyUser] = options.proxyAccount.username;
   if (options.proxyMayStore) env[luaHookEnv.proxyMayStore] = 'on';
   if (options.sidecar) {
