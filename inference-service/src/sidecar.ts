@@ -27,7 +27,7 @@ import { createMetrics, type SidecarMetrics } from './service/metrics.ts';
 import { SrOutbox } from './service/srOutbox.ts';
 import { WorkQueue } from './service/workQueue.ts';
 import { routingRoutes } from './api/routes/routing.ts';
-import { ClassifyRules } from './routing/classifyRules.ts';
+import { ClassifyRules, createRuleMetrics } from './routing/classifyRules.ts';
 import { createRoutingMetrics, ResultRouter } from './routing/resultRouter.ts';
 import { ObjectSender } from './routing/sendObject.ts';
 import { viewerRoutes } from './viewer/viewerRoutes.ts';
@@ -155,7 +155,7 @@ export function createSidecar(options: {
     ...(settings.srRetryMaxDelayMs !== undefined ? { maxDelayMs: settings.srRetryMaxDelayMs } : {}),
     ...(router ? { onStored: (object, image) => router.route(object, image) } : {}),
   });
-  const rules = routing && (routing.include.length > 0 || routing.exclude.length > 0) ? new ClassifyRules(routing) : undefined;
+  const rules = routing && (routing.include.length > 0 || routing.exclude.length > 0) ? new ClassifyRules(routing, { excluded: createRuleMetrics(metrics.registry) }) : undefined;
   const service = new ClassificationService({ orthanc, pipeline, queue, metrics, outbox, logger: logger.child({ tag: 'classify' }), ...(rules ? { rules } : {}) });
 
   const viewerFiles = settings.viewer;

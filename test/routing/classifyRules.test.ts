@@ -14,7 +14,7 @@ import { parseRoutingFile } from '../../inference-service/src/routing/routingFil
 import { imageObjectUids } from '../../inference-service/src/service/imageObjects.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
-import { postJson, readRealImage, startHarness, type Harness } from '../api/harness.ts';
+import { auth, postJson, readRealImage, startHarness, type Harness } from '../api/harness.ts';
 import { distinctCopies } from '../support/orthanc.ts';
 
 const run = promisify(execFile);
@@ -138,5 +138,9 @@ describe('rules for what to classify', () => {
     expect(classified.has((arrivals[0] as Arrival).uid)).toBe(true);
     for (const arrival of arrivals.slice(1, 4)) expect(skipped.get(arrival.uid), arrival.rule).toContain(`excluded by the site's rule "${arrival.rule}"`);
     expect(skipped.get((arrivals[4] as Arrival).uid)).toBe('body part FOOT is not CHEST');
+    // Counted by rule for the operators; the fixed eligibility's refusals are not the rules'.
+    const metrics = await (await sidecar.app.request('/metrics', { headers: auth })).text();
+    for (const rule of ['icu senders', 'portables', 'lateral by description']) expect(metrics).toMatch(new RegExp(`cxr_images_excluded_total\\{rule="${rule}"\\} [1-9]`));
+    expect(metrics).not.toMatch(/cxr_images_excluded_total\{rule="\(no include rule\)"\}/);
   }, 120_000);
 });

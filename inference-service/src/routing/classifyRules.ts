@@ -8,7 +8,21 @@
  * ignored and surrounding spaces (DICOM padding) too. An absent attribute is the empty value, which only
  * `*` matches: a rule on StationName does not quietly match images that carry none.
  */
+import { Counter, type Registry } from 'prom-client';
 import { type ClassifyRule, type RuleAttribute, ruleAttributes } from './routingFile.ts';
+
+/** The label of an image that no include rule admitted (include rules exist, none matched). */
+export const notIncludedLabel = '(no include rule)';
+
+/** Images the site's rules kept from the model, by the rule that did (or `notIncludedLabel`). */
+export function createRuleMetrics(registry: Registry): Counter<'rule'> {
+  return new Counter({
+    name: 'cxr_images_excluded_total',
+    help: "Eligible images the site's rules (CXR_ROUTING_FILE) kept from the model, by the exclude rule that matched, or '(no include rule)'",
+    labelNames: ['rule'],
+    registers: [registry],
+  });
+}
 
 /** The values a decision reads: the header's and the sender's AE title. */
 export type RuleSubject = Readonly<Partial<Record<RuleAttribute, string | undefined>>>;
@@ -84,9 +98,12 @@ export class ClassifyRules {
   readonly #include: readonly CompiledRule[];
   readonly #exclude: readonly CompiledRule[];
 
-  constructor(rules: { readonly include: readonly ClassifyRule[]; readonly exclude: readonly ClassifyRule[] }) {
+  readonly #excluded: Counter<'rule'> | undefined;
+
+  constructor(rules: { readonly include: readonly ClassifyRule[]; readonly exclude: readonly ClassifyRule[] }, options: { readonly excluded?: Counter<'rule'> } = {}) {
     this.#include = rules.include.map(compile);
     this.#exclude = rules.exclude.map(compile);
+    this.#excluded = options.excluded;
   }
 
   /** True when no rule is configured: every eligible image is classified. */
@@ -104,10 +121,14 @@ export class ClassifyRules {
       const values = [...new Set(this.#include.flatMap((r) => r.tests.map((t) => t.attribute)))]
         .map((a) => `${a} '${(subject[a] ?? '').trim()}'`)
         .join(', ');
+      this.#excluded?.inc({ rule: notIncludedLabel });
       return { classify: false, reason: `the site's rules include no image like this one (${values}; include rules: ${this.#include.map((r) => `"${r.name}"`).join(', ')})` };
     }
     const excluded = this.#exclude.find((r) => matches(r, subject));
-    if (excluded) return { classify: false, reason: `excluded by the site's rule "${excluded.name}" (${describe(excluded, subject)})` };
+    if (excluded) {
+      this.#excluded?.inc({ rule: excluded.name });
+      return { classify: false, reason: `excluded by the site's rule "${excluded.name}" (${describe(excluded, subject)})` };
+    }
     return { classify: true };
   }
 }

@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ClassifyRules, wildcardMatch } from './classifyRules.ts';
+import { Registry } from 'prom-client';
+import { ClassifyRules, createRuleMetrics, notIncludedLabel, wildcardMatch } from './classifyRules.ts';
 import { loadRoutingFile, parseRoutingFile, RoutingFileError } from './routingFile.ts';
 
 describe('routing file', () => {
@@ -105,6 +106,18 @@ describe('classify rules', () => {
     const notIncluded = rules.decide({ modality: 'DX', callingAeTitle: 'ED1' });
     expect(notIncluded.classify).toBe(false);
     expect(!notIncluded.classify && notIncluded.reason).toMatch(/include no image like this one \(modality 'DX', bodyPartExamined ''; include rules: "chest-cr"\)/);
+  });
+
+  it('should count each refusal by the rule that made it', async () => {
+    const registry = new Registry();
+    const excluded = createRuleMetrics(registry);
+    const rules = new ClassifyRules({ include: [{ name: 'dx', modality: 'DX' }], exclude: [{ name: 'icu', stationName: 'ICU*' }] }, { excluded });
+    rules.decide({ modality: 'CR' });
+    rules.decide({ modality: 'DX', stationName: 'ICU 1' });
+    rules.decide({ modality: 'DX', stationName: 'ICU 2' });
+    rules.decide({ modality: 'DX', stationName: 'ED' });
+    const values = Object.fromEntries((await excluded.get()).values.map((v) => [v.labels.rule, v.value]));
+    expect(values).toEqual({ [notIncludedLabel]: 1, icu: 2 });
   });
 
   it('should not let a rule on an absent attribute match it', () => {
