@@ -81,6 +81,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
     ...(verifier ? { verifyBearer: (token: string) => verifier.verify(token) } : {}),
   });
   await parts.outbox.load();
+  await parts.router?.load();
 
   const server = serve({ fetch: parts.app.fetch, hostname: config.host, port: config.port });
   await new Promise<void>((resolve, reject) => {
@@ -117,6 +118,7 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
       await parts.queue.idle();
       // What is still unstored stays on disk for the next start.
       parts.outbox.stop();
+      parts.router?.stop();
       parts.orthanc.close();
       parts.audit.close?.();
       if (ownsPipeline) await pipeline.dispose();

@@ -26,13 +26,17 @@ import { ClassificationService } from './service/classificationService.ts';
 import { createMetrics, type SidecarMetrics } from './service/metrics.ts';
 import { SrOutbox } from './service/srOutbox.ts';
 import { WorkQueue } from './service/workQueue.ts';
+import { routingRoutes } from './api/routes/routing.ts';
+import { ClassifyRules, createRuleMetrics } from './routing/classifyRules.ts';
+import { createRoutingMetrics, ResultRouter } from './routing/resultRouter.ts';
+import { ObjectSender } from './routing/sendObject.ts';
 import { viewerRoutes } from './viewer/viewerRoutes.ts';
 
 export type SidecarSettings = Pick<
   SidecarConfig,
   'orthanc' | 'apiToken' | 'autoClassify' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'maxQueue' | 'concurrency' | 'dataDir' | 'viewer'
 > &
-  Partial<Pick<SidecarConfig, 'host' | 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes'>> & {
+  Partial<Pick<SidecarConfig, 'host' | 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes' | 'routing'>> & {
     /** Absent: local login (without a user, the API token only), loopback hosts, audit log in the data dir. */
     readonly access?: AccessSettings;
   };
@@ -45,6 +49,8 @@ export interface SidecarParts {
   readonly orthanc: OrthancClient;
   /** SRs Orthanc has not stored yet; `load()` takes up those a previous run left (the server calls it). */
   readonly outbox: SrOutbox;
+  /** Present when the routing file names destinations; `load()` takes up what a previous run left. */
+  readonly router?: ResultRouter;
   /** Present when auto-classify is on; not started (the server starts it). */
   readonly follower?: ChangesFollower;
   /** True when the viewer's files were found and are served at `/`. */
@@ -115,7 +121,11 @@ export function createSidecar(options: {
   if (!credentials) {
     throw new Error('createSidecar: Orthanc credentials are required (CXR_ORTHANC_USERNAME, CXR_ORTHANC_PASSWORD)');
   }
-  const orthanc = new OrthancClient({ url: settings.orthanc.url, credentials });
+  const orthanc = new OrthancClient({
+    url: settings.orthanc.url,
+    credentials,
+    ...(settings.orthanc.failoverUrls ? { failoverUrls: settings.orthanc.failoverUrls } : {}),
+  });
   const metrics = options.metrics ?? createMetrics();
   const queue = new WorkQueue({
     concurrency: settings.concurrency,
@@ -125,14 +135,28 @@ export function createSidecar(options: {
       metrics.queueRunning.set(running);
     },
   });
+  const routing = settings.routing;
+  const router =
+    routing && routing.destinations.length > 0
+      ? new ResultRouter({
+          destinations: routing.destinations,
+          sender: new ObjectSender(orthanc),
+          metrics: createRoutingMetrics(metrics.registry),
+          logger,
+          directory: join(settings.dataDir, dataFiles.routeOutbox),
+          ...routing.delivery,
+        })
+      : undefined;
   const outbox = new SrOutbox({
     orthanc,
     metrics,
     logger,
     directory: join(settings.dataDir, dataFiles.srOutbox),
     ...(settings.srRetryMaxDelayMs !== undefined ? { maxDelayMs: settings.srRetryMaxDelayMs } : {}),
+    ...(router ? { onStored: (object, image) => router.route(object, image) } : {}),
   });
-  const service = new ClassificationService({ orthanc, pipeline, queue, metrics, outbox, logger: logger.child({ tag: 'classify' }) });
+  const rules = routing && (routing.include.length > 0 || routing.exclude.length > 0) ? new ClassifyRules(routing, { excluded: createRuleMetrics(metrics.registry) }) : undefined;
+  const service = new ClassificationService({ orthanc, pipeline, queue, metrics, outbox, logger: logger.child({ tag: 'classify' }), ...(rules ? { rules } : {}) });
 
   const viewerFiles = settings.viewer;
   const viewerFound = viewerFiles !== undefined && existsSync(join(viewerFiles.dir, 'index.html'));
@@ -145,6 +169,7 @@ export function createSidecar(options: {
     queue,
     orthanc,
     outbox,
+    ...(router ? { routing: routingRoutes({ router }) } : {}),
     card: pipeline.model.card,
     metrics,
     logger,
@@ -164,5 +189,5 @@ export function createSidecar(options: {
         },
       })
     : undefined;
-  return { app, service, queue, metrics, orthanc, audit, outbox, servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
+  return { app, service, queue, metrics, orthanc, audit, outbox, ...(router ? { router } : {}), servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
 }

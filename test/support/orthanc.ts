@@ -14,8 +14,11 @@ import { configEnv } from '../../inference-service/src/config/defaults.ts';
 
 export type TestOrthancOptions = Pick<
   StartOrthancOptions,
-  'luaScripts' | 'sidecar' | 'stableAgeSeconds' | 'verbose' | 'dicomPort' | 'proxyAccount' | 'proxyMayStore' | 'dicomModalities'
->;
+  'luaScripts' | 'sidecar' | 'stableAgeSeconds' | 'verbose' | 'dicomPort' | 'proxyAccount' | 'proxyMayStore' | 'dicomModalities' | 'postgres'
+> & {
+  /** The account to use instead of a random one (Orthancs sharing one database share their users too). */
+  readonly credentials?: OrthancCredentials;
+};
 
 export interface TestOrthanc {
   /** `http://127.0.0.1:<port>` */
@@ -39,7 +42,7 @@ export interface TestOrthanc {
 
 export async function startTestOrthanc(options: TestOrthancOptions = {}): Promise<TestOrthanc> {
   const storageDir = await mkdtemp(join(tmpdir(), 'cxr-orthanc-'));
-  const credentials = { username: 'cxr-test', password: randomBytes(12).toString('hex') };
+  const credentials = options.credentials ?? { username: 'cxr-test', password: randomBytes(12).toString('hex') };
   const startOptions = { stableAgeSeconds: 1, ...options, storageDir, credentials };
   let current: RunningOrthanc;
   try {

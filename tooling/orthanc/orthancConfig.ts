@@ -19,6 +19,21 @@ export interface OrthancRunSettings {
   readonly proxyAccount?: OrthancCredentials;
   /** The only peers that may C-STORE (by AE title and address); none when empty. */
   readonly dicomModalities?: Readonly<Record<string, DicomModality>>;
+  /** The index and the files in PostgreSQL (Debian's orthanc-postgresql) instead of SQLite and a folder. */
+  readonly postgres?: OrthancPostgres;
+}
+
+/**
+ * Where Orthanc keeps its index and files. `Lock: false` lets several Orthancs share one database (they
+ * then see one another's instances and the same /changes); with `Lock: true` the first one holds it alone.
+ */
+export interface OrthancPostgres {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly username: string;
+  readonly password: string;
+  readonly lock?: boolean;
 }
 
 export interface DicomModality {
@@ -71,6 +86,21 @@ export function buildOrthancConfiguration(template: OrthancConfiguration, run: O
     ),
     StableAge: run.stableAgeSeconds,
     LuaScripts: [...run.luaScripts],
-    Plugins: [orthancPaths.dicomWebPlugin],
+    Plugins: [orthancPaths.dicomWebPlugin, ...(run.postgres ? [orthancPaths.postgresIndexPlugin, orthancPaths.postgresStoragePlugin] : [])],
+    ...(run.postgres
+      ? {
+          PostgreSQL: {
+            EnableIndex: true,
+            EnableStorage: true,
+            Host: run.postgres.host,
+            Port: run.postgres.port,
+            Database: run.postgres.database,
+            Username: run.postgres.username,
+            Password: run.postgres.password,
+            Lock: run.postgres.lock ?? false,
+            EnableSsl: false,
+          },
+        }
+      : {}),
   };
 }

@@ -13,6 +13,9 @@ export const orthancPaths = Object.freeze({
   binary: '/usr/sbin/Orthanc',
   /** Debian's `orthanc-dicomweb` package. */
   dicomWebPlugin: '/usr/share/orthanc/plugins/libOrthancDicomWeb.so',
+  /** Debian's `orthanc-postgresql` package: the index and the storage area in PostgreSQL. */
+  postgresIndexPlugin: '/usr/share/orthanc/plugins/libOrthancPostgreSQLIndex.so',
+  postgresStoragePlugin: '/usr/share/orthanc/plugins/libOrthancPostgreSQLStorage.so',
   /** The committed configuration every start is generated from (and docker-compose mounts as is). */
   configTemplate: resolve(repoRoot, 'orthanc/orthanc.json'),
   luaDir: resolve(repoRoot, 'orthanc/lua'),

@@ -10,7 +10,8 @@ export const productPackages = ['orthanc', 'orthanc-dicomweb'];
  * too), netpbm's pamscale to make the benchmark's real-size images, pydicom for its corpus of odd
  * files, dicom3tools for dciodvfy and dcentvfy, PixelMed's DicomSRValidator for SR templates
  * (pixelmed-apps brings a Java runtime), Chromium for the viewer (with a font: installed without
- * recommends it has none, and its screenshots are there to be read).
+ * recommends it has none, and its screenshots are there to be read), Debian's PostgreSQL and
+ * orthanc-postgresql for Orthancs that share one database.
  */
 export const testPackages = [
   'dcmtk',
@@ -23,6 +24,9 @@ export const testPackages = [
   'pixelmed-apps',
   'chromium',
   'fonts-liberation',
+  // Orthanc on PostgreSQL: several Orthancs sharing one index (test/support/postgres.ts starts the server).
+  'postgresql',
+  'orthanc-postgresql',
 ];
 
 function isInstalled(pkg: string): boolean {

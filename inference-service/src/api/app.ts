@@ -41,6 +41,8 @@ export interface AppDeps {
   readonly queue: WorkQueue;
   readonly orthanc: OrthancClient;
   readonly outbox: SrOutbox;
+  /** `/api/routing` (routing/), when the sidecar sends results to destinations. */
+  readonly routing?: OpenAPIHono;
   readonly card: ModelCard;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
@@ -111,6 +113,7 @@ export function createApp(deps: AppDeps): Hono {
   app.route(apiPaths.metrics, metricsRoutes({ metrics }));
   app.route(apiPaths.orthancEvent, orthancEventRoutes({ service: deps.service, autoClassify: config.autoClassify, metrics, logger: deps.logger }));
   app.route(apiPaths.srOutbox, srOutboxRoutes({ outbox: deps.outbox }));
+  if (deps.routing) app.route(apiPaths.routing, deps.routing);
   // Generated from the routes' own schemas (createRoute), so the document cannot drift from what they do.
   serveOpenApiDocument(app, defaultSoftware.version);
   // Unknown API paths get the API's error format even when the viewer's catch-all is mounted.

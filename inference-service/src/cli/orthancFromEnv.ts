@@ -9,7 +9,16 @@ export async function orthancCredentialsFrom(env: Record<string, string | undefi
   return settings.credentials ?? readLocalOrthancCredentials(settings.dataDir);
 }
 
-/** The Orthanc a command talks to: `--url`, else the sidecar's variable, else the default. */
+/**
+ * The Orthanc a command talks to: `--url`, else the sidecar's variable (several comma-separated URLs:
+ * Orthancs sharing one index, tried in turn), else the default.
+ */
 export async function orthancClientFrom(env: Record<string, string | undefined>, url?: string): Promise<OrthancClient> {
-  return new OrthancClient({ url: url ?? loadOrthancSettings(env).url, credentials: await orthancCredentialsFrom(env) });
+  const credentials = await orthancCredentialsFrom(env);
+  if (url !== undefined) {
+    const [first, ...others] = url.split(',').map((u) => u.trim());
+    return new OrthancClient({ url: first as string, ...(others.length > 0 ? { failoverUrls: others } : {}), credentials });
+  }
+  const settings = loadOrthancSettings(env);
+  return new OrthancClient({ url: settings.url, ...(settings.failoverUrls ? { failoverUrls: settings.failoverUrls } : {}), credentials });
 }

@@ -7,6 +7,7 @@ import { modelLayouts, type ModelLayout } from '../model/modelLayout.ts';
 import { preparePoolDefaults, preparePoolEnv } from '../pipeline/preparePool.ts';
 import { configDefaults, configEnv, dataFiles } from './defaults.ts';
 import { viewerFileDefaults } from './paths.ts';
+import { loadRoutingFile, RoutingFileError, type RoutingSettings } from '../routing/routingFile.ts';
 
 /** Switches read from the environment: anything else is a mistake worth a clear error. */
 const onOff = z
@@ -21,7 +22,12 @@ const positiveInt = z.coerce.number().int().positive();
 const envSchema = z.object({
   [configEnv.port]: z.coerce.number().int().min(0).max(65535).default(configDefaults.port),
   [configEnv.host]: z.string().min(1).default(configDefaults.host),
-  [configEnv.orthancUrl]: z.url({ protocol: /^https?$/ }).default(configDefaults.orthancUrl),
+  // Several URLs (comma-separated): Orthancs sharing one index (PostgreSQL), tried in turn.
+  [configEnv.orthancUrl]: z
+    .string()
+    .default(configDefaults.orthancUrl)
+    .transform((value) => value.split(',').map((url) => url.trim()))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'each comma-separated entry must be an http(s) URL' })).min(1)),
   [configEnv.orthancUsername]: z.string().optional(),
   [configEnv.orthancPassword]: z.string().optional(),
   [configEnv.apiToken]: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -54,6 +60,7 @@ const envSchema = z.object({
   [configEnv.oidcTokenType]: z.string().min(1).default(configDefaults.oidcTokenType),
   [configEnv.orthancProxyUsername]: z.string().optional(),
   [configEnv.orthancProxyPassword]: z.string().optional(),
+  [configEnv.routingFile]: z.string().min(1).optional(),
   // 0: read and preprocess on the main thread (to compare; not for a sidecar others depend on).
   [preparePoolEnv.threads]: z.coerce.number().int().min(0).optional(),
   [preparePoolEnv.timeoutMs]: positiveInt.default(preparePoolDefaults.timeoutMs),
@@ -102,6 +109,8 @@ export interface SidecarConfig {
   readonly host: string;
   readonly orthanc: {
     readonly url: string;
+    /** Further endpoints of Orthancs sharing the first one's index, used when it cannot be reached. */
+    readonly failoverUrls?: readonly string[];
     readonly credentials?: { readonly username: string; readonly password: string };
     /** The viewer proxy's own account (reads only, enforced by Orthanc); the main one when absent. */
     readonly proxyCredentials?: { readonly username: string; readonly password: string };
@@ -129,6 +138,8 @@ export interface SidecarConfig {
   /** Served when its index.html exists; otherwise the sidecar serves the API only. */
   readonly viewer?: ViewerFiles;
   readonly access: AccessSettings;
+  /** From CXR_ROUTING_FILE: what to classify beyond the fixed eligibility, where results go. */
+  readonly routing?: RoutingSettings;
 }
 
 export class ConfigError extends Error {
@@ -187,11 +198,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     apiToken = randomBytes(32).toString('base64url');
   }
 
+  let routing: RoutingSettings | undefined;
+  const routingFile = values[configEnv.routingFile];
+  if (routingFile !== undefined) {
+    try {
+      routing = loadRoutingFile(resolve(routingFile), env);
+    } catch (error) {
+      if (error instanceof RoutingFileError) throw new ConfigError(`Invalid sidecar configuration: ${configEnv.routingFile}: ${error.message}`, { cause: error });
+      throw error;
+    }
+  }
+
   return {
     port: values[configEnv.port],
     host: values[configEnv.host],
     orthanc: {
-      url: values[configEnv.orthancUrl].replace(/\/+$/, ''),
+      ...orthancUrls(values[configEnv.orthancUrl]),
       ...(credentials ? { credentials } : {}),
       ...(proxyCredentials ? { proxyCredentials } : {}),
     },
@@ -230,6 +252,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ...(values[configEnv.auditSyslog] ? { auditSyslog: values[configEnv.auditSyslog] } : {}),
       ...(oidc ? { oidc } : {}),
     },
+    ...(routing ? { routing } : {}),
   };
 }
 
@@ -257,8 +280,16 @@ const orthancEnvSchema = envSchema.pick({ [configEnv.orthancUrl]: true, [configE
  * Just the Orthanc part of the configuration, for the CLI's commands (they need no API token or
  * viewer): the same variables, defaults and errors as the sidecar's.
  */
-export function loadOrthancSettings(env: Record<string, string | undefined> = process.env): { url: string; credentials?: { username: string; password: string }; dataDir: string } {
+export function loadOrthancSettings(
+  env: Record<string, string | undefined> = process.env,
+): { url: string; failoverUrls?: readonly string[]; credentials?: { username: string; password: string }; dataDir: string } {
   const values = parseEnv(orthancEnvSchema, env);
   const credentials = credentialPair(values[configEnv.orthancUsername], values[configEnv.orthancPassword], configEnv.orthancUsername, configEnv.orthancPassword);
-  return { url: values[configEnv.orthancUrl].replace(/\/+$/, ''), ...(credentials ? { credentials } : {}), dataDir: resolve(values[configEnv.dataDir]) };
+  return { ...orthancUrls(values[configEnv.orthancUrl]), ...(credentials ? { credentials } : {}), dataDir: resolve(values[configEnv.dataDir]) };
+}
+
+/** CXR_ORTHANC_URL's list: the first endpoint, and the others of the same shared index for failover. */
+function orthancUrls(urls: readonly string[]): { url: string; failoverUrls?: readonly string[] } {
+  const [first, ...others] = urls.map((url) => url.replace(/\/+$/, ''));
+  return { url: first as string, ...(others.length > 0 ? { failoverUrls: others } : {}) };
 }

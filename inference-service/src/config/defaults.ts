@@ -47,6 +47,8 @@ export const configEnv = {
   /** Orthanc's account for the viewer's DICOMweb reads; Orthanc restricts it to them (orthanc/lua). */
   orthancProxyUsername: 'CXR_ORTHANC_PROXY_USERNAME',
   orthancProxyPassword: 'CXR_ORTHANC_PROXY_PASSWORD',
+  /** The site's routing file (JSON): what to classify, where results go (inference-service/src/routing). */
+  routingFile: 'CXR_ROUTING_FILE',
   /** `development` or `test` lets the sidecar start without a token (it makes one up per process). */
   mode: 'NODE_ENV',
 } as const;
@@ -97,6 +99,8 @@ export const dataFiles = {
   auditLog: 'audit.log',
   /** Findings SRs Orthanc has not stored yet, each as `<SR UID>.dcm` + `.json`, retried until it does. */
   srOutbox: 'sr-outbox',
+  /** Result objects not yet at a destination, one `<destination>--<UID>.json` each (routing/). */
+  routeOutbox: 'route-outbox',
 } as const;
 
 /** Paths that must stay stable: the Lua hook and the viewer call them. */
@@ -108,5 +112,6 @@ export const apiPaths = {
   openapi: '/api/openapi.json',
   orthancEvent: '/api/internal/orthanc-event',
   srOutbox: '/api/sr-outbox',
+  routing: '/api/routing',
   metrics: '/metrics',
 } as const;

@@ -13,6 +13,7 @@ import type {
   OrthancInstance,
   OrthancInstanceMetadata,
   OrthancLookupResult,
+  OrthancModalityStoreResult,
   OrthancResourceType,
   OrthancSeries,
   OrthancSimplifiedTags,
@@ -31,7 +32,17 @@ export interface OrthancClientOptions {
   readonly credentials?: OrthancCredentials;
   /** Per-request timeout; past it the call fails with `OrthancUnavailableError`. */
   readonly timeoutMs?: number;
+  /**
+   * Further endpoints of Orthancs that share this one's index (PostgreSQL with `Lock: false`): they hold
+   * the same instances under the same IDs and the same /changes. A call that cannot reach the current
+   * endpoint goes to the next, which stays current until it fails in turn.
+   */
+  readonly failoverUrls?: readonly string[];
 }
+
+/** Connection failures that prove the request never reached Orthanc: safe to send elsewhere. */
+const unreachableCodes = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
 
 interface RequestOptions {
   readonly body?: Uint8Array | string;
@@ -42,20 +53,31 @@ interface RequestOptions {
 }
 
 export class OrthancClient {
-  readonly url: string;
+  readonly #urls: readonly string[];
+  #current = 0;
   readonly #authorization: string | undefined;
   readonly #timeoutMs: number;
   readonly #http = new HttpExchange();
 
   constructor(options: OrthancClientOptions) {
-    if (!/^https?:\/\//.test(options.url)) {
-      throw new Error(`OrthancClient: option 'url' must be an http(s) URL, got '${options.url}'`);
+    for (const url of [options.url, ...(options.failoverUrls ?? [])]) {
+      if (!/^https?:\/\//.test(url)) throw new Error(`OrthancClient: option 'url' must be an http(s) URL, got '${url}'`);
     }
-    this.url = options.url.replace(/\/+$/, '');
+    this.#urls = [options.url, ...(options.failoverUrls ?? [])].map((url) => url.replace(/\/+$/, ''));
     // RFC 7617 basic authentication; Orthanc's RegisteredUsers are checked this way.
     const credentials = options.credentials;
     this.#authorization = credentials && `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8').toString('base64')}`;
     this.#timeoutMs = options.timeoutMs ?? defaultRequestTimeoutMs;
+  }
+
+  /** The endpoint calls go to now (the first one until it cannot be reached). */
+  get url(): string {
+    return this.#urls[this.#current] as string;
+  }
+
+  /** Every endpoint, the first one first. */
+  get urls(): readonly string[] {
+    return this.#urls;
   }
 
   system(): Promise<OrthancSystem> {
@@ -152,6 +174,15 @@ export class OrthancClient {
     return page.Changes.at(-1);
   }
 
+  /**
+   * Orthanc sends the instances to one of its `DicomModalities` by C-STORE and answers when the
+   * association is done (`Synchronous`): `FailedInstancesCount` says how many the peer did not take.
+   */
+  storeToModality(modality: string, instanceIds: readonly string[], timeoutMs?: number): Promise<OrthancModalityStoreResult> {
+    const body = JSON.stringify({ Resources: instanceIds, Synchronous: true });
+    return this.#json('POST', `/modalities/${encodeId(modality)}/store`, { body, contentType: 'application/json', ...(timeoutMs !== undefined ? { timeoutMs } : {}) });
+  }
+
   async deleteInstance(instanceId: string): Promise<void> {
     await this.#request('DELETE', `/instances/${encodeId(instanceId)}`);
   }
@@ -177,25 +208,37 @@ export class OrthancClient {
   }
 
   async #request(method: string, path: string, options: RequestOptions = {}): Promise<HttpAnswer> {
-    const url = this.url + path;
     const headers: Record<string, string> = {};
     if (this.#authorization !== undefined) headers.Authorization = this.#authorization;
     if (options.contentType !== undefined) headers['Content-Type'] = options.contentType;
+    const idempotent = options.idempotent ?? idempotentMethods.has(method.toUpperCase());
     let answer: HttpAnswer;
-    try {
-      answer = await this.#http.send(url, {
-        method,
-        headers,
-        timeoutMs: options.timeoutMs ?? this.#timeoutMs,
-        ...(options.body !== undefined ? { body: options.body } : {}),
-        ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
-      });
-    } catch (cause) {
-      const timedOut = cause instanceof HttpExchangeError && cause.timedOut;
-      throw new OrthancUnavailableError(method, url, cause instanceof Error ? cause.message : String(cause), { cause, timedOut });
+    for (let tried = 1; ; tried++) {
+      const url = this.url + path;
+      try {
+        answer = await this.#http.send(url, {
+          method,
+          headers,
+          timeoutMs: options.timeoutMs ?? this.#timeoutMs,
+          ...(options.body !== undefined ? { body: options.body } : {}),
+          ...(options.idempotent !== undefined ? { idempotent: options.idempotent } : {}),
+        });
+        break;
+      } catch (cause) {
+        const timedOut = cause instanceof HttpExchangeError && cause.timedOut;
+        const code = ((cause as { cause?: NodeJS.ErrnoException }).cause ?? (cause as NodeJS.ErrnoException)).code;
+        // A call that timed out or was reset may have been acted on: only one that may be sent twice goes elsewhere.
+        const neverSent = code !== undefined && unreachableCodes.has(code) && !timedOut;
+        const failOver = tried < this.#urls.length && (neverSent || (idempotent && (timedOut || code === 'ECONNRESET')));
+        if (failOver) {
+          this.#current = (this.#current + 1) % this.#urls.length;
+          continue;
+        }
+        throw new OrthancUnavailableError(method, url, cause instanceof Error ? cause.message : String(cause), { cause, timedOut });
+      }
     }
     if (answer.status < 200 || answer.status > 299) {
-      throw new OrthancHttpError(method, url, answer.status, answer.body.toString('utf8'));
+      throw new OrthancHttpError(method, this.url + path, answer.status, answer.body.toString('utf8'));
     }
     return answer;
   }

@@ -120,3 +120,10 @@ export interface OrthancChanges {
   readonly Done: boolean;
   readonly Last: number;
 }
+
+/** `POST /modalities/{id}/store` with `Synchronous: true`. */
+export interface OrthancModalityStoreResult {
+  readonly InstancesCount?: number;
+  readonly FailedInstancesCount?: number;
+  readonly RemoteAet?: string;
+}

@@ -28,6 +28,8 @@ import type {
   SkippedInstance,
 } from './types.ts';
 import type { QueueReservation, WorkQueue } from './workQueue.ts';
+import { type ClassifyRules, ruleSubject } from '../routing/classifyRules.ts';
+import type { Eligibility } from '../pipeline/types.ts';
 
 export interface ClassificationServiceOptions {
   readonly orthanc: OrthancClient;
@@ -41,6 +43,8 @@ export interface ClassificationServiceOptions {
   readonly software?: { readonly manufacturer: string; readonly version: string };
   /** Largest model batch (the pipeline's own limit applies too). */
   readonly maxBatch?: number;
+  /** The site's include/exclude rules (CXR_ROUTING_FILE), applied after the fixed eligibility. */
+  readonly rules?: ClassifyRules;
 }
 
 type InstanceOutcome =
@@ -118,6 +122,7 @@ export class ClassificationService {
   readonly #inFlight = new InFlight<InstanceOutcome>();
   readonly #batcher: ModelBatcher<PreparedImage, PipelineResult>;
   readonly #objects: ImageObjectBuilder;
+  readonly #rules: ClassifyRules | undefined;
 
   constructor(options: ClassificationServiceOptions) {
     this.#orthanc = options.orthanc;
@@ -127,6 +132,7 @@ export class ClassificationService {
     this.#logger = options.logger;
     this.#outbox = options.outbox;
     this.#software = options.software;
+    this.#rules = options.rules;
     const card = options.pipeline.model.card;
     const onnxSha256 = card.onnx?.sha256;
     if (!onnxSha256) {
@@ -152,7 +158,7 @@ export class ClassificationService {
     const instances: StoredInstance[] = [];
     const skipped: SkippedInstance[] = [];
     for (const { instance, tags } of await findTargetInstances(this.#orthanc, target)) {
-      const eligibility = checkEligibility(tags as Record<string, unknown>);
+      const eligibility = await this.#eligibility(instance.orthancId, tags, instance.SOPInstanceUID);
       if (eligibility.eligible) instances.push(instance);
       else {
         this.#metrics.imagesSkipped.inc();
@@ -195,7 +201,7 @@ export class ClassificationService {
       throw error;
     }
     const instance = storedInstance(orthancId, tags);
-    const eligibility = checkEligibility(tags as Record<string, unknown>);
+    const eligibility = await this.#eligibility(orthancId, tags, instance.SOPInstanceUID);
     if (!eligibility.eligible) {
       this.#metrics.imagesSkipped.inc();
       return { kind: 'skipped', item: { SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason } };
@@ -244,6 +250,27 @@ export class ClassificationService {
         timingsMs: { ...result.timingsMs, model: modelMs, buildSr: srMs, total: elapsed(started) },
       };
     });
+  }
+
+  /**
+   * The fixed eligibility (a frontal chest radiograph), then the site's rules. The sender's AE title is
+   * Orthanc's metadata, fetched only when a rule tests it. A rule's refusal is logged with its reason.
+   */
+  async #eligibility(orthancId: string, tags: OrthancSimplifiedTags, SOPInstanceUID: string): Promise<Eligibility> {
+    const fixed = checkEligibility(tags as Record<string, unknown>);
+    if (!fixed.eligible || !this.#rules) return fixed;
+    let callingAeTitle: string | undefined;
+    if (this.#rules.needsCallingAeTitle) {
+      try {
+        callingAeTitle = (await this.#orthanc.instanceMetadata(orthancId)).RemoteAET;
+      } catch (error) {
+        if (!(error instanceof OrthancHttpError && error.isNotFound)) throw error;
+      }
+    }
+    const decision = this.#rules.decide(ruleSubject(tags as Record<string, unknown>, callingAeTitle));
+    if (decision.classify) return fixed;
+    this.#logger.info('not classified: the site\'s rules exclude it', { SOPInstanceUID, orthancId, reason: decision.reason });
+    return { eligible: false, reason: decision.reason };
   }
 
   /**

@@ -32,6 +32,11 @@ export interface SrOutboxOptions {
   /** Refusals (not outages) after which an entry is failed rather than pending. */
   readonly maxRefusals?: number;
   readonly now?: () => number;
+  /**
+   * Called once Orthanc holds an object (stored now or already there), before `store` resolves: routing
+   * queues it for the site's destinations. Its failure is logged, never the store's.
+   */
+  readonly onStored?: (object: { readonly SOPInstanceUID: string; readonly SeriesInstanceUID: string }, image: SrSubject) => Promise<void>;
 }
 
 /** The image an SR is about, for the listing. */
@@ -78,6 +83,7 @@ export class SrOutbox {
   readonly #maxDelayMs: number;
   readonly #maxRefusals: number;
   readonly #now: () => number;
+  readonly #onStored: SrOutboxOptions['onStored'];
   readonly #entries = new Map<string, Entry>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -92,6 +98,7 @@ export class SrOutbox {
     this.#initialDelayMs = Math.min(options.initialDelayMs ?? 1_000, this.#maxDelayMs);
     this.#maxRefusals = options.maxRefusals ?? 20;
     this.#now = options.now ?? Date.now;
+    this.#onStored = options.onStored;
   }
 
   get pendingCount(): number {
@@ -128,6 +135,7 @@ export class SrOutbox {
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
         const status = await storeSr(this.#orthanc, sr);
+        await this.#stored(sr, image);
         this.#acceptingAgain();
         return { status };
       } catch (error) {
@@ -190,6 +198,7 @@ export class SrOutbox {
       const status = await storeSr(this.#orthanc, { part10: entry.part10, dataset, SOPInstanceUID: uid });
       this.#entries.delete(uid);
       await this.#forget(uid);
+      await this.#stored({ SOPInstanceUID: uid, SeriesInstanceUID: entry.listing.sr.SeriesInstanceUID }, entry.listing.image);
       this.#log.info('stored an SR that had been refused before', { srSOPInstanceUID: uid, attempts: entry.listing.attempts + 1, status });
       this.#report();
       this.#acceptingAgain();
@@ -254,6 +263,15 @@ export class SrOutbox {
     };
     if (state === 'failed') this.#log.error('Orthanc kept refusing an SR; it is listed as failed until retried', { ...entry.listing });
     this.#report();
+  }
+
+  async #stored(object: { readonly SOPInstanceUID: string; readonly SeriesInstanceUID: string }, image: SrSubject): Promise<void> {
+    if (!this.#onStored) return;
+    try {
+      await this.#onStored(object, image);
+    } catch (error) {
+      this.#log.error('an object is in Orthanc, but routing it failed', { srSOPInstanceUID: object.SOPInstanceUID, error });
+    }
   }
 
   /** Orthanc just stored an SR: the ones waiting need not wait out their backoff. */
