@@ -93,9 +93,10 @@ export function distinctCopies(part10: Uint8Array, count: number): Uint8Array[] 
   const uid = metaSopInstanceUid(part10);
   const lastDot = uid.lastIndexOf('.');
   const last = uid.slice(lastDot + 1);
-  // A UID component has no leading zero (PS3.5 §9.1), so number from 10…0 upwards.
-  const first = 10 ** (last.length - 1);
-  if (first + count + 1 > 10 ** last.length) throw new Error(`distinctCopies: '${last}' is too short to number ${count} copies`);
+  // A UID component has no leading zero (PS3.5 §9.1), so number from 10…0 upwards. BigInt: the last
+  // component of a 2.25 UID has up to 39 digits, where a float's n++ stops changing n.
+  const first = 10n ** BigInt(last.length - 1);
+  if (first + BigInt(count) + 1n > 10n ** BigInt(last.length)) throw new Error(`distinctCopies: '${last}' is too short to number ${count} copies`);
   const original = Buffer.from(uid, 'latin1');
   const copies: Uint8Array[] = [];
   for (let n = first; copies.length < count; n++) {
