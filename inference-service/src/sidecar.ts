@@ -177,6 +177,8 @@ export function createSidecar(options: {
         redisUrl: settings.queue.redisUrl,
         prefix: settings.queue.prefix,
         lockMs: settings.queue.lockMs,
+        ...(settings.queue.attempts !== undefined ? { attempts: settings.queue.attempts } : {}),
+        ...(settings.queue.backoffMs !== undefined ? { backoffMs: settings.queue.backoffMs } : {}),
         concurrency: settings.concurrency,
         service,
         orthanc,

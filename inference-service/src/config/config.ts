@@ -151,6 +151,9 @@ export interface QueueSettings {
   readonly redisUrl: string;
   readonly prefix: string;
   readonly lockMs: number;
+  /** Attempts per job and the first retry's delay (doubling); BullmqQueueOptions has the defaults. */
+  readonly attempts?: number;
+  readonly backoffMs?: number;
 }
 
 export class ConfigError extends Error {
