@@ -22,6 +22,7 @@ export interface SidecarProcess {
   logLine(msg: string, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** `GET /metrics` with the token: the text exposition. */
   metrics(url: string, token: string): Promise<string>;
+  /** SIGKILL by default; another signal gets 15 s to end the process before SIGKILL. */
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
@@ -70,7 +71,10 @@ export function spawnSidecar(env: Record<string, string>): SidecarProcess {
     async kill(signal = 'SIGKILL') {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill(signal);
+      // A graceful stop waits for the jobs in hand; one that hangs past 15 s is ended.
+      const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), 15_000);
       await exited;
+      clearTimeout(timer);
     },
   };
 }

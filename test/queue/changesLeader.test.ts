@@ -11,15 +11,10 @@ import { silentLogger } from '../../inference-service/src/log.ts';
 import { ChangesLeader, changesKeys, LeaseLostError } from '../../inference-service/src/queue/changesLeader.ts';
 import { distinctCopies, startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { readRealImage } from '../api/harness.ts';
+import { eventually } from '../support/eventually.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000) => eventually(what, async () => check(), timeoutMs);
 
 // One scenario in steps over one pair of leaders: who leads, then a hand-over, then a usurped lease.
 describe('the changes lease', { shuffle: false }, () => {

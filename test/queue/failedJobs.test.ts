@@ -13,16 +13,14 @@ import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import type { FailedJob } from '../../inference-service/src/queue/arrivalQueue.ts';
 import { auth, postJson, readRealImage, startHarness, testToken, type Harness } from '../api/harness.ts';
 import { distinctCopies } from '../support/orthanc.ts';
+import { eventually } from '../support/eventually.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 
-async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what} (last: ${JSON.stringify(value).slice(0, 300)})`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+/** The value `read` gives once `done` holds of it. */
+async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let last: T | undefined;
+  await eventually(what, async () => done((last = await read())));
+  return last as T;
 }
 
 async function failedList(sidecar: SidecarParts): Promise<{ queue: string; failed: FailedJob[]; counts: Record<string, number> }> {

@@ -18,6 +18,7 @@ import { counterTotal, spawnSidecar, type SidecarProcess } from '../../tooling/s
 import { dicomVariant, realImageUids } from '../browser/support/dicomVariant.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
+import { eventually } from '../support/eventually.ts';
 import { startTestRedis, type TestRedis } from '../support/redis.ts';
 
 const token = `scale-${randomBytes(16).toString('hex')}`;
@@ -31,15 +32,6 @@ interface Worker {
   readonly env: Record<string, string>;
 }
 
-async function poll<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached within ${timeoutMs} ms (last: ${JSON.stringify(value).slice(0, 500)})`);
-    await sleep(250);
-  }
-}
 
 describe('two sidecar workers on a shared queue', () => {
   let redis: TestRedis;
@@ -78,7 +70,7 @@ describe('two sidecar workers on a shared queue', () => {
       };
       workers.push({ name, url: `http://127.0.0.1:${port}`, env, process: spawnSidecar(env) });
     }
-    await Promise.all(workers.map((w) => w.process.logLine('listening')));
+    await Promise.all(workers.map((w) => w.process.logLine('listening', 90_000)));
   });
 
   afterAll(async () => {
@@ -110,16 +102,17 @@ describe('two sidecar workers on a shared queue', () => {
         const { result, report } = imageObjectUids(uid, model.onnx.sha256);
         return [result.SOPInstanceUID, report.SOPInstanceUID];
       });
-    const allStored = (expected: readonly string[], timeoutMs: number) =>
-      poll(
-        'every eligible image has its SRs',
-        async () => {
-          const present = await Promise.all(expected.map((uid) => orthanc.client.instanceIdByUid(uid)));
-          return expected.filter((_, i) => present[i] === undefined);
-        },
-        (left) => left.length === 0,
-        timeoutMs,
-      );
+    /** The SRs of `expected` still missing once all are there, or when the time is up (the test then names them). */
+    const allStored = async (expected: readonly string[], timeoutMs: number): Promise<string[]> => {
+      let missing = [...expected];
+      const probe = async () => {
+        const present = await Promise.all(missing.map((uid) => orthanc.client.instanceIdByUid(uid)));
+        missing = missing.filter((_, i) => present[i] === undefined);
+        return missing.length === 0;
+      };
+      await eventually('every eligible image has its SRs', probe, timeoutMs).catch(() => undefined);
+      return missing;
+    };
 
     const scrapes: string[] = [];
     await upload(0, 10);
