@@ -61,7 +61,7 @@ const envSchema = z.object({
   [configEnv.orthancProxyUsername]: z.string().optional(),
   [configEnv.orthancProxyPassword]: z.string().optional(),
   [configEnv.routingFile]: z.string().min(1).optional(),
-  [configEnv.redisUrl]: z.url({ protocol: /^rediss?$/ }).optional(),
+  [configEnv.redisUrl]: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
   [configEnv.redisPrefix]: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default(configDefaults.redisPrefix),
   [configEnv.queueLockMs]: z.coerce.number().int().min(1_000).default(configDefaults.queueLockMs),
   // 0: read and preprocess on the main thread (to compare; not for a sidecar others depend on).

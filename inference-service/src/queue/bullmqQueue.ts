@@ -65,7 +65,16 @@ export class BullmqArrivalQueue implements ArrivalQueue {
     this.#log = options.logger.child({ tag: 'queue' });
     // null: a command waits out a Redis outage instead of failing after 20 tries (BullMQ requires it for workers).
     this.redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
-    this.redis.on('error', (error: Error) => this.#log.debug('Redis connection error', { error: error.message }));
+    // An outage is said once when it starts and once when it ends, not at every reconnection attempt.
+    let unreachable = false;
+    this.redis.on('error', (error: Error) => {
+      if (!unreachable) this.#log.warn('the shared queue\'s Redis is unreachable; retrying (the hook\'s arrivals wait for the follower meanwhile)', { error: error.message });
+      unreachable = true;
+    });
+    this.redis.on('ready', () => {
+      if (unreachable) this.#log.info('the shared queue\'s Redis is reachable again');
+      unreachable = false;
+    });
     this.#queue = new Queue<ArrivalJobData>(queueName, {
       connection: this.redis,
       prefix: options.prefix,
