@@ -12,6 +12,7 @@ import { apiPaths } from '../../inference-service/src/config/defaults.ts';
 import { imageObjectUids } from '../../inference-service/src/service/imageObjects.ts';
 import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import type { FailedJob } from '../../inference-service/src/queue/arrivalQueue.ts';
+import type { BullmqArrivalQueue } from '../../inference-service/src/queue/bullmqQueue.ts';
 import { auth, postJson, readRealImage, startHarness, testToken, type Harness } from '../api/harness.ts';
 import { distinctCopies } from '../support/orthanc.ts';
 import { eventually } from '../support/eventually.ts';
@@ -61,6 +62,8 @@ describe("the shared queue's failed jobs", () => {
 
   it('should make one job of repeated announcements, fail it after its attempts while Orthanc is down, list it, and classify it when retried', async () => {
     const orthancInstanceId = (await h.orthanc.client.uploadInstance(image)).ID;
+    // Until its Redis connection is up the hook's announcements are refused (the follower brings them back).
+    await eventually('the queue reaches Redis', async () => (sidecar.arrivals as BullmqArrivalQueue).redis.status === 'ready');
     // Announced three times before any worker runs: one job waits.
     for (let i = 0; i < 3; i++) expect((await postJson(sidecar, apiPaths.orthancEvent, { orthancInstanceId })).status).toBe(202);
     const queued = await until('the job is queued', () => failedList(sidecar), (l) => l.counts.waiting === 1);
