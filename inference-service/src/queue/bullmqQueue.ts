@@ -9,6 +9,7 @@
  * image's SOP Instance UID and the model's hash, a repeated job first finds the SR already stored, and a
  * second store is Orthanc's AlreadyStored.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
@@ -147,8 +148,17 @@ export class BullmqArrivalQueue implements ArrivalQueue {
 
   async stop(): Promise<void> {
     // close() waits for the jobs this worker runs; what waits in Redis stays for the other workers.
-    await this.#worker?.close();
+    const worker = this.#worker;
     this.#worker = undefined;
+    if (worker) {
+      // Seen once here after a Redis restart: a worker whose loop never came back, and close() waited
+      // for it for ever. Past one lock time, drop the connections: a job still held lapses to the others.
+      const closed = await Promise.race([worker.close().then(() => true), sleep(this.#options.lockMs).then(() => false)]);
+      if (!closed) {
+        this.#log.warn('the queue worker did not close within the lock time; disconnecting it (a job it held runs again elsewhere)');
+        await worker.disconnect().catch(() => undefined);
+      }
+    }
     await this.#queue.close();
     this.redis.disconnect();
   }
