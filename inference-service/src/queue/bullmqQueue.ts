@@ -153,7 +153,7 @@ export class BullmqArrivalQueue implements ArrivalQueue {
     if (worker) {
       // Seen once here after a Redis restart: a worker whose loop never came back, and close() waited
       // for it for ever. Past one lock time, drop the connections: a job still held lapses to the others.
-      const closed = await Promise.race([worker.close().then(() => true), sleep(this.#options.lockMs).then(() => false)]);
+      const closed = await Promise.race([worker.close().then(() => true), sleep(this.#options.lockMs, undefined, { ref: false }).then(() => false)]);
       if (!closed) {
         this.#log.warn('the queue worker did not close within the lock time; disconnecting it (a job it held runs again elsewhere)');
         await worker.disconnect().catch(() => undefined);
