@@ -46,6 +46,8 @@ interface Outcome {
   readonly images: number;
   readonly exactlyOne: number;
   readonly modelRuns: number;
+  /** Result objects a routing destination confirmed (none is configured here: 0). */
+  readonly routed: number;
   readonly seconds: number;
 }
 
@@ -66,6 +68,8 @@ interface Stack {
   stored(v: Variant): Promise<boolean>;
   /** Model runs so far, from every worker's metrics. */
   modelRuns(): Promise<number>;
+  /** Result objects routed so far, from every worker's metrics. */
+  routed(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -132,8 +136,8 @@ export async function benchScale(): Promise<void> {
   report(rows);
   const queuedAll = [...queued, ...(results.get('queue, 2 workers') ?? [])];
   const total = (pick: (o: Outcome) => number) => queuedAll.reduce((sum, o) => sum + pick(o), 0);
-  // Routing results to destinations (issue 15 item 3) is not built on this branch: nothing is routed yet.
-  console.log(`scale: ${total((o) => o.images)} images, ${total((o) => o.exactlyOne)} with exactly one SR, ${total((o) => o.modelRuns - o.images)} duplicate model runs, 0 routed`);
+  // Routed: read from the workers' cxr_routed_total; this bench configures no destination (CXR_ROUTING_FILE), so 0.
+  console.log(`scale: ${total((o) => o.images)} images, ${total((o) => o.exactlyOne)} with exactly one SR, ${total((o) => o.modelRuns - o.images)} duplicate model runs, ${total((o) => o.routed)} routed`);
 }
 
 async function measureSerial(work: string, name: string, images: readonly Variant[]): Promise<Serial> {
@@ -162,7 +166,7 @@ async function measureSerial(work: string, name: string, images: readonly Varian
 }
 
 async function runBurst(stack: Stack, setup: Setup, images: readonly Variant[]): Promise<Outcome> {
-  const runsBefore = await stack.modelRuns();
+  const [runsBefore, routedBefore] = [await stack.modelRuns(), await stack.routed()];
   const t0 = performance.now();
   const queue = [...images];
   await Promise.all(
@@ -186,7 +190,7 @@ async function runBurst(stack: Stack, setup: Setup, images: readonly Variant[]):
   }
   // Late duplicates (a second sidecar's follower) finish after the SRs exist: let them settle.
   await sleep(1_500);
-  return { images: images.length, exactlyOne, modelRuns: (await stack.modelRuns()) - runsBefore, seconds };
+  return { images: images.length, exactlyOne, modelRuns: (await stack.modelRuns()) - runsBefore, routed: (await stack.routed()) - routedBefore, seconds };
 }
 
 async function startStack(work: string, name: string, setup: Setup): Promise<Stack> {
@@ -225,6 +229,10 @@ async function startStack(work: string, name: string, setup: Setup): Promise<Sta
     // Every worker loaded its model and listens (its log level is warn: ask its health instead).
     await Promise.all(ports.map((port) => waitHealthy(`http://127.0.0.1:${port}`)));
     const model = (await (await fetch(`http://127.0.0.1:${ports[0]}${apiPaths.model}`, { headers: { authorization: `Bearer ${token}` } })).json()) as { onnx: { sha256: string } };
+    const counted = async (name: string) => {
+      const scrapes = await Promise.all(workers.map((w, i) => w.metrics(`http://127.0.0.1:${ports[i]}`, token)));
+      return scrapes.reduce((sum, text) => sum + counterTotal(text, name), 0);
+    };
     const stored = async (v: Variant) => {
       const { result, report: readable } = imageObjectUids(v.SOPInstanceUID, model.onnx.sha256);
       return (await Promise.all([result, readable].map((uids) => client.instanceIdByUid(uids.SOPInstanceUID)))).every(Boolean);
@@ -239,10 +247,8 @@ async function startStack(work: string, name: string, setup: Setup): Promise<Sta
         while (!(await stored(v))) await sleep(2);
         return performance.now() - t0;
       },
-      async modelRuns() {
-        const scrapes = await Promise.all(workers.map((w, i) => w.metrics(`http://127.0.0.1:${ports[i]}`, token)));
-        return scrapes.reduce((sum, text) => sum + counterTotal(text, 'cxr_images_classified_total'), 0);
-      },
+      modelRuns: () => counted('cxr_images_classified_total'),
+      routed: () => counted('cxr_routed_total'),
       stop,
     };
   } catch (error) {
