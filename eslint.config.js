@@ -10,7 +10,7 @@ const src = 'inference-service/src';
 const notTooling = { group: ['**/tooling/**', '**/scripts/**', '**/test/**'], message: 'Product code (inference-service/src) must not import tooling, scripts or tests.' };
 const dcmjsOnlyInDicom = { group: ['dcmjs', 'dcmjs/*'], message: 'dcmjs is untyped: use inference-service/src/dicom, its one typed boundary.' };
 const httpLayer = ['**/api/**', '**/viewer/**', '**/cli/**', '**/sidecar.ts', '**/server.ts'];
-const serviceLayer = ['**/service/**', '**/autoClassify/**'];
+const serviceLayer = ['**/service/**', '**/autoClassify/**', '**/queue/**'];
 const noUpward = (layers, who) => ({ group: layers, message: `${who} must not depend on the layers above it (HTTP → services → domain).` });
 const domainFolders = ['finding', 'dicom', 'xray', 'model', 'torch', 'cam', 'pipeline', 'sr', 'orthanc', 'config'];
 const productFiles = [`${src}/**/*.ts`, `${src}/**/*.mjs`];
@@ -46,7 +46,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [notTooling, dcmjsOnlyInDicom, noUpward([...httpLayer, ...serviceLayer], 'Domain code')] }] },
   },
   {
-    files: [`${src}/service/**`, `${src}/autoClassify/**`],
+    files: [`${src}/service/**`, `${src}/autoClassify/**`, `${src}/queue/**`],
     ignores: notTests,
     rules: { 'no-restricted-imports': ['error', { patterns: [notTooling, dcmjsOnlyInDicom, noUpward(httpLayer, 'A service')] }] },
   },

@@ -5,6 +5,7 @@
 import { benchCore } from './core.ts';
 import { benchFolder } from './folder.ts';
 import { benchRealSizeJ2k } from './realSizeJ2k.ts';
+import { benchScale } from './scale.ts';
 import { benchImport } from './importer.ts';
 import { benchSidecar } from './sidecar.ts';
 import { benchStartup } from './startup.ts';
@@ -21,6 +22,7 @@ const sections: Record<string, () => Promise<void>> = {
   'sidecar-requests': () => benchSidecar(['requests']),
   'sidecar-arrivals': () => benchSidecar(['arrivals']),
   viewer: benchViewer,
+  scale: benchScale,
 };
 
 // `npm run bench -- core viewer` runs those sections; without arguments all but the split sidecar ones.

@@ -97,10 +97,14 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
   const port = (server.address() as AddressInfo).port;
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   if (parts.follower && options.followChanges !== false) parts.follower.start();
+  // A worker of the shared queue: takes jobs, and follows /changes while it holds the lease.
+  await parts.arrivals.start();
+  if (parts.changesLeader && options.followChanges !== false) parts.changesLeader.start();
   logger.info('listening', {
     url,
     orthanc: config.orthanc.url,
     autoClassify: config.autoClassify,
+    queue: parts.arrivals.kind,
     viewer: parts.servesViewer,
     auth: config.access.mode,
     ...(localUser ? { login: `user '${localUser.username}', password in ${join(config.dataDir, localUserFile)}` } : {}),
@@ -114,7 +118,10 @@ export async function startSidecar(options: StartSidecarOptions): Promise<Runnin
       // Idle keep-alive connections would hold close() open; requests in flight still finish.
       if ('closeIdleConnections' in server) server.closeIdleConnections();
       await parts.follower?.stop();
+      await parts.changesLeader?.stop();
       await closed;
+      // The jobs this worker runs finish; those waiting stay in Redis for the other workers.
+      await parts.arrivals.stop();
       await parts.queue.idle();
       // What is still unstored stays on disk for the next start.
       parts.outbox.stop();

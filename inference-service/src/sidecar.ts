@@ -17,6 +17,7 @@ import { AuditLog, type AuditSink } from './audit/auditLog.ts';
 import { clientAddress } from './audit/requestAudit.ts';
 import { parseSyslogUrl, SyslogAuditSink, teeAudit } from './audit/syslogSink.ts';
 import { ChangesFollower } from './autoClassify/changesFollower.ts';
+import type { CursorStore } from './autoClassify/cursorStore.ts';
 import type { AccessSettings, SidecarConfig, ViewerFiles } from './config/config.ts';
 import { dataFiles } from './config/defaults.ts';
 import type { Logger } from './log.ts';
@@ -30,13 +31,17 @@ import { routingRoutes } from './api/routes/routing.ts';
 import { ClassifyRules, createRuleMetrics } from './routing/classifyRules.ts';
 import { createRoutingMetrics, ResultRouter } from './routing/resultRouter.ts';
 import { ObjectSender } from './routing/sendObject.ts';
+import type { ArrivalQueue } from './queue/arrivalQueue.ts';
+import { BullmqArrivalQueue } from './queue/bullmqQueue.ts';
+import { ChangesLeader, changesKeys } from './queue/changesLeader.ts';
+import { InProcessArrivalQueue } from './queue/inProcessQueue.ts';
 import { viewerRoutes } from './viewer/viewerRoutes.ts';
 
 export type SidecarSettings = Pick<
   SidecarConfig,
   'orthanc' | 'apiToken' | 'autoClassify' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'maxQueue' | 'concurrency' | 'dataDir' | 'viewer'
 > &
-  Partial<Pick<SidecarConfig, 'host' | 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes' | 'routing'>> & {
+  Partial<Pick<SidecarConfig, 'host' | 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes' | 'routing' | 'queue'>> & {
     /** Absent: local login (without a user, the API token only), loopback hosts, audit log in the data dir. */
     readonly access?: AccessSettings;
   };
@@ -51,8 +56,12 @@ export interface SidecarParts {
   readonly outbox: SrOutbox;
   /** Present when the routing file names destinations; `load()` takes up what a previous run left. */
   readonly router?: ResultRouter;
-  /** Present when auto-classify is on; not started (the server starts it). */
+  /** Present when auto-classify is on without a shared queue; not started (the server starts it). */
   readonly follower?: ChangesFollower;
+  /** Where arrivals go; with a shared queue, `start()` makes this process one of its workers (the server does). */
+  readonly arrivals: ArrivalQueue;
+  /** With a shared queue and auto-classify: follows `/changes` while it holds the lease; not started. */
+  readonly changesLeader?: ChangesLeader;
   /** True when the viewer's files were found and are served at `/`. */
   readonly servesViewer: boolean;
   readonly audit: AuditSink & { close?(): void };
@@ -163,6 +172,23 @@ export function createSidecar(options: {
   if (viewerFiles && !viewerFound) logger.warn('viewer not installed; serving the API only (run `npm run setup`)', { viewerDir: viewerFiles.dir });
   const viewer = viewerFound ? buildViewer(viewerFiles, settings, accessSettings, audit) : undefined;
 
+  const arrivals: ArrivalQueue = settings.queue
+    ? new BullmqArrivalQueue({
+        redisUrl: settings.queue.redisUrl,
+        prefix: settings.queue.prefix,
+        lockMs: settings.queue.lockMs,
+        ...(settings.queue.attempts !== undefined ? { attempts: settings.queue.attempts } : {}),
+        ...(settings.queue.backoffMs !== undefined ? { backoffMs: settings.queue.backoffMs } : {}),
+        concurrency: settings.concurrency,
+        service,
+        orthanc,
+        metrics,
+        logger,
+      })
+    : new InProcessArrivalQueue(service);
+  // Read from Redis at each scrape: the backlog of every worker, not this one's.
+  if (arrivals.kind === 'bullmq') metrics.queueCountsFrom(() => arrivals.counts());
+
   const app = createApp({
     config: settings,
     service,
@@ -170,6 +196,7 @@ export function createSidecar(options: {
     orthanc,
     outbox,
     ...(router ? { routing: routingRoutes({ router }) } : {}),
+    arrivals,
     card: pipeline.model.card,
     metrics,
     logger,
@@ -177,17 +204,41 @@ export function createSidecar(options: {
     audit,
     ...(viewer ? { viewer } : {}),
   });
-  const follower = settings.autoClassify
-    ? new ChangesFollower({
-        client: orthanc,
-        cursorFile: join(settings.dataDir, dataFiles.changesCursor),
-        concurrency: settings.concurrency,
-        logger,
-        onNewInstance: async (orthancInstanceId) => {
-          const outcome = await service.classifyOrthancInstance(orthancInstanceId, 'changes');
-          logger.debug(`changes: instance ${outcome.kind}`, { orthancInstanceId, ...outcome.item });
-        },
-      })
-    : undefined;
-  return { app, service, queue, metrics, orthanc, audit, outbox, ...(router ? { router } : {}), servesViewer: viewer !== undefined, ...(follower ? { follower } : {}) };
+  const makeFollower = (cursor: { file: string; store?: CursorStore }) =>
+    new ChangesFollower({
+      client: orthanc,
+      cursorFile: cursor.file,
+      ...(cursor.store ? { cursorStore: cursor.store } : {}),
+      concurrency: settings.concurrency,
+      logger,
+      onNewInstance: async (orthancInstanceId) => {
+        const outcome = await arrivals.submit(orthancInstanceId, 'changes');
+        logger.debug(`changes: instance ${outcome.kind === 'done' ? outcome.result : outcome.kind}`, { orthancInstanceId, ...outcome });
+      },
+    });
+  const follower = settings.autoClassify && !(arrivals instanceof BullmqArrivalQueue) ? makeFollower({ file: join(settings.dataDir, dataFiles.changesCursor) }) : undefined;
+  const changesLeader =
+    settings.autoClassify && arrivals instanceof BullmqArrivalQueue && settings.queue
+      ? new ChangesLeader({
+          redis: arrivals.redis,
+          keys: changesKeys(settings.queue.prefix, settings.orthanc.url),
+          leaseMs: settings.queue.lockMs,
+          makeFollower: (store, name) => makeFollower({ file: name, store }),
+          logger,
+        })
+      : undefined;
+  return {
+    app,
+    service,
+    queue,
+    metrics,
+    orthanc,
+    audit,
+    outbox,
+    arrivals,
+    ...(router ? { router } : {}),
+    servesViewer: viewer !== undefined,
+    ...(follower ? { follower } : {}),
+    ...(changesLeader ? { changesLeader } : {}),
+  };
 }

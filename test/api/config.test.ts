@@ -41,6 +41,15 @@ describe('loadConfig', () => {
       expect(config).toMatchObject({ autoClassify: false, ortSpinning: true, port: 0, bodyLimitBytes: 512 * 1024, host: configDefaults.host, modelLayout: 'throughput' });
     });
 
+    it('should classify in process without CXR_REDIS_URL, and be a worker of the shared queue with it', () => {
+      expect(loadConfig(required).queue).toBeUndefined();
+      expect(loadConfig({ ...required, [configEnv.redisUrl]: 'redis://queue:6379/2', [configEnv.queueLockMs]: '5000' }).queue).toEqual({
+        redisUrl: 'redis://queue:6379/2',
+        prefix: configDefaults.redisPrefix,
+        lockMs: 5000,
+      });
+    });
+
     it('should make up a token in development only', () => {
       const { [configEnv.apiToken]: _omitted, ...withoutToken } = required;
       const config = loadConfig({ ...withoutToken, NODE_ENV: 'development' });
@@ -64,6 +73,12 @@ describe('loadConfig', () => {
 
     it('should name a URL that is not http(s)', () => {
       expect(() => loadConfig({ ...required, [configEnv.orthancUrl]: 'ftp://pacs' })).toThrow(/CXR_ORTHANC_URL/);
+    });
+
+    it('should name a Redis URL of another scheme, a too short lock and a prefix that is not a plain word', () => {
+      expect(() => loadConfig({ ...required, [configEnv.redisUrl]: 'http://queue:6379' })).toThrow(/CXR_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+      expect(() => loadConfig({ ...required, [configEnv.redisUrl]: 'redis://queue', [configEnv.queueLockMs]: '10' })).toThrow(/CXR_QUEUE_LOCK_MS: Too small/);
+      expect(() => loadConfig({ ...required, [configEnv.redisPrefix]: 'a:b' })).toThrow(/CXR_REDIS_PREFIX: letters, digits/);
     });
 
     it('should require the token outside development, saying how to get one', () => {

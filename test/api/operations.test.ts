@@ -71,7 +71,7 @@ describe('the sidecar app', { shuffle: false }, () => {
       const documented = Object.entries(doc.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => `${method} ${path}`));
       expect([...new Set(served)].sort()).toEqual(documented.sort());
       expect(Object.keys(doc.paths).sort()).toEqual(
-        ['/api/classify', '/api/classify/file', '/api/health', '/api/internal/orthanc-event', '/api/model', '/api/openapi.json', '/api/sr-outbox', '/api/sr-outbox/retry', '/metrics'].sort(),
+        ['/api/classify', '/api/classify/file', '/api/health', '/api/internal/orthanc-event', '/api/model', '/api/openapi.json', '/api/queue/failed', '/api/queue/retry', '/api/sr-outbox', '/api/sr-outbox/retry', '/metrics'].sort(),
       );
       // The request body is the validator's schema itself.
       const schema = doc.paths['/api/classify']?.post?.requestBody?.content['application/json']?.schema;

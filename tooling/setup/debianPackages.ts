@@ -11,7 +11,8 @@ export const productPackages = ['orthanc', 'orthanc-dicomweb'];
  * files, dicom3tools for dciodvfy and dcentvfy, PixelMed's DicomSRValidator for SR templates
  * (pixelmed-apps brings a Java runtime), Chromium for the viewer (with a font: installed without
  * recommends it has none, and its screenshots are there to be read), Debian's PostgreSQL and
- * orthanc-postgresql for Orthancs that share one database.
+ * orthanc-postgresql for Orthancs that share one database, Redis for the shared job queue (BullMQ)
+ * that several sidecar workers take arrivals from.
  */
 export const testPackages = [
   'dcmtk',
@@ -27,6 +28,7 @@ export const testPackages = [
   // Orthanc on PostgreSQL: several Orthancs sharing one index (test/support/postgres.ts starts the server).
   'postgresql',
   'orthanc-postgresql',
+  'redis-server',
 ];
 
 function isInstalled(pkg: string): boolean {

@@ -23,6 +23,8 @@ import { healthRoutes } from './routes/health.ts';
 import { metricsRoutes } from './routes/metrics.ts';
 import { modelRoutes } from './routes/model.ts';
 import { orthancEventRoutes } from './routes/orthancEvent.ts';
+import { queueRoutes } from './routes/queue.ts';
+import type { ArrivalQueue } from '../queue/arrivalQueue.ts';
 import { srOutboxRoutes } from './routes/srOutbox.ts';
 
 export interface AppConfig {
@@ -43,6 +45,8 @@ export interface AppDeps {
   readonly outbox: SrOutbox;
   /** `/api/routing` (routing/), when the sidecar sends results to destinations. */
   readonly routing?: OpenAPIHono;
+  /** Where arrivals go: in-process, or the shared queue (CXR_REDIS_URL). */
+  readonly arrivals: ArrivalQueue;
   readonly card: ModelCard;
   readonly metrics: SidecarMetrics;
   readonly logger: Logger;
@@ -111,9 +115,10 @@ export function createApp(deps: AppDeps): Hono {
   app.route(apiPaths.health, healthRoutes({ orthanc: deps.orthanc, service: deps.service, queue: deps.queue }));
   app.route(apiPaths.model, modelRoutes({ card: deps.card }));
   app.route(apiPaths.metrics, metricsRoutes({ metrics }));
-  app.route(apiPaths.orthancEvent, orthancEventRoutes({ service: deps.service, autoClassify: config.autoClassify, metrics, logger: deps.logger }));
+  app.route(apiPaths.orthancEvent, orthancEventRoutes({ arrivals: deps.arrivals, autoClassify: config.autoClassify, metrics, logger: deps.logger }));
   app.route(apiPaths.srOutbox, srOutboxRoutes({ outbox: deps.outbox }));
   if (deps.routing) app.route(apiPaths.routing, deps.routing);
+  app.route(apiPaths.queue, queueRoutes({ arrivals: deps.arrivals }));
   // Generated from the routes' own schemas (createRoute), so the document cannot drift from what they do.
   serveOpenApiDocument(app, defaultSoftware.version);
   // Unknown API paths get the API's error format even when the viewer's catch-all is mounted.

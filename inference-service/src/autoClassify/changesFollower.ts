@@ -8,7 +8,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { silentLogger, type Logger } from '../log.ts';
-import { readCursor, writeCursor, CursorFileError } from './cursorStore.ts';
+import { CursorFileError, fileCursorStore, type CursorStore } from './cursorStore.ts';
 import { deliverPage, type NewInstanceHandler } from './deliverPage.ts';
 import { OrthancUnavailableError } from '../orthanc/errors.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
@@ -17,8 +17,10 @@ export type { NewInstanceHandler };
 
 export interface ChangesFollowerOptions {
   readonly client: Pick<OrthancClient, 'changes' | 'lastChange'>;
-  /** JSON file holding the cursor, e.g. `<dataDir>/orthanc-changes-cursor.json`. */
+  /** JSON file holding the cursor, e.g. `<dataDir>/orthanc-changes-cursor.json` (with `cursorStore`: its name in the log). */
   readonly cursorFile: string;
+  /** Where the cursor lives instead of `cursorFile` (the shared queue's follower keeps it in Redis). */
+  readonly cursorStore?: CursorStore;
   readonly onNewInstance: NewInstanceHandler;
   /** Pause between polls once caught up. */
   readonly pollIntervalMs?: number;
@@ -53,8 +55,9 @@ export interface DrainResult {
 }
 
 export class ChangesFollower {
-  readonly #options: Required<Omit<ChangesFollowerOptions, 'logger'>>;
+  readonly #options: Required<Omit<ChangesFollowerOptions, 'logger' | 'cursorStore'>>;
   readonly #log: Logger;
+  readonly #store: CursorStore;
   #cursor: number | undefined;
   /** The Orthanc resource of change `#cursor`, to recognise the same database later. */
   #cursorId: string | undefined;
@@ -80,6 +83,7 @@ export class ChangesFollower {
       if (!(this.#options[key] >= 1)) throw new Error(`ChangesFollower: option '${key}' must be at least 1, got ${this.#options[key]}`);
     }
     this.#log = (options.logger ?? silentLogger).child({ tag: 'changes' });
+    this.#store = options.cursorStore ?? fileCursorStore(options.cursorFile);
   }
 
   /** The cursor in memory (undefined before the first pass read it). */
@@ -219,7 +223,7 @@ export class ChangesFollower {
   async #loadCursor(): Promise<number> {
     let stored;
     try {
-      stored = await readCursor(this.#options.cursorFile);
+      stored = await this.#store.read();
     } catch (error) {
       if (!(error instanceof CursorFileError)) throw error;
       // Refusing to start would cost auto-classify altogether; what arrived while it was lost is the
@@ -272,6 +276,6 @@ export class ChangesFollower {
   async #persist(since: number, id: string | undefined): Promise<void> {
     this.#cursor = since;
     this.#cursorId = id;
-    await writeCursor(this.#options.cursorFile, id === undefined ? { since } : { since, id });
+    await this.#store.write(id === undefined ? { since } : { since, id });
   }
 }

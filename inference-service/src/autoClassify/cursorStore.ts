@@ -30,18 +30,23 @@ export async function readCursor(path: string): Promise<Pick<StoredCursor, 'sinc
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new CursorFileError(`Cannot read the changes cursor at ${path}`, { cause });
   }
+  return parseCursor(text, path);
+}
+
+/** A stored cursor's text, checked; `where` names its place in the error. */
+export function parseCursor(text: string, where: string): Pick<StoredCursor, 'since' | 'id'> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch (cause) {
-    throw new CursorFileError(`The changes cursor at ${path} is not JSON`, { cause });
+    throw new CursorFileError(`The changes cursor at ${where} is not JSON`, { cause });
   }
   const { since, id } = (parsed ?? {}) as { since?: unknown; id?: unknown };
   if (typeof since !== 'number' || !Number.isSafeInteger(since) || since < 0) {
-    throw new CursorFileError(`The changes cursor at ${path} has no non-negative integer 'since'`);
+    throw new CursorFileError(`The changes cursor at ${where} has no non-negative integer 'since'`);
   }
   if (id !== undefined && typeof id !== 'string') {
-    throw new CursorFileError(`The changes cursor at ${path} has an 'id' that is not a string`);
+    throw new CursorFileError(`The changes cursor at ${where} has an 'id' that is not a string`);
   }
   return id === undefined ? { since } : { since, id };
 }
@@ -52,4 +57,15 @@ export async function writeCursor(path: string, cursor: Pick<StoredCursor, 'sinc
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(stored)}\n`);
   await rename(temporary, path);
+}
+
+/** Where a follower keeps its cursor: this file by default; Redis for the shared queue's one follower. */
+export interface CursorStore {
+  /** The saved cursor, undefined when none yet; CursorFileError when what is stored is not a cursor. */
+  read(): Promise<Pick<StoredCursor, 'since' | 'id'> | undefined>;
+  write(cursor: Pick<StoredCursor, 'since' | 'id'>): Promise<void>;
+}
+
+export function fileCursorStore(path: string): CursorStore {
+  return { read: () => readCursor(path), write: (cursor) => writeCursor(path, cursor) };
 }

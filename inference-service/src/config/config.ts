@@ -61,6 +61,9 @@ const envSchema = z.object({
   [configEnv.orthancProxyUsername]: z.string().optional(),
   [configEnv.orthancProxyPassword]: z.string().optional(),
   [configEnv.routingFile]: z.string().min(1).optional(),
+  [configEnv.redisUrl]: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional(),
+  [configEnv.redisPrefix]: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ and - only').default(configDefaults.redisPrefix),
+  [configEnv.queueLockMs]: z.coerce.number().int().min(1_000).default(configDefaults.queueLockMs),
   // 0: read and preprocess on the main thread (to compare; not for a sidecar others depend on).
   [preparePoolEnv.threads]: z.coerce.number().int().min(0).optional(),
   [preparePoolEnv.timeoutMs]: positiveInt.default(preparePoolDefaults.timeoutMs),
@@ -140,6 +143,17 @@ export interface SidecarConfig {
   readonly access: AccessSettings;
   /** From CXR_ROUTING_FILE: what to classify beyond the fixed eligibility, where results go. */
   readonly routing?: RoutingSettings;
+  /** The shared queue (CXR_REDIS_URL); absent: arrivals are classified in this process. */
+  readonly queue?: QueueSettings;
+}
+
+export interface QueueSettings {
+  readonly redisUrl: string;
+  readonly prefix: string;
+  readonly lockMs: number;
+  /** Attempts per job and the first retry's delay (doubling); BullmqQueueOptions has the defaults. */
+  readonly attempts?: number;
+  readonly backoffMs?: number;
 }
 
 export class ConfigError extends Error {
@@ -239,6 +253,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       Object.entries(dicomLimitNames).map(([key, { env }]) => [key, (values as Record<string, unknown>)[env] as number]),
     ) as unknown as DicomLimits,
     logLevel: values[configEnv.logLevel],
+    ...(values[configEnv.redisUrl] !== undefined
+      ? { queue: { redisUrl: values[configEnv.redisUrl] as string, prefix: values[configEnv.redisPrefix], lockMs: values[configEnv.queueLockMs] } }
+      : {}),
     viewer: { dir: resolve(values[configEnv.viewerDir]), extensionFile: resolve(values[configEnv.viewerExtensionFile]) },
     access: {
       mode: values[configEnv.auth],

@@ -49,6 +49,12 @@ export const configEnv = {
   orthancProxyPassword: 'CXR_ORTHANC_PROXY_PASSWORD',
   /** The site's routing file (JSON): what to classify, where results go (inference-service/src/routing). */
   routingFile: 'CXR_ROUTING_FILE',
+  /** `redis://…`: this sidecar is one worker of a shared BullMQ queue on that Redis; unset: in-process. */
+  redisUrl: 'CXR_REDIS_URL',
+  /** Namespaces the shared queue's keys in Redis; every worker of one queue uses the same. */
+  redisPrefix: 'CXR_REDIS_PREFIX',
+  /** How long a worker's claim (a job's lock, the changes lease) lasts unrenewed: a dead worker's work moves after it. */
+  queueLockMs: 'CXR_QUEUE_LOCK_MS',
   /** `development` or `test` lets the sidecar start without a token (it makes one up per process). */
   mode: 'NODE_ENV',
 } as const;
@@ -90,6 +96,9 @@ export const configDefaults = {
   oidcRolesClaim: 'roles',
   oidcScope: 'openid profile',
   oidcTokenType: 'at+jwt',
+  redisPrefix: 'cxr',
+  /** BullMQ's default; it must outlast a Redis outage, or jobs whose lock lapsed meanwhile run twice. */
+  queueLockMs: 30_000,
 } as const;
 
 /** Files the sidecar keeps in its data dir. */
@@ -113,5 +122,7 @@ export const apiPaths = {
   orthancEvent: '/api/internal/orthanc-event',
   srOutbox: '/api/sr-outbox',
   routing: '/api/routing',
+  /** The shared queue's failed jobs (`GET /failed`, `POST /retry`). */
+  queue: '/api/queue',
   metrics: '/metrics',
 } as const;

@@ -47,7 +47,7 @@ export interface ClassificationServiceOptions {
   readonly rules?: ClassifyRules;
 }
 
-type InstanceOutcome =
+export type InstanceOutcome =
   | { readonly kind: 'classified'; readonly item: ClassifiedImage }
   | { readonly kind: 'pending'; readonly item: PendingImage }
   | { readonly kind: 'skipped'; readonly item: SkippedInstance };
@@ -187,9 +187,14 @@ export class ClassificationService {
    * One instance Orthanc told us about (the Lua hook or the changes feed). Ineligible instances, our
    * own SRs among them, are skipped quietly; the outcome is returned for the caller to log. The
    * changes follower waits for room in the queue (its own concurrency bounds it); a hook event is
-   * refused when the queue is full, and the follower picks the instance up later.
+   * refused when the queue is full, and the follower picks the instance up later. A shared queue's
+   * worker waits too (`waitForRoom`): its own concurrency bounds it, and its job is already safe in Redis.
    */
-  async classifyOrthancInstance(orthancId: string, source: Exclude<ClassifySource, 'api' | 'file'>): Promise<InstanceOutcome> {
+  async classifyOrthancInstance(
+    orthancId: string,
+    source: Exclude<ClassifySource, 'api' | 'file'>,
+    options: { readonly waitForRoom?: boolean } = {},
+  ): Promise<InstanceOutcome> {
     let tags: OrthancSimplifiedTags;
     try {
       tags = await this.#orthanc.instanceTags(orthancId);
@@ -206,7 +211,7 @@ export class ClassificationService {
       this.#metrics.imagesSkipped.inc();
       return { kind: 'skipped', item: { SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason } };
     }
-    const [outcome] = await this.#classifyInstances([instance], source, { bounded: source !== 'changes' });
+    const [outcome] = await this.#classifyInstances([instance], source, { bounded: source !== 'changes' && options.waitForRoom !== true });
     if (!outcome) throw new Error(`classifyOrthancInstance: no outcome for instance ${orthancId}`);
     return outcome;
   }
@@ -392,6 +397,8 @@ export class ClassificationService {
     }
     // AlreadyStored: another sidecar (or an earlier run that crashed before answering) wrote it first.
     const alreadyExisted = stored.status === 'already-stored';
+    // The model ran for an image whose result another run had stored meanwhile: work done twice.
+    if (alreadyExisted) this.#metrics.modelRunsDuplicated.inc();
     if (alreadyExisted) this.#metrics.srsDeduplicated.inc();
     else this.#metrics.srsStored.inc();
 

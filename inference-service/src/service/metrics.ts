@@ -18,10 +18,18 @@ export interface SidecarMetrics {
   readonly srStoreFailures: Counter<'reason'>;
   readonly srOutbox: Gauge<'state'>;
   readonly classifyDuration: Histogram<'stage'>;
+  readonly modelRunsDuplicated: Counter;
+  /** Shared queue only: jobs by state across every worker (read from Redis at each scrape). */
+  readonly queueJobs: Gauge<'state'>;
+  /** Shared queue only: jobs this worker ran that failed their last attempt. */
+  readonly queueJobsFailed: Counter;
+  /** Where `queueJobs` reads the counts at each scrape (the shared queue sets it). */
+  queueCountsFrom(read: () => Promise<Readonly<Record<string, number>>>): void;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): SidecarMetrics {
   const registry = new Registry();
+  let readQueueCounts: (() => Promise<Readonly<Record<string, number>>>) | undefined;
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'cxr_' });
   const registers = [registry];
   return {
@@ -95,5 +103,29 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Sidec
       buckets: [0.005, 0.01, 0.02, 0.04, 0.06, 0.1, 0.2, 0.5, 1, 2, 5],
       registers,
     }),
+    modelRunsDuplicated: new Counter({
+      name: 'cxr_model_runs_duplicated_total',
+      help: 'Model runs whose result was already stored by another run when this one finished (work done twice)',
+      registers,
+    }),
+    queueJobs: new Gauge({
+      name: 'cxr_queue_jobs',
+      help: 'Shared queue (CXR_REDIS_URL): jobs by state (waiting, active, delayed, failed, completed) across every worker',
+      labelNames: ['state'],
+      registers,
+      async collect() {
+        // Redis away: the scrape still answers, without this gauge's fresh values.
+        const counts = await readQueueCounts?.().catch(() => undefined);
+        for (const [state, count] of Object.entries(counts ?? {})) this.set({ state }, count);
+      },
+    }),
+    queueJobsFailed: new Counter({
+      name: 'cxr_queue_jobs_failed_total',
+      help: 'Shared queue: jobs this worker ran that failed their last attempt (listed at /api/queue/failed)',
+      registers,
+    }),
+    queueCountsFrom(read) {
+      readQueueCounts = read;
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../../log.ts';
-import type { ClassificationService } from '../../service/classificationService.ts';
+import { QueueUnavailableError, type ArrivalQueue } from '../../queue/arrivalQueue.ts';
 import type { SidecarMetrics } from '../../service/metrics.ts';
 import { QueueFullError } from '../../service/workQueue.ts';
 import { requireCredential } from '../../access/authenticate.ts';
@@ -25,10 +25,11 @@ const eventRoute = createRoute({
 /**
  * `POST /api/internal/orthanc-event`, called by orthanc/lua/notify-sidecar.lua for every stored
  * instance. Answers 202 at once (the hook runs inside Orthanc and must not wait for the model) and
- * classifies in the background. Failures here lose nothing: the changes follower sees every instance.
+ * classifies in the background (or queues the job, with a shared queue). Failures here lose nothing:
+ * the changes follower sees every instance.
  */
 export function orthancEventRoutes(options: {
-  service: ClassificationService;
+  arrivals: ArrivalQueue;
   autoClassify: boolean;
   metrics: SidecarMetrics;
   logger: Logger;
@@ -39,10 +40,10 @@ export function orthancEventRoutes(options: {
     (c) => {
       const { orthancInstanceId } = c.req.valid('json');
       if (!options.autoClassify) return c.json({ accepted: false, reason: 'auto-classify is turned off (CXR_AUTO_CLASSIFY)' }, 202);
-      options.service.classifyOrthancInstance(orthancInstanceId, 'hook').then(
-        (outcome) => logger.debug(`instance ${outcome.kind}`, { orthancInstanceId, ...outcome.item }),
+      options.arrivals.submit(orthancInstanceId, 'hook').then(
+        (outcome) => logger.debug(`instance ${outcome.kind === 'done' ? outcome.result : outcome.kind}`, { orthancInstanceId, ...outcome }),
         (error: unknown) => {
-          const kind = error instanceof QueueFullError ? 'hook-queue-full' : 'hook-failed';
+          const kind = error instanceof QueueFullError ? 'hook-queue-full' : error instanceof QueueUnavailableError ? 'hook-queue-unavailable' : 'hook-failed';
           options.metrics.errors.inc({ kind });
           logger.warn('classification on arrival failed; the changes follower will retry', { orthancInstanceId, error });
         },
