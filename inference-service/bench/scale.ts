@@ -14,7 +14,7 @@
  * On 2 cores two workers cannot beat one: both share the same cores.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -46,7 +46,7 @@ interface Outcome {
   readonly images: number;
   readonly exactlyOne: number;
   readonly modelRuns: number;
-  /** Result objects a routing destination confirmed (none is configured here: 0). */
+  /** Result objects the PACS destination confirmed (C-STORE through Orthanc, the routing file's one destination). */
   readonly routed: number;
   readonly seconds: number;
 }
@@ -136,7 +136,7 @@ export async function benchScale(): Promise<void> {
   report(rows);
   const queuedAll = [...queued, ...(results.get('queue, 2 workers') ?? [])];
   const total = (pick: (o: Outcome) => number) => queuedAll.reduce((sum, o) => sum + pick(o), 0);
-  // Routed: read from the workers' cxr_routed_total; this bench configures no destination (CXR_ROUTING_FILE), so 0.
+  // Routed: the PACS destination's confirmed deliveries, from the workers' cxr_routed_total.
   console.log(`scale: ${total((o) => o.images)} images, ${total((o) => o.exactlyOne)} with exactly one SR, ${total((o) => o.modelRuns - o.images)} duplicate model runs, ${total((o) => o.routed)} routed`);
 }
 
@@ -188,21 +188,40 @@ async function runBurst(stack: Stack, setup: Setup, images: readonly Variant[]):
     const srs = await stack.client.findInstances({ Query: { StudyInstanceUID: v.StudyInstanceUID, Modality: 'SR' } });
     if (srs.length === 2) exactlyOne++;
   }
-  // Late duplicates (a second sidecar's follower) finish after the SRs exist: let them settle.
+  // Late duplicates (a second sidecar's follower) finish after the SRs exist: let them settle; and the
+  // deliveries to the PACS, which follow each store, catch up (up to 60 s; the count says what arrived).
   await sleep(1_500);
+  const routedBy = Date.now() + 60_000;
+  while ((await stack.routed()) - routedBefore < 2 * exactlyOne && Date.now() < routedBy) await sleep(200);
   return { images: images.length, exactlyOne, modelRuns: (await stack.modelRuns()) - runsBefore, routed: (await stack.routed()) - routedBefore, seconds };
 }
 
 async function startStack(work: string, name: string, setup: Setup): Promise<Stack> {
   const ports = await Promise.all(Array.from({ length: setup.workers }, () => findFreePort()));
   const redis: RunningRedis | undefined = setup.queue ? await startRedis({ dir: await mkdtemp(join(work, `redis-${name}-`)) }) : undefined;
-  const orthanc = await startOrthanc({ storageDir: join(work, `orthanc-${name}`), credentials, sidecar: { url: `http://127.0.0.1:${ports[0]}`, token } });
+  // Every result goes on to a PACS (another Orthanc) by C-STORE, as a site's routing file says.
+  const sourceDicomPort = await findFreePort();
+  const pacs = await startOrthanc({
+    storageDir: join(work, `pacs-${name}`),
+    credentials,
+    dicomPort: 0,
+    dicomModalities: { source: { AET: 'CXRFINDINGS', Host: '127.0.0.1', Port: sourceDicomPort } },
+  });
+  const orthanc = await startOrthanc({
+    storageDir: join(work, `orthanc-${name}`),
+    credentials,
+    sidecar: { url: `http://127.0.0.1:${ports[0]}`, token },
+    dicomPort: sourceDicomPort,
+    dicomModalities: { pacs: { AET: 'PACS', Host: '127.0.0.1', Port: pacs.dicomPort as number } },
+  });
+  const routingFile = join(work, `routing-${name}.json`);
+  await writeFile(routingFile, JSON.stringify({ destinations: [{ name: 'pacs', type: 'dicom', modality: 'pacs' }], delivery: { maxAttempts: 100, initialDelayMs: 200, maxDelayMs: 2_000 } }));
   const client = new OrthancClient({ url: orthanc.url, credentials });
   const workers: SidecarProcess[] = [];
   const stop = async () => {
     await Promise.all(workers.map((w) => w.kill('SIGTERM')));
     client.close();
-    await orthanc.stop();
+    await Promise.all([orthanc.stop(), pacs.stop()]);
     await redis?.stop();
   };
   try {
@@ -222,6 +241,7 @@ async function startStack(work: string, name: string, setup: Setup): Promise<Sta
           [preparePoolEnv.threads]: '1',
           [configEnv.viewerDir]: join(work, 'no-viewer'),
           [configEnv.viewerExtensionFile]: join(work, 'no-viewer.mjs'),
+          [configEnv.routingFile]: routingFile,
           ...(redis ? { [configEnv.redisUrl]: redis.url } : {}),
         }),
       );
