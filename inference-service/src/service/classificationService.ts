@@ -335,10 +335,10 @@ export class ClassificationService {
   /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
   async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
     const started = performance.now();
-    const { result: uids, report } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
+    const { result: uids, report, heatmaps } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
     // Already classified, its objects waiting for Orthanc: try them again now rather than compute them again.
     const waitingSr = this.#outbox.dataset(uids.SOPInstanceUID);
-    const waiting = [this.#outbox.retryNow(report.SOPInstanceUID), this.#outbox.retryNow(uids.SOPInstanceUID)].filter((w) => w !== undefined);
+    const waiting = [report, heatmaps, uids].map((o) => this.#outbox.retryNow(o.SOPInstanceUID)).filter((w) => w !== undefined);
     if (waiting.length > 0) return this.#outboxOutcome(instance, await Promise.all(waiting), waitingSr, uids, report, started);
     // A click or the hook is about a new image, which rarely has its SR yet: fetch the image while asking.
     // The follower catching up mostly meets images the hook already did, so it asks first.
@@ -379,12 +379,13 @@ export class ClassificationService {
     const sr = objects.result;
     const buildSrMs = elapsed(tBuild);
     const tStore = performance.now();
-    // The readable report first, then the result (its presence says the image is done); each not stored
-    // is kept in the outbox and retried, so neither is lost whatever order Orthanc takes them in.
+    // The readable report and the heatmaps first, then the result (its presence says the image is done);
+    // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
     const storedReport = await this.#outbox.store(objects.report, instance);
+    const storedHeatmaps = objects.heatmaps ? await this.#outbox.store(objects.heatmaps, instance) : undefined;
     const stored = await this.#outbox.store(objects.result, instance);
     const storeMs = elapsed(tStore);
-    for (const attempt of [storedReport, stored]) {
+    for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps] : []), stored]) {
       if (attempt.status !== 'pending' && attempt.status !== 'failed') continue;
       // Not all of it exists: nobody is told of it, nothing says "classified" as if it were done.
       this.#logger.warn('classified, but Orthanc did not store its objects; they are kept and retried', {
