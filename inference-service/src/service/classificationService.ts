@@ -382,7 +382,10 @@ export class ClassificationService {
     // The readable report and the heatmaps first, then the result (its presence says the image is done);
     // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
     const storedReport = await this.#outbox.store(objects.report, instance);
+    const tHeatmaps = performance.now();
     const storedHeatmaps = objects.heatmaps ? await this.#outbox.store(objects.heatmaps, instance) : undefined;
+    // What the heatmaps add: building them (the CAMs are computed for the regions anyway) and storing them.
+    const heatmapsMs = objects.heatmaps ? objects.heatmaps.buildMs + elapsed(tHeatmaps) : 0;
     const stored = await this.#outbox.store(objects.result, instance);
     const storeMs = elapsed(tStore);
     for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps] : []), stored]) {
@@ -416,7 +419,7 @@ export class ClassificationService {
       classified.result.findings,
       { SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
       report,
-      { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, total: totalMs },
+      { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, heatmaps: heatmapsMs, total: totalMs },
     );
   }
 

@@ -1,8 +1,6 @@
 import { camImage } from '../cam/index.ts';
 import type { FindingCam } from '../cam/index.ts';
-import { appendFloatPixelData } from '../dicom/appendFloatPixelData.ts';
 import type { DicomDataset } from '../dicom/types.ts';
-import { writePart10 } from '../dicom/writePart10.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
 import type { CropGeometry } from '../xray/types.ts';
@@ -10,6 +8,7 @@ import { imageReference, isDemoResult, seriesDescription } from './buildFindings
 import type { FindingsSr } from './buildFindingsSr.ts';
 import { parametricMapConcepts, parametricMapSopClassUid } from './codes.ts';
 import { codeSequence } from './contentItems.ts';
+import { encodeParametricMap } from './encodeParametricMap.ts';
 import { findingDisplayName } from './findingCodes.ts';
 import { defaultSoftware, deviceName, objectHeader } from './srHeader.ts';
 import type { Software } from './srHeader.ts';
@@ -31,6 +30,8 @@ export interface ParametricMapInput {
 export interface ParametricMap extends FindingsSr {
   /** Frame number (1-based) by finding label: what the TID 1500 result's Illustration of ROI points at. */
   readonly frames: ReadonlyMap<string, number>;
+  /** How long building it took (sampling the CAMs and encoding), for the sidecar's stage timings. */
+  readonly buildMs: number;
 }
 
 /**
@@ -48,6 +49,7 @@ export interface ParametricMap extends FindingsSr {
 export function buildParametricMap(input: ParametricMapInput): ParametricMap {
   const { image, result, card, cams, crop, size } = input;
   if (cams.length === 0) throw new Error('buildParametricMap: no CAM to hold; a Parametric Map needs at least one frame');
+  const started = performance.now();
   const now = input.now ?? new Date();
   const software = input.software ?? defaultSoftware;
   const imageRef = imageReference(image, result, card);
@@ -115,6 +117,7 @@ export function buildParametricMap(input: ParametricMapInput): ParametricMap {
         DimensionDescriptionLabel: 'Finding',
       },
     ],
+    ReferencedSeriesSequence: [{ SeriesInstanceUID: imageRef.SeriesInstanceUID, ReferencedInstanceSequence: [source] }],
     SharedFunctionalGroupsSequence: [
       {
         DerivationImageSequence: [
@@ -137,24 +140,25 @@ export function buildParametricMap(input: ParametricMapInput): ParametricMap {
         PixelValueTransformationSequence: [{ RescaleIntercept: 0, RescaleSlope: 1, RescaleType: 'US' }],
       },
     ],
-    PerFrameFunctionalGroupsSequence: labels.map((label, f) => ({
-      FrameContentSequence: [{ DimensionIndexValues: [f + 1], FrameLabel: findingDisplayName(label).slice(0, 64) }],
-      // The centre of the first cell, in a plane whose origin is the centre of the image's first pixel.
-      PlanePositionSequence: [{ ImagePositionPatient: [(cell.x / 2 - 0.5) * columnSpacing, (cell.y / 2 - 0.5) * rowSpacing, 0] }],
-      RealWorldValueMappingSequence: [realWorldValueMapping(label)],
-    })),
-    ReferencedSeriesSequence: [{ SeriesInstanceUID: imageRef.SeriesInstanceUID, ReferencedInstanceSequence: [source] }],
   };
-  const part10 = appendFloatPixelData(writePart10(dataset), pixels);
-  return { dataset, part10, SOPInstanceUID, SeriesInstanceUID, frames: new Map(labels.map((label, f) => [label, f + 1])) };
+  const frames = labels.map((label, f) => ({
+    FrameContentSequence: [{ DimensionIndexValues: [f + 1], FrameLabel: findingDisplayName(label).slice(0, 64) }],
+    // The centre of the first cell, in a plane whose origin is the centre of the image's first pixel.
+    PlanePositionSequence: [{ ImagePositionPatient: [(cell.x / 2 - 0.5) * columnSpacing, (cell.y / 2 - 0.5) * rowSpacing, 0] }],
+    RealWorldValueMappingSequence: [realWorldValueMapping(label)],
+  }));
+  const part10 = encodeParametricMap(dataset, frames, pixels);
+  return { dataset: { ...dataset, PerFrameFunctionalGroupsSequence: frames }, part10, SOPInstanceUID, SeriesInstanceUID, frames: new Map(labels.map((label, f) => [label, f + 1])), buildMs: performance.now() - started };
 }
 
 /**
  * The maps' grid: the image's own pixels up to `heatmapMaxSide` on the longer side, else the image's extent
- * in fewer, equal cells. A CAM is a 7×7 map blended smoothly (computeCams), so 256 cells hold all it says;
- * at the image's size a 3000×2500 radiograph would carry 30 MB per finding.
+ * in fewer, equal cells. A CAM is a 7×7 map blended bilinearly (computeCams): 128 cells a side put ~18 on
+ * each stretch between two of its samples, along which it is linear, so a viewer's own smoothing restores it;
+ * at the image's size a 3000×2500 radiograph would carry 30 MB per finding (a 256 grid cost ~30 ms per image
+ * in the sidecar, measured).
  */
-export const heatmapMaxSide = 256;
+export const heatmapMaxSide = 128;
 
 function heatmapGrid(size: { readonly width: number; readonly height: number }): { width: number; height: number } {
   const k = Math.max(1, Math.max(size.width, size.height) / heatmapMaxSide);
