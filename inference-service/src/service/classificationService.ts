@@ -335,10 +335,10 @@ export class ClassificationService {
   /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
   async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
     const started = performance.now();
-    const { result: uids, report, heatmaps } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
+    const { result: uids, report, heatmaps: heatmapUids } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
     // Already classified, its objects waiting for Orthanc: try them again now rather than compute them again.
     const waitingSr = this.#outbox.dataset(uids.SOPInstanceUID);
-    const waiting = [report, heatmaps, uids].map((o) => this.#outbox.retryNow(o.SOPInstanceUID)).filter((w) => w !== undefined);
+    const waiting = [report, heatmapUids, uids].map((o) => this.#outbox.retryNow(o.SOPInstanceUID)).filter((w) => w !== undefined);
     if (waiting.length > 0) return this.#outboxOutcome(instance, await Promise.all(waiting), waitingSr, uids, report, started);
     // A click or the hook is about a new image, which rarely has its SR yet: fetch the image while asking.
     // The follower catching up mostly meets images the hook already did, so it asks first.
@@ -381,11 +381,18 @@ export class ClassificationService {
     const tStore = performance.now();
     // The readable report and the heatmaps first, then the result (its presence says the image is done);
     // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
-    const storedReport = await this.#outbox.store(objects.report, instance);
-    const tHeatmaps = performance.now();
-    const storedHeatmaps = objects.heatmaps ? await this.#outbox.store(objects.heatmaps, instance) : undefined;
-    // What the heatmaps add: building them (the CAMs are computed for the regions anyway) and storing them.
-    const heatmapsMs = objects.heatmaps ? objects.heatmaps.buildMs + elapsed(tHeatmaps) : 0;
+    // The two go to Orthanc side by side: neither waits for the other, only the result waits for both.
+    // heatmapsMs is what the heatmaps cost this image at most: building them (the CAMs are computed for the
+    // regions anyway) and their store, as if it did not overlap the report's.
+    const { heatmaps } = objects;
+    let heatmapsMs = heatmaps?.buildMs ?? 0;
+    const storeHeatmaps = async (map: NonNullable<typeof heatmaps>): Promise<OutboxStoreResult> => {
+      const tHeatmaps = performance.now();
+      const outcome = await this.#outbox.store(map, instance);
+      heatmapsMs += elapsed(tHeatmaps);
+      return outcome;
+    };
+    const [storedReport, storedHeatmaps] = await Promise.all([this.#outbox.store(objects.report, instance), heatmaps ? storeHeatmaps(heatmaps) : undefined]);
     const stored = await this.#outbox.store(objects.result, instance);
     const storeMs = elapsed(tStore);
     for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps] : []), stored]) {
