@@ -134,7 +134,7 @@ export interface CommandsManager {
 
 /** The DICOMweb data source of @ohif/extension-default. */
 export interface DicomWebDataSource {
-  getConfig?(): { readonly name?: string } | undefined;
+  getConfig?(): { readonly name?: string; readonly wadoRoot?: string } | undefined;
   deleteStudyMetadataPromise?(key: string): void;
   readonly retrieve: {
     readonly series: {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
-import { buildMeasurementReport, findingCodes, findingDisplayName } from '../../inference-service/src/sr/index.ts';
+import { buildMeasurementReport, findingCodes, findingDisplayName, parametricMapSopClassUid } from '../../inference-service/src/sr/index.ts';
 import { imageFindingsFromClassifyResponse } from '../../ohif-extension/src/findings/fromClassifyResponse.ts';
 import { imageFindingsFromComprehensiveSr, imageOfFindingsSr } from '../../ohif-extension/src/findings/fromComprehensiveSr.ts';
 import { findingConcepts, findingNames } from '../../ohif-extension/src/findings/findingNames.ts';
@@ -31,6 +31,27 @@ describe('findings panel readers', () => {
       expect(read?.model.warning).toMatch(/^DEMO MODEL/);
       const expected = Object.entries(result.findings).map(([label, value]) => ({ name: findingNames[label], score: Number((value * 100).toFixed(2)), operatingPoint: 50 }));
       expect(read?.findings).toEqual(expected);
+    });
+
+    it('should read which frame of the Parametric Map holds each positive finding\'s heatmap', () => {
+      const card = demoCard();
+      const result = findingsFor(image, card, spreadFindings(card.labels));
+      const positives = card.labels.filter((label) => (result.findings[label] ?? 0) >= 0.5);
+      const region = { x0: 100, y0: 120, x1: 600, y1: 700, level: 0.5, threshold: 1 };
+      const map = { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: '2.25.1', SOPInstanceUID: '2.25.2' };
+      const frames = new Map(positives.map((label, i) => [label, i + 1]));
+      const sr = buildMeasurementReport({
+        image,
+        result,
+        card,
+        regions: new Map(positives.map((label) => [label, region])),
+        heatmaps: { reference: { ReferencedSOPClassUID: parametricMapSopClassUid, ReferencedSOPInstanceUID: map.SOPInstanceUID }, SeriesInstanceUID: map.SeriesInstanceUID, frames },
+      });
+      const read = imageFindingsFromComprehensiveSr(readDicomDataset(sr.part10).dataset);
+      expect(read?.heatmap?.ref).toEqual(map);
+      expect([...(read?.heatmap?.frames ?? [])]).toEqual(positives.map((label, i) => [findingNames[label], i + 1]));
+      // Without a map the result names none.
+      expect(imageFindingsFromComprehensiveSr(storedSr().naturalised)?.heatmap).toBeUndefined();
     });
 
     it('should give an upstream model no warning', () => {

@@ -8,8 +8,13 @@ export interface HeatmapFrame {
   readonly values: Float32Array;
 }
 
-/** Where the viewer's DICOMweb is (the sidecar's same-origin proxy to Orthanc; the app-config's wadoRoot). */
-const dicomWebRoot = '/dicom-web';
+/** Where the viewer's DICOMweb is: the data source's wadoRoot; the sidecar's same-origin proxy by default. */
+let dicomWebRoot = '/dicom-web';
+
+export function useDicomWebRoot(root: string | undefined): void {
+  if (root && /^(https?:\/\/|\/)/.test(root)) dicomWebRoot = root.replace(/\/+$/, '');
+}
+
 /** (7FE0,0008) Float Pixel Data, as a WADO-RS bulk data path (PS3.18 §8.3.3.3; Orthanc's DICOMweb serves it). */
 const floatPixelDataTag = '7fe00008';
 /** DICOM JSON tags of the geometry we need (PS3.18 F.2). */
