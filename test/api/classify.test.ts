@@ -90,6 +90,8 @@ describe('POST /api/classify', { shuffle: false }, () => {
       expect(Number(tags['NumberOfFrames'])).toBe(positives.length);
       const frames = (tags['PerFrameFunctionalGroupsSequence'] as Array<{ FrameContentSequence: Array<{ FrameLabel: string }> }>).map((f) => f.FrameContentSequence[0]?.FrameLabel);
       expect(frames).toEqual(positives.map(([label]) => findingDisplayName(label)));
+      // The answer names the map and its frames, as the result does.
+      expect(result?.heatmaps).toEqual({ ...uids, StudyInstanceUID: imageStudy, frames: Object.fromEntries(positives.map(([label], i) => [label, i + 1])) });
       // The result read back names this map in each positive's group (121200 Illustration of ROI).
       const stored = readDicomDataset(await h.orthanc.client.instanceFile((await h.orthanc.client.instanceIdByUid(result?.sr.SOPInstanceUID ?? ''))!)).dataset;
       expect(JSON.stringify(stored['PertinentOtherEvidenceSequence'])).toContain(uids.SOPInstanceUID);

@@ -89,6 +89,22 @@ describe('findings panel readers', () => {
       expect(fromApi?.report).toEqual(fromSr?.report);
     });
 
+    it("should read the answer's heatmaps: the map's UIDs and each positive's frame, by the finding's name", () => {
+      const { result, sr } = storedSr();
+      const map = { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: '2.25.1', SOPInstanceUID: '2.25.2' };
+      const srRef = { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted: false };
+      const body = { model: result.model, results: [{ ...result, sr: srRef, heatmaps: { ...map, frames: { Atelectasis: 1, Mass: 2, Nodule: 0 } } }], skipped: [] };
+      const [read] = imageFindingsFromClassifyResponse(body);
+      expect(read?.heatmap?.ref).toEqual(map);
+      // Frame 0 is no frame: left out, never guessed.
+      expect([...(read?.heatmap?.frames ?? [])]).toEqual([
+        [findingNames.Atelectasis, 1],
+        [findingNames.Mass, 2],
+      ]);
+      const [without] = imageFindingsFromClassifyResponse({ ...body, results: [{ ...result, sr: srRef }] });
+      expect(without?.heatmap).toBeUndefined();
+    });
+
     it('should leave out results without findings or image UIDs, and answers without a known model kind', () => {
       const model = { id: 'm', kind: 'demo', onnxSha256: 'ab'.repeat(32) };
       expect(imageFindingsFromClassifyResponse({ model, results: [{ SOPInstanceUID: '1.2', findings: { Mass: 0.2 } }] })).toEqual([]);

@@ -12,7 +12,7 @@ import type { FindingProbabilities } from '../pipeline/types.ts';
 import { readFindingsSrIdentity, readStoredFindings } from '../sr/index.ts';
 import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
-import { ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
+import { heatmapsReference, ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
 import { InFlight } from './inFlight.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import { ModelBatcher } from './modelBatcher.ts';
@@ -23,6 +23,7 @@ import type {
   ClassifyReport,
   ClassifySource,
   ClassifyTarget,
+  HeatmapsReference,
   ModelSummary,
   PendingImage,
   SkippedInstance,
@@ -79,6 +80,7 @@ function classifiedOutcome(
   sr: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string; readonly alreadyExisted: boolean },
   report: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string },
   timingsMs: Readonly<Record<string, number>>,
+  heatmaps?: HeatmapsReference,
 ): InstanceOutcome {
   return {
     kind: 'classified',
@@ -89,6 +91,7 @@ function classifiedOutcome(
       ...(findings ? { findings } : {}),
       sr: { StudyInstanceUID: instance.StudyInstanceUID, ...sr },
       report: { StudyInstanceUID: instance.StudyInstanceUID, ...report },
+      ...(heatmaps ? { heatmaps } : {}),
       timingsMs,
     },
   };
@@ -427,6 +430,8 @@ export class ClassificationService {
       { SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
       report,
       { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, heatmaps: heatmapsMs, total: totalMs },
+      // Named only when this request made them: read back, a score rounded to 50.00 % could move a frame.
+      heatmaps && heatmapsReference(instance, heatmaps),
     );
   }
 

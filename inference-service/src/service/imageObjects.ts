@@ -4,7 +4,8 @@ import type { ClassifierWeight } from '../cam/index.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline } from '../pipeline/findingsPipeline.ts';
 import { buildImageObjects, findingsSrUids, measurementReportUids, parametricMapUids } from '../sr/index.ts';
-import type { ImageObjects } from '../sr/index.ts';
+import type { HeatmapsReference } from './types.ts';
+import type { ImageObjects, ParametricMap } from '../sr/index.ts';
 
 /**
  * The DICOM objects the service writes for one image (sr/buildImageObjects.ts), apart from the service's
@@ -28,6 +29,16 @@ export function imageObjectUids(
     result: measurementReportUids(imageSOPInstanceUID, onnxSha256),
     report: findingsSrUids(imageSOPInstanceUID, onnxSha256),
     heatmaps: parametricMapUids(imageSOPInstanceUID, onnxSha256),
+  };
+}
+
+/** The heatmaps an answer names: the Parametric Map this request stored, and its frame of each finding. */
+export function heatmapsReference(image: { readonly StudyInstanceUID: string }, heatmaps: ParametricMap): HeatmapsReference {
+  return {
+    StudyInstanceUID: image.StudyInstanceUID,
+    SeriesInstanceUID: heatmaps.SeriesInstanceUID,
+    SOPInstanceUID: heatmaps.SOPInstanceUID,
+    frames: Object.fromEntries(heatmaps.frames),
   };
 }
 
