@@ -46,6 +46,8 @@ export interface ClassificationServiceOptions {
   readonly maxBatch?: number;
   /** The site's include/exclude rules (CXR_ROUTING_FILE), applied after the fixed eligibility. */
   readonly rules?: ClassifyRules;
+  /** Whether images with a positive finding also get their heatmaps (a Parametric Map); on by default. */
+  readonly heatmaps?: boolean;
 }
 
 export type InstanceOutcome =
@@ -147,7 +149,7 @@ export class ClassificationService {
       maxBatch: options.maxBatch ?? 8,
       maxConcurrent: options.pipeline.model.parallelRuns,
     });
-    this.#objects = new ImageObjectBuilder(options.pipeline);
+    this.#objects = new ImageObjectBuilder(options.pipeline, { heatmaps: options.heatmaps ?? true });
   }
 
   /** Why the model cannot classify any more, for the health check; undefined while it can. */

@@ -46,13 +46,16 @@ export function heatmapsReference(image: { readonly StudyInstanceUID: string }, 
 export class ImageObjectBuilder {
   #classifierWeight: Promise<ClassifierWeight> | undefined;
 
-  constructor(private readonly pipeline: FindingsPipeline) {}
+  constructor(
+    private readonly pipeline: FindingsPipeline,
+    private readonly options: { readonly heatmaps: boolean } = { heatmaps: true },
+  ) {}
 
   async build(classified: PipelineResult, software: { readonly manufacturer: string; readonly version: string } | undefined): Promise<ImageObjects> {
     const { onnxPath, card } = this.pipeline.model;
     this.#classifierWeight ??= readFile(onnxPath).then((bytes) => readClassifierWeight(bytes, onnxPath));
     const classifierWeight = await this.#classifierWeight;
-    return buildImageObjects({ classified, card, classifierWeight, ...(software ? { software } : {}) });
+    return buildImageObjects({ classified, card, classifierWeight, heatmaps: this.options.heatmaps, ...(software ? { software } : {}) });
   }
 }
 

@@ -27,6 +27,8 @@ export interface ImageObjectsInput {
   readonly classifierWeight?: ClassifierWeight;
   readonly now?: Date;
   readonly software?: Software;
+  /** Whether to build the heatmaps object (on by default); without it the result references none. */
+  readonly heatmaps?: boolean;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface ImageObjectsInput {
  * know an image is done. Regions need the feature maps and the
  * classifier weight; without them the result has no measurement groups, only image-level results.
  */
-export function buildImageObjects({ classified, card, classifierWeight, now, software }: ImageObjectsInput): ImageObjects {
+export function buildImageObjects({ classified, card, classifierWeight, now, software, heatmaps: withHeatmaps = true }: ImageObjectsInput): ImageObjects {
   const { prepared, result, featureMaps } = classified;
   const image: DicomDataset = prepared.dataset;
   const common = { image, result, card, ...(now === undefined ? {} : { now }), ...(software === undefined ? {} : { software }) };
@@ -51,7 +53,7 @@ export function buildImageObjects({ classified, card, classifierWeight, now, sof
       if (label !== undefined) regions.set(label, cam.region);
     }
   }
-  const heatmaps = cams.length === 0 ? undefined : buildParametricMap({ ...common, cams, crop: prepared.input.crop, size: { width: prepared.width, height: prepared.height } });
+  const heatmaps = cams.length === 0 || !withHeatmaps ? undefined : buildParametricMap({ ...common, cams, crop: prepared.input.crop, size: { width: prepared.width, height: prepared.height } });
   const heatmapReference = heatmaps && {
     reference: { ReferencedSOPClassUID: String(heatmaps.dataset['SOPClassUID']), ReferencedSOPInstanceUID: heatmaps.SOPInstanceUID },
     SeriesInstanceUID: heatmaps.SeriesInstanceUID,
