@@ -57,7 +57,8 @@ describe('heatmaps Orthanc refuses', { shuffle: false }, () => {
     const uids = imageObjectUids(SOPInstanceUID, sidecar.service.model.onnxSha256);
     const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: StudyInstanceUID, sopInstanceUID: SOPInstanceUID });
     // The tests' model (the demo's) puts findings at or above the operating point on this image, so it has a map.
-    expect(await errorOf(response)).toMatchObject({ status: 503, code: 'sr-not-stored' });
+    const refused = await errorOf(response);
+    expect(refused, `${JSON.stringify(refused)}\n${h.logLines.filter((line) => line.includes('"error"') || line.includes('"warn"')).join('\n')}`).toMatchObject({ status: 503, code: 'sr-not-stored' });
 
     const listing = (await (await sidecar.app.request('/api/sr-outbox', { headers: auth })).json()) as { pending: UnstoredSr[] };
     expect(listing.pending).toHaveLength(1);
