@@ -386,18 +386,16 @@ export class ClassificationService {
     const tStore = performance.now();
     // The readable report and the heatmaps first, then the result (its presence says the image is done);
     // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
-    // The two go to Orthanc side by side: neither waits for the other, only the result waits for both.
-    // heatmapsMs is what the heatmaps cost this image at most: building them (the CAMs are computed for the
-    // regions anyway) and their store, as if it did not overlap the report's.
+    // The readable report and the heatmaps first, then the result (its presence says the image is done);
+    // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
+    // One after another: side by side, the report's success woke the outbox's retry of a heatmaps entry still
+    // being written to disk (two writers of one file; seen under load in the full suite).
+    const storedReport = await this.#outbox.store(objects.report, instance);
     const { heatmaps } = objects;
-    let heatmapsMs = heatmaps?.buildMs ?? 0;
-    const storeHeatmaps = async (map: NonNullable<typeof heatmaps>): Promise<OutboxStoreResult> => {
-      const tHeatmaps = performance.now();
-      const outcome = await this.#outbox.store(map, instance);
-      heatmapsMs += elapsed(tHeatmaps);
-      return outcome;
-    };
-    const [storedReport, storedHeatmaps] = await Promise.all([this.#outbox.store(objects.report, instance), heatmaps ? storeHeatmaps(heatmaps) : undefined]);
+    const tHeatmaps = performance.now();
+    const storedHeatmaps = heatmaps ? await this.#outbox.store(heatmaps, instance) : undefined;
+    // What the heatmaps cost this image: building them (the CAMs are computed for the regions anyway) and storing them.
+    const heatmapsMs = heatmaps ? heatmaps.buildMs + elapsed(tHeatmaps) : 0;
     const stored = await this.#outbox.store(objects.result, instance);
     const storeMs = elapsed(tStore);
     for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps] : []), stored]) {
