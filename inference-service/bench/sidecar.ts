@@ -50,11 +50,15 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
         ...(process.env[preparePoolEnv.threads] ? { [preparePoolEnv.threads]: process.env[preparePoolEnv.threads] } : {}),
       });
       const sidecar = await startSidecar({ config });
+      // The requests also go, turn about, to a second sidecar on the same Orthanc with CXR_HEATMAPS off: what
+      // the heatmaps add is then a ratio within one run, the host's drift shared by both.
+      const plain = autoClassify ? undefined : await startSidecar({ config: { ...config, port: 0, dataDir: join(work, 'data-plain'), heatmaps: false } });
       const client = new OrthancClient({ url: orthanc.url, credentials });
       try {
-        if (!autoClassify) await benchClassifyRequests(work, client, sidecar.url, token);
+        if (!autoClassify) await benchClassifyRequests(work, client, [sidecar.url, ...(plain ? [plain.url] : [])], token);
         else await benchAutoClassify(work, client, sidecar.parts.metrics);
       } finally {
+        await plain?.stop();
         await sidecar.stop();
         await orthanc.stop();
       }
@@ -64,14 +68,22 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
   }
 }
 
-async function benchClassifyRequests(work: string, client: OrthancClient, sidecarUrl: string, token: string): Promise<void> {
+async function benchClassifyRequests(work: string, client: OrthancClient, sidecarUrls: readonly string[], token: string): Promise<void> {
   const count = 60;
   const warmup = 5;
-  const files = await makeDistinctCopies(realImage, work, count, 'request');
+  const [sidecarUrl = '', plainUrl] = sidecarUrls;
+  const files = await makeDistinctCopies(realImage, work, count * sidecarUrls.length, 'request');
   await uploadFiles(client, files, 4);
   const samples: number[] = [];
+  const plainSamples: number[] = [];
   const stages: Record<string, number[]> = {};
-  for (const [i, file] of files.entries()) {
+  for (const [i, file] of files.slice(0, count).entries()) {
+    // The plain sidecar's image first, then ours: neither always follows the other's store.
+    const plainFile = plainUrl ? files[count + i] : undefined;
+    if (plainUrl && plainFile) {
+      const plain = await timedClassify(plainUrl, token, plainFile);
+      if (i >= warmup) plainSamples.push(plain.elapsed);
+    }
     const { dataset } = readDicomDataset(await readFile(file));
     const t0 = performance.now();
     const response = await fetch(`${sidecarUrl}${apiPaths.classify}`, {
@@ -90,12 +102,42 @@ async function benchClassifyRequests(work: string, client: OrthancClient, sideca
     }
   }
   const s = summarize(samples);
+  // The heatmaps' share of each image's own path (build + store of the Parametric Map over the rest), per image.
+  const heatmapShare = (stages['heatmaps'] ?? []).map((h, i) => h / Math.max(1e-6, (stages['total']?.[i] ?? 0) - h));
   console.log(`\nPOST ${apiPaths.classify} → SR stored in Orthanc, real 1024² JPEG image, ${s.n} distinct images one after another:`);
   report([
     ['p50', ms(s.median), '≤ 60 ms'],
     ['p95', ms(s.p95)],
     ...Object.entries(stages).map(([stage, values]): [string, string] => [`  stage ${stage} (median)`, ms(summarize(values).median)]),
+    ...(heatmapShare.length > 0
+      ? [['  heatmaps ÷ the rest of the image (median, p95)', `${summarize(heatmapShare).median.toFixed(3)}, ${summarize(heatmapShare).p95.toFixed(3)}`] as [string, string]]
+      : []),
   ]);
+  if (plainSamples.length > 0) {
+    const plain = summarize(plainSamples);
+    // Per pair (the plain request just before ours), so a slow moment of the host weighs on both.
+    const ratios = summarize(samples.map((t, i) => t / (plainSamples[i] ?? t)));
+    console.log('\nWhat the heatmaps add: the same requests, turn about, to a sidecar with CXR_HEATMAPS off (this run):');
+    report([
+      ['p50 / p95 without heatmaps', `${ms(plain.median)} / ${ms(plain.p95)}`],
+      ['with ÷ without, median of the per-pair ratios', ratios.median.toFixed(2)],
+      ['with ÷ without, of the p50s', (s.median / plain.median).toFixed(2)],
+      ['p50 added per image', ms(s.median - plain.median)],
+    ]);
+  }
+}
+
+async function timedClassify(sidecarUrl: string, token: string, file: string): Promise<{ elapsed: number }> {
+  const { dataset } = readDicomDataset(await readFile(file));
+  const t0 = performance.now();
+  const response = await fetch(`${sidecarUrl}${apiPaths.classify}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ studyInstanceUID: dataset.StudyInstanceUID, sopInstanceUID: dataset.SOPInstanceUID }),
+  });
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`bench: POST ${apiPaths.classify} answered ${response.status}`);
+  return { elapsed: performance.now() - t0 };
 }
 
 async function benchAutoClassify(work: string, client: OrthancClient, metrics: SidecarMetrics): Promise<void> {

@@ -41,7 +41,7 @@ export type SidecarSettings = Pick<
   SidecarConfig,
   'orthanc' | 'apiToken' | 'autoClassify' | 'bodyLimitBytes' | 'requestTimeoutMs' | 'maxQueue' | 'concurrency' | 'dataDir' | 'viewer'
 > &
-  Partial<Pick<SidecarConfig, 'host' | 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes' | 'routing' | 'queue'>> & {
+  Partial<Pick<SidecarConfig, 'host' | 'srRetryMaxDelayMs' | 'bodyTotalLimitBytes' | 'routing' | 'queue' | 'heatmaps'>> & {
     /** Absent: local login (without a user, the API token only), loopback hosts, audit log in the data dir. */
     readonly access?: AccessSettings;
   };
@@ -165,7 +165,16 @@ export function createSidecar(options: {
     ...(router ? { onStored: (object, image) => router.route(object, image) } : {}),
   });
   const rules = routing && (routing.include.length > 0 || routing.exclude.length > 0) ? new ClassifyRules(routing, { excluded: createRuleMetrics(metrics.registry) }) : undefined;
-  const service = new ClassificationService({ orthanc, pipeline, queue, metrics, outbox, logger: logger.child({ tag: 'classify' }), ...(rules ? { rules } : {}) });
+  const service = new ClassificationService({
+    orthanc,
+    pipeline,
+    queue,
+    metrics,
+    outbox,
+    logger: logger.child({ tag: 'classify' }),
+    ...(rules ? { rules } : {}),
+    ...(settings.heatmaps === undefined ? {} : { heatmaps: settings.heatmaps }),
+  });
 
   const viewerFiles = settings.viewer;
   const viewerFound = viewerFiles !== undefined && existsSync(join(viewerFiles.dir, 'index.html'));

@@ -56,9 +56,10 @@ export async function classifyFindings(params: ExtensionParams): Promise<Classif
       allowDuplicates: true,
       duration: 6000,
     });
-    // The report joins the study browser (its thumbnail) without taking a viewport.
+    // The report joins the study browser (its thumbnail) without taking a viewport; the panel reads the
+    // heatmaps' references from it. Already loaded, nothing is fetched again.
     const report = outcome.reports[0];
-    if (report && !existed) {
+    if (report) {
       loadNewSeries(params, report.StudyInstanceUID, report.SeriesInstanceUID).catch(() => {
         // The findings are shown already; the thumbnail appears on the next load of the study.
       });

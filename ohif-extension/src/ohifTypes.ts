@@ -51,10 +51,16 @@ export interface ViewportGridService {
   readonly EVENTS: { readonly ACTIVE_VIEWPORT_ID_CHANGED: string; readonly GRID_STATE_CHANGED: string };
 }
 
-/** A cornerstone stack viewport, as far as we ask it which image is shown. */
+/** A cornerstone stack viewport, as far as we ask it which image is shown and where it lies on screen. */
 export interface CornerstoneViewport {
   getCurrentImageIdIndex?(): number;
   getCurrentImageId?(): string | undefined;
+  /** The viewport's element: cornerstone fires its render events here. */
+  readonly element?: HTMLElement;
+  /** World (mm) to canvas coordinates in CSS pixels of the element. */
+  worldToCanvas?(world: readonly [number, number, number]): [number, number];
+  /** The shown image's geometry: vtk image data (index → world) and its dimensions [columns, rows, 1]. */
+  getImageData?(): { readonly dimensions?: readonly number[]; readonly imageData?: { indexToWorld?(index: readonly number[]): number[] } } | undefined;
 }
 
 export interface CornerstoneViewportService {
@@ -128,7 +134,7 @@ export interface CommandsManager {
 
 /** The DICOMweb data source of @ohif/extension-default. */
 export interface DicomWebDataSource {
-  getConfig?(): { readonly name?: string } | undefined;
+  getConfig?(): { readonly name?: string; readonly wadoRoot?: string } | undefined;
   deleteStudyMetadataPromise?(key: string): void;
   readonly retrieve: {
     readonly series: {

@@ -1,6 +1,7 @@
 import { names } from './constants.ts';
 import { classifyFindingsButton } from './getToolbarModule.ts';
 import type { ExtensionParams, HotkeysManager, ToolbarService } from './ohifTypes.ts';
+import { useDicomWebRoot } from './heatmap/loadHeatmap.ts';
 import { openPanelOnResults } from './panel/openOnResults.ts';
 
 /** Toolbar services already told to re-evaluate on grid changes (their subscriptions outlive a mode). */
@@ -21,8 +22,10 @@ export function useHotkeysManager(manager: HotkeysManager | undefined): void {
  * toolbar, in any mode that has one. Where the shown image cannot be classified, the evaluator
  * disables the button and says why; nothing depends on the page's path.
  */
-export function onModeEnter({ servicesManager }: Pick<ExtensionParams, 'servicesManager'>): void {
+export function onModeEnter({ servicesManager, extensionManager }: Pick<ExtensionParams, 'servicesManager'> & Partial<Pick<ExtensionParams, 'extensionManager'>>): void {
   const { toolbarService, viewportGridService } = servicesManager.services;
+  // The heatmaps are read over the viewer's own DICOMweb, wherever its data source says that is.
+  useDicomWebRoot(extensionManager?.getActiveDataSource()[0]?.getConfig?.()?.wadoRoot);
   toolbarService.register([{ ...classifyFindingsButton, props: { ...classifyFindingsButton.props } }]);
   // OHIF re-evaluates buttons on cornerstone viewport events only; an SR or PDF placed in the active
   // viewport (or another viewport activated) must disable the button too.

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { findingDisplayName, operatingPoint, parametricMapSopClassUid, parametricMapUids } from '../../inference-service/src/sr/index.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { distinctCopies } from '../support/orthanc.ts';
 import { auth, errorOf, postJson, readPydicomFile, readRealImage, rgbRadiograph, startHarness, type Harness } from './harness.ts';
@@ -72,6 +73,28 @@ describe('POST /api/classify', { shuffle: false }, () => {
       const srSeries = await srSeriesOfStudy(h, imageStudy);
       expect(srSeries.map((s) => s.MainDicomTags.SeriesInstanceUID).sort()).toEqual([result?.sr.SeriesInstanceUID, result?.report.SeriesInstanceUID].sort());
       expect(srSeries.map((s) => s.Instances.length)).toEqual([1, 1]);
+    });
+
+    it('should store the positive findings\' heatmaps as one Parametric Map beside the SRs, or none without a positive', async () => {
+      const result = report.results[0];
+      const positives = Object.entries(result?.findings ?? {}).filter(([, p]) => p >= operatingPoint);
+      const uids = parametricMapUids(imageSop, report.model.onnxSha256);
+      const id = await h.orthanc.client.instanceIdByUid(uids.SOPInstanceUID);
+      if (positives.length === 0) {
+        expect(id).toBeUndefined();
+        return;
+      }
+      if (!id) throw new Error('the heatmaps are not in Orthanc');
+      const tags = await h.orthanc.client.instanceTags(id);
+      expect(tags).toMatchObject({ SOPClassUID: parametricMapSopClassUid, SeriesInstanceUID: uids.SeriesInstanceUID, StudyInstanceUID: imageStudy });
+      expect(Number(tags['NumberOfFrames'])).toBe(positives.length);
+      const frames = (tags['PerFrameFunctionalGroupsSequence'] as Array<{ FrameContentSequence: Array<{ FrameLabel: string }> }>).map((f) => f.FrameContentSequence[0]?.FrameLabel);
+      expect(frames).toEqual(positives.map(([label]) => findingDisplayName(label)));
+      // The answer names the map and its frames, as the result does.
+      expect(result?.heatmaps).toEqual({ ...uids, StudyInstanceUID: imageStudy, frames: Object.fromEntries(positives.map(([label], i) => [label, i + 1])) });
+      // The result read back names this map in each positive's group (121200 Illustration of ROI).
+      const stored = readDicomDataset(await h.orthanc.client.instanceFile((await h.orthanc.client.instanceIdByUid(result?.sr.SOPInstanceUID ?? ''))!)).dataset;
+      expect(JSON.stringify(stored['PertinentOtherEvidenceSequence'])).toContain(uids.SOPInstanceUID);
     });
 
     it('should store an SR whose content items read back over DICOMweb WADO-RS metadata', async () => {
@@ -152,14 +175,16 @@ describe('POST /api/classify', { shuffle: false }, () => {
       expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(before + 2);
     });
 
-    it('should classify every image of a study and skip the SRs in it with their reason', async () => {
+    it('should classify every image of a study and skip the SRs and heatmaps in it with their reason', async () => {
       const response = await postJson(sidecar, '/api/classify', { studyInstanceUID: imageStudy });
       expect(response.status).toBe(200);
       const whole = (await response.json()) as ClassifyReport;
       expect(whole.results).toHaveLength(3);
       expect(whole.results.every((r) => r.sr.alreadyExisted)).toBe(true);
-      expect(whole.skipped).toHaveLength(6);
-      expect(whole.skipped.every((s) => /structured report/.test(s.reason))).toBe(true);
+      const withHeatmaps = whole.results.filter((r) => Object.values(r.findings ?? {}).some((p) => p >= operatingPoint)).length;
+      expect(whole.skipped).toHaveLength(6 + withHeatmaps);
+      expect(whole.skipped.filter((s) => /structured report/.test(s.reason))).toHaveLength(6);
+      expect(whole.skipped.filter((s) => s.reason.includes(`SOP class ${parametricMapSopClassUid} is not a projection radiograph`))).toHaveLength(withHeatmaps);
     });
   });
 

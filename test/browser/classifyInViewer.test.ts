@@ -76,6 +76,38 @@ async function bottomOf(page: Page, selector: string): Promise<number> {
 
 const panelSelector = '[data-cy="cxr-findings-panel"]';
 const uidPattern = /\d+(\.\d+){3,}/;
+
+/** A finding row's (or the panel's) text without the heatmap buttons' labels at the ends of the rows' lines. */
+function withoutHeatmapToggle(text: string): string {
+  return text.replace(/(?<=[≥<] \d+)(map…?|hide)$/gm, '');
+}
+
+/** RGB of the screenshot's pixels around (x, y), decoded by Chromium itself in a blank page (no PNG library). */
+async function pixelsAround(png: Buffer, points: ReadonlyArray<readonly [number, number]>, radius = 3): Promise<Array<[number, number, number]>> {
+  const page = await newPage();
+  try {
+    // A string, not a function: the tests are type-checked without the DOM library.
+    const script = `(async ({ data, points, radius }) => {
+      const image = new Image();
+      image.src = 'data:image/png;base64,' + data;
+      await image.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = image.width;
+      canvas.height = image.height;
+      const context = canvas.getContext('2d');
+      context.drawImage(image, 0, 0);
+      return points.map(([x, y]) => {
+        const px = context.getImageData(Math.round(x) - radius, Math.round(y) - radius, 2 * radius + 1, 2 * radius + 1).data;
+        const mean = [0, 0, 0];
+        for (let i = 0; i < px.length; i += 4) for (let c = 0; c < 3; c++) mean[c] += px[i + c] / (px.length / 4);
+        return mean;
+      });
+    })(${JSON.stringify({ data: png.toString('base64'), points, radius })})`;
+    return (await page.evaluate(script)) as Array<[number, number, number]>;
+  } finally {
+    await page.close();
+  }
+}
 const sizes = [
   { width: 1280, height: 720, variant: 11 },
   { width: 1920, height: 1080, variant: 12 },
@@ -115,7 +147,7 @@ describe('viewer', { shuffle: false }, () => {
         // The first screen holds the banner, the image's name and the positives (the rest scrolls).
         const lastPositive = `[data-cy="cxr-finding"][data-positive="true"] >> nth=${flags.filter(Boolean).length - 1}`;
         expect(await bottomOf(page, lastPositive)).toBeLessThanOrEqual(size.height);
-        for (const row of await findingRows(page).allInnerTexts()) expect(row).toMatch(/\d+(\.\d)? [≥<] 50$/);
+        for (const row of await findingRows(page).allInnerTexts()) expect(withoutHeatmapToggle(row)).toMatch(/\d+(\.\d)? [≥<] 50$/);
         // The rest is a scroll away inside the panel, not cut off.
         await findingRows(page).last().scrollIntoViewIfNeeded();
         expect(await bottomOf(page, '[data-cy="cxr-finding"] >> nth=17')).toBeLessThanOrEqual(size.height);
@@ -168,6 +200,68 @@ describe('viewer', { shuffle: false }, () => {
       }
     });
 
+    it('should lay a positive finding\'s heatmap over the image on request, red where the CAM is high, and take it away again', { timeout: 180_000 }, async () => {
+      const variant = dicomVariant(realImage, realImageUids, 18);
+      await stack.upload(variant.part10);
+      const page = await newPage();
+      try {
+        await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
+        await classifyButton(page).click();
+        await waitForFindings(page);
+        // The toggles come with the TID 1500 result's series, which joins the study after the answer.
+        const toggles = page.locator('[data-cy="cxr-heatmap-toggle"]');
+        await toggles.first().waitFor({ state: 'visible', timeout: 30_000 });
+        const positives = await page.locator('[data-cy="cxr-finding"][data-positive="true"]').count();
+        expect(await toggles.count(), 'one toggle per positive finding').toBe(positives);
+        expect(await page.locator('[data-cy="cxr-finding"][data-positive="false"] [data-cy="cxr-heatmap-toggle"]').count()).toBe(0);
+        await notificationsGone(page);
+        await settled(page);
+        const viewport = activeViewport(page);
+        const before = await page.screenshot();
+
+        const finding = await toggles.first().getAttribute('data-finding');
+        expect(await toggles.first().getAttribute('aria-label')).toBe(`Show where the model looked for ${finding}`);
+        await toggles.first().click();
+        const overlay = viewport.locator('[data-cy="cxr-heatmap-overlay"]');
+        await overlay.waitFor({ state: 'attached', timeout: 30_000 });
+        await expect.poll(() => overlay.getAttribute('data-peak')).toMatch(/^[\d.]+,[\d.]+$/);
+        await expect.poll(() => toggles.first().getAttribute('aria-pressed')).toBe('true');
+        expect(await toggles.first().getAttribute('aria-label')).toBe(`Hide where the model looked for ${finding}`);
+        const legend = page.locator('[data-cy="cxr-heatmap-legend"]');
+        expect(await legend.innerText()).toContain(`Where the model looked for ${finding}`);
+        await settled(page);
+        const after = await page.screenshot({ path: join(screenshots, 'viewer-heatmap-1280x720.png') });
+        expect(await showsImage(viewport), 'the image stays under the heatmap').toBe(true);
+
+        // Where the CAM peaks the overlay is at its strongest: red rises over blue. Where it is lowest (the
+        // corner of the crop the model ranked last) the image is left almost as it was.
+        const box = await overlay.boundingBox();
+        if (!box) throw new Error('the overlay is not laid out');
+        const [px = 0, py = 0] = ((await overlay.getAttribute('data-peak')) ?? '').split(',').map(Number);
+        const peak = [box.x + px, box.y + py] as const;
+        expect(peak[0]).toBeGreaterThan(box.x);
+        expect(peak[0]).toBeLessThan(box.x + box.width);
+        const [[r0, , b0] = [0, 0, 0], [r1, , b1] = [0, 0, 0]] = [...(await pixelsAround(before, [peak])), ...(await pixelsAround(after, [peak]))];
+        expect(Math.abs(r0 - b0), 'a grey image before').toBeLessThan(8);
+        expect(r1 - b1, 'red over blue where the CAM is high').toBeGreaterThan(60);
+
+        // Opacity is the reader's: lower, the image shows through more.
+        await page.locator('[data-cy="cxr-heatmap-opacity"]').fill('0.2');
+        await settled(page);
+        const [[r2, , b2] = [0, 0, 0]] = await pixelsAround(await page.screenshot(), [peak]);
+        expect(r2 - b2).toBeLessThan(r1 - b1);
+        expect(r2 - b2).toBeGreaterThan(10);
+
+        await toggles.first().click();
+        await overlay.waitFor({ state: 'detached', timeout: 10_000 });
+        await settled(page);
+        const [[r3, , b3] = [0, 0, 0]] = await pixelsAround(await page.screenshot(), [peak]);
+        expect(Math.abs(r3 - b3), 'grey again once hidden').toBeLessThan(8);
+      } finally {
+        await page.close();
+      }
+    });
+
     it('should open the panel with the stored findings when an image classified earlier is shown again', { timeout: 120_000 }, async () => {
       const variant = dicomVariant(realImage, realImageUids, 13);
       await stack.upload(variant.part10);
@@ -183,7 +277,8 @@ describe('viewer', { shuffle: false }, () => {
         // Read back from the SR through the data source: same findings, same order, same scores.
         await waitForFindings(page);
         const after = await findingsPanel(page).innerText();
-        const rowsOf = (text: string) => text.slice(text.indexOf('At or above'), text.indexOf('Model:'));
+        // The heatmap toggles appear once the result's series has joined the study: not part of the findings.
+        const rowsOf = (text: string) => withoutHeatmapToggle(text.slice(text.indexOf('At or above'), text.indexOf('Model:')));
         expect(rowsOf(after)).toBe(rowsOf(before));
         expect(after).toMatch(/DEMO MODEL - not clinically meaningful/);
       } finally {

@@ -68,8 +68,8 @@ describe('cxr-findings', () => {
       expect(result.stdout).toMatch(/a-long-uid\.dcm: Not classified: SOPInstanceUID \(0008,0018\) is 104 characters long/);
       expect(result.stdout).toMatch(/b-multi-uid\.dcm: Not classified: SOPInstanceUID \(0008,0018\) has 2 values/);
       expect(result.stdout).toMatch(/c-no-series\.dcm: Not classified: SeriesInstanceUID \(0020,000E\) is missing/);
-      // Two images classified, each with its TID 1500 result and readable report.
-      expect((await readdir(srDir)).sort()).toHaveLength(4);
+      // Two images classified, each with its TID 1500 result and readable report (and heatmaps, if positive).
+      expect((await readdir(srDir)).filter((name) => !name.endsWith('.heatmaps.dcm'))).toHaveLength(4);
     });
 
     it('should read the bare data set and count the files that are not DICOM in its summary', () => {
@@ -150,7 +150,7 @@ describe('cxr-findings', () => {
     });
 
     it('should write per good image the TID 1500 result and the readable report, which dsrdump reads', async () => {
-      const srs = (await readdir(srDir)).sort();
+      const srs = (await readdir(srDir)).filter((name) => !name.endsWith('.heatmaps.dcm')).sort();
       expect(srs).toHaveLength(4);
       expect(srs.filter((name) => name.endsWith('.tid1500.dcm'))).toHaveLength(2);
       expect(srs.filter((name) => name.endsWith('.sr.dcm'))).toHaveLength(2);
@@ -159,6 +159,16 @@ describe('cxr-findings', () => {
         expect(stdout).toContain(sr.endsWith('.tid1500.dcm') ? 'Imaging Measurement Report' : 'Diagnostic Imaging Report');
         if (activeKind === 'demo') expect(stdout).toContain('DEMO MODEL - not clinically meaningful');
         expect(stdout).toContain('Atelectasis');
+      }
+    });
+
+    it('should write beside them the heatmaps of each image with a positive finding, as a Parametric Map', async () => {
+      const heatmaps = (await readdir(srDir)).filter((name) => name.endsWith('.heatmaps.dcm'));
+      // The demo model finds 10 of 18 on the real image; a real model may find none (then no map is written).
+      if (activeKind === 'demo') expect(heatmaps).toHaveLength(2);
+      for (const name of heatmaps) {
+        const { stdout } = await run('dcmdump', ['--search', 'SOPClassUID', join(srDir, name)]);
+        expect(stdout).toContain('ParametricMapStorage');
       }
     });
   });

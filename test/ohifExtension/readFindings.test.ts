@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
-import { buildMeasurementReport, findingCodes, findingDisplayName } from '../../inference-service/src/sr/index.ts';
+import { buildMeasurementReport, findingCodes, findingDisplayName, parametricMapSopClassUid } from '../../inference-service/src/sr/index.ts';
 import { imageFindingsFromClassifyResponse } from '../../ohif-extension/src/findings/fromClassifyResponse.ts';
 import { imageFindingsFromComprehensiveSr, imageOfFindingsSr } from '../../ohif-extension/src/findings/fromComprehensiveSr.ts';
 import { findingConcepts, findingNames } from '../../ohif-extension/src/findings/findingNames.ts';
@@ -31,6 +31,27 @@ describe('findings panel readers', () => {
       expect(read?.model.warning).toMatch(/^DEMO MODEL/);
       const expected = Object.entries(result.findings).map(([label, value]) => ({ name: findingNames[label], score: Number((value * 100).toFixed(2)), operatingPoint: 50 }));
       expect(read?.findings).toEqual(expected);
+    });
+
+    it('should read which frame of the Parametric Map holds each positive finding\'s heatmap', () => {
+      const card = demoCard();
+      const result = findingsFor(image, card, spreadFindings(card.labels));
+      const positives = card.labels.filter((label) => (result.findings[label] ?? 0) >= 0.5);
+      const region = { x0: 100, y0: 120, x1: 600, y1: 700, level: 0.5, threshold: 1 };
+      const map = { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: '2.25.1', SOPInstanceUID: '2.25.2' };
+      const frames = new Map(positives.map((label, i) => [label, i + 1]));
+      const sr = buildMeasurementReport({
+        image,
+        result,
+        card,
+        regions: new Map(positives.map((label) => [label, region])),
+        heatmaps: { reference: { ReferencedSOPClassUID: parametricMapSopClassUid, ReferencedSOPInstanceUID: map.SOPInstanceUID }, SeriesInstanceUID: map.SeriesInstanceUID, frames },
+      });
+      const read = imageFindingsFromComprehensiveSr(readDicomDataset(sr.part10).dataset);
+      expect(read?.heatmap?.ref).toEqual(map);
+      expect([...(read?.heatmap?.frames ?? [])]).toEqual(positives.map((label, i) => [findingNames[label], i + 1]));
+      // Without a map the result names none.
+      expect(imageFindingsFromComprehensiveSr(storedSr().naturalised)?.heatmap).toBeUndefined();
     });
 
     it('should give an upstream model no warning', () => {
@@ -66,6 +87,22 @@ describe('findings panel readers', () => {
       for (const [i, finding] of (fromApi?.findings ?? []).entries()) expect(finding.score).toBeCloseTo(fromSr?.findings[i]?.score ?? NaN, 1);
       expect(fromApi?.model).toEqual({ ...fromSr?.model, name: demoCard().name });
       expect(fromApi?.report).toEqual(fromSr?.report);
+    });
+
+    it("should read the answer's heatmaps: the map's UIDs and each positive's frame, by the finding's name", () => {
+      const { result, sr } = storedSr();
+      const map = { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: '2.25.1', SOPInstanceUID: '2.25.2' };
+      const srRef = { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted: false };
+      const body = { model: result.model, results: [{ ...result, sr: srRef, heatmaps: { ...map, frames: { Atelectasis: 1, Mass: 2, Nodule: 0 } } }], skipped: [] };
+      const [read] = imageFindingsFromClassifyResponse(body);
+      expect(read?.heatmap?.ref).toEqual(map);
+      // Frame 0 is no frame: left out, never guessed.
+      expect([...(read?.heatmap?.frames ?? [])]).toEqual([
+        [findingNames.Atelectasis, 1],
+        [findingNames.Mass, 2],
+      ]);
+      const [without] = imageFindingsFromClassifyResponse({ ...body, results: [{ ...result, sr: srRef }] });
+      expect(without?.heatmap).toBeUndefined();
     });
 
     it('should leave out results without findings or image UIDs, and answers without a known model kind', () => {

@@ -173,7 +173,11 @@ describe('the TID 1500 result, encoded from templates', () => {
     const active = await loadActiveModel();
     const card = active.card;
     const real = readDicomDataset(await readFile(realJpegBaselineDcm)).dataset;
-    const heatmaps = { ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.30', ReferencedSOPInstanceUID: '2.25.123456789012345678901234567890' };
+    const heatmaps = {
+      reference: { ReferencedSOPClassUID: '1.2.840.10008.5.1.4.1.1.30', ReferencedSOPInstanceUID: '2.25.123456789012345678901234567890' },
+      SeriesInstanceUID: '2.25.98765432109876543210',
+      frames: new Map(card.labels.map((label, i) => [label, i + 1])),
+    };
     const seen = new Set<string>();
     for (const [n, image] of [real, syntheticImage(), real].entries()) {
       // Scores over [0, 1] shifted per case, and regions of every size from one pixel to the whole image.

@@ -42,6 +42,13 @@ export const classifyReportSchema = z.object({
         })
         .openapi({ description: 'The AI result: a TID 1500 Imaging Measurement Report (what the viewer opens).' }),
       report: z.object(objectUids).openapi({ description: 'The readable report stored beside it: a TID 2000 Basic Diagnostic Imaging Report.' }),
+      heatmaps: z
+        .object({
+          ...objectUids,
+          frames: z.record(z.string(), z.number().int().positive()).openapi({ description: 'Frame number (1-based) of each positive finding’s heatmap, by label.' }),
+        })
+        .optional()
+        .openapi({ description: 'The positive findings’ class activation maps: a Parametric Map the result references; absent when no finding is positive.' }),
       timingsMs: timings,
     }),
   )

@@ -7,3 +7,4 @@ export { upsampleBilinear } from './bilinear.ts';
 export { renderCamOverlay, writeCamPngs } from './camOverlay.ts';
 export type { OverlayOptions } from './camOverlay.ts';
 export { encodeRgbPng } from './encodePng.ts';
+export { camImage } from './camImage.ts';

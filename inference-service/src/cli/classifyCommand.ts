@@ -26,7 +26,8 @@ before it starts, and shows progress.
 
   --out DIR        write one JSON per image (findings, model, UIDs, timings) into DIR
   --sr DIR         write per image into DIR the DICOM objects the sidecar stores: NAME.tid1500.dcm (the AI
-                   result, TID 1500, with the regions) and NAME.sr.dcm (the readable report, TID 2000)
+                   result, TID 1500, with the regions), NAME.sr.dcm (the readable report, TID 2000) and,
+                   when a finding is positive, NAME.heatmaps.dcm (its CAMs as a Parametric Map)
   --json           print the results as JSON lines instead of tables
   --batch N        images per model run (default 8)
   --threads N      model threads (default 2)
@@ -247,6 +248,7 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
             // Named after the image, so a reader finds the objects of each file; their own UIDs are deterministic.
             await writeFile(join(values.sr, `${name}.tid1500.dcm`), objects.result.part10);
             await writeFile(join(values.sr, `${name}.sr.dcm`), objects.report.part10);
+            if (objects.heatmaps) await writeFile(join(values.sr, `${name}.heatmaps.dcm`), objects.heatmaps.part10);
           } catch (error) {
             // One image whose attributes its SR cannot carry: that file fails, the folder goes on.
             classified -= 1;

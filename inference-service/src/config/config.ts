@@ -42,6 +42,7 @@ const envSchema = z.object({
   [configEnv.bodyTotalLimitMb]: z.coerce.number().positive().default(configDefaults.bodyTotalLimitMb),
   [configEnv.requestTimeoutMs]: positiveInt.default(configDefaults.requestTimeoutMs),
   [configEnv.srRetryMaxDelayMs]: positiveInt.default(configDefaults.srRetryMaxDelayMs),
+  [configEnv.heatmaps]: onOff.default(configDefaults.heatmaps),
   [configEnv.logLevel]: z.enum(logLevels).default(configDefaults.logLevel),
   [configEnv.viewerDir]: z.string().min(1).default(viewerFileDefaults.dir),
   [configEnv.viewerExtensionFile]: z.string().min(1).default(viewerFileDefaults.extensionFile),
@@ -133,6 +134,8 @@ export interface SidecarConfig {
   readonly requestTimeoutMs: number;
   /** The longest wait between two attempts to store an SR Orthanc did not take. */
   readonly srRetryMaxDelayMs: number;
+  /** Whether each image with a positive finding also gets its heatmaps as a Parametric Map. */
+  readonly heatmaps: boolean;
   /** Bounds a file must keep to be read at all (CXR_LIMIT_*; dicom/limits.ts). */
   readonly dicomLimits: DicomLimits;
   /** Worker threads that read and preprocess (threads absent: one per core; 0: none, inline). */
@@ -244,6 +247,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     bodyTotalLimitBytes: Math.round(values[configEnv.bodyTotalLimitMb] * 1024 * 1024),
     requestTimeoutMs: values[configEnv.requestTimeoutMs],
     srRetryMaxDelayMs: values[configEnv.srRetryMaxDelayMs],
+    heatmaps: values[configEnv.heatmaps],
     preparePool: {
       ...(values[preparePoolEnv.threads] !== undefined ? { threads: values[preparePoolEnv.threads] as number } : {}),
       timeoutMs: values[preparePoolEnv.timeoutMs] as number,

@@ -21,6 +21,8 @@ export const configEnv = {
   bodyTotalLimitMb: 'CXR_BODY_TOTAL_MB',
   requestTimeoutMs: 'CXR_REQUEST_TIMEOUT_MS',
   srRetryMaxDelayMs: 'CXR_SR_RETRY_MAX_DELAY_MS',
+  /** `off`: no heatmaps object (Parametric Map) beside the SRs; the result's regions stay. */
+  heatmaps: 'CXR_HEATMAPS',
   logLevel: 'CXR_LOG_LEVEL',
   /** The unpacked OHIF app and our built extension; absent files mean the API only. */
   viewerDir: 'CXR_VIEWER_DIR',
@@ -89,6 +91,7 @@ export const configDefaults = {
   requestTimeoutMs: 60_000,
   /** An SR Orthanc did not store is tried again after 1 s, doubling up to this; it is never dropped. */
   srRetryMaxDelayMs: 60_000,
+  heatmaps: true,
   logLevel: 'info',
   auth: 'local',
   cookieSecure: false,

@@ -12,7 +12,7 @@ import type { FindingProbabilities } from '../pipeline/types.ts';
 import { readFindingsSrIdentity, readStoredFindings } from '../sr/index.ts';
 import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
-import { ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
+import { heatmapsReference, ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
 import { InFlight } from './inFlight.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import { ModelBatcher } from './modelBatcher.ts';
@@ -23,6 +23,7 @@ import type {
   ClassifyReport,
   ClassifySource,
   ClassifyTarget,
+  HeatmapsReference,
   ModelSummary,
   PendingImage,
   SkippedInstance,
@@ -45,6 +46,8 @@ export interface ClassificationServiceOptions {
   readonly maxBatch?: number;
   /** The site's include/exclude rules (CXR_ROUTING_FILE), applied after the fixed eligibility. */
   readonly rules?: ClassifyRules;
+  /** Whether images with a positive finding also get their heatmaps (a Parametric Map); on by default. */
+  readonly heatmaps?: boolean;
 }
 
 export type InstanceOutcome =
@@ -79,6 +82,7 @@ function classifiedOutcome(
   sr: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string; readonly alreadyExisted: boolean },
   report: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string },
   timingsMs: Readonly<Record<string, number>>,
+  heatmaps?: HeatmapsReference,
 ): InstanceOutcome {
   return {
     kind: 'classified',
@@ -89,6 +93,7 @@ function classifiedOutcome(
       ...(findings ? { findings } : {}),
       sr: { StudyInstanceUID: instance.StudyInstanceUID, ...sr },
       report: { StudyInstanceUID: instance.StudyInstanceUID, ...report },
+      ...(heatmaps ? { heatmaps } : {}),
       timingsMs,
     },
   };
@@ -144,7 +149,7 @@ export class ClassificationService {
       maxBatch: options.maxBatch ?? 8,
       maxConcurrent: options.pipeline.model.parallelRuns,
     });
-    this.#objects = new ImageObjectBuilder(options.pipeline);
+    this.#objects = new ImageObjectBuilder(options.pipeline, { heatmaps: options.heatmaps ?? true });
   }
 
   /** Why the model cannot classify any more, for the health check; undefined while it can. */
@@ -335,10 +340,10 @@ export class ClassificationService {
   /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
   async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
     const started = performance.now();
-    const { result: uids, report } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
+    const { result: uids, report, heatmaps: heatmapUids } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
     // Already classified, its objects waiting for Orthanc: try them again now rather than compute them again.
     const waitingSr = this.#outbox.dataset(uids.SOPInstanceUID);
-    const waiting = [this.#outbox.retryNow(report.SOPInstanceUID), this.#outbox.retryNow(uids.SOPInstanceUID)].filter((w) => w !== undefined);
+    const waiting = [report, heatmapUids, uids].map((o) => this.#outbox.retryNow(o.SOPInstanceUID)).filter((w) => w !== undefined);
     if (waiting.length > 0) return this.#outboxOutcome(instance, await Promise.all(waiting), waitingSr, uids, report, started);
     // A click or the hook is about a new image, which rarely has its SR yet: fetch the image while asking.
     // The follower catching up mostly meets images the hook already did, so it asks first.
@@ -379,12 +384,21 @@ export class ClassificationService {
     const sr = objects.result;
     const buildSrMs = elapsed(tBuild);
     const tStore = performance.now();
-    // The readable report first, then the result (its presence says the image is done); each not stored
-    // is kept in the outbox and retried, so neither is lost whatever order Orthanc takes them in.
+    // The readable report and the heatmaps first, then the result (its presence says the image is done);
+    // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
+    // The readable report and the heatmaps first, then the result (its presence says the image is done);
+    // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
+    // One after another: side by side, the report's success woke the outbox's retry of a heatmaps entry still
+    // being written to disk (two writers of one file; seen under load in the full suite).
     const storedReport = await this.#outbox.store(objects.report, instance);
+    const { heatmaps } = objects;
+    const tHeatmaps = performance.now();
+    const storedHeatmaps = heatmaps ? await this.#outbox.store(heatmaps, instance) : undefined;
+    // What the heatmaps cost this image: building them (the CAMs are computed for the regions anyway) and storing them.
+    const heatmapsMs = heatmaps ? heatmaps.buildMs + elapsed(tHeatmaps) : 0;
     const stored = await this.#outbox.store(objects.result, instance);
     const storeMs = elapsed(tStore);
-    for (const attempt of [storedReport, stored]) {
+    for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps] : []), stored]) {
       if (attempt.status !== 'pending' && attempt.status !== 'failed') continue;
       // Not all of it exists: nobody is told of it, nothing says "classified" as if it were done.
       this.#logger.warn('classified, but Orthanc did not store its objects; they are kept and retried', {
@@ -415,7 +429,9 @@ export class ClassificationService {
       classified.result.findings,
       { SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
       report,
-      { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, total: totalMs },
+      { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, heatmaps: heatmapsMs, total: totalMs },
+      // Named only when this request made them: read back, a score rounded to 50.00 % could move a frame.
+      heatmaps && heatmapsReference(instance, heatmaps),
     );
   }
 

@@ -33,7 +33,17 @@ export interface ClassifiedImage {
   readonly sr: SrReference;
   /** The readable TID 2000 report stored beside it. */
   readonly report: { readonly StudyInstanceUID: string; readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string };
+  /** The positive findings' heatmaps (a Parametric Map), when a finding is positive: which frame holds which. */
+  readonly heatmaps?: HeatmapsReference;
   readonly timingsMs: Readonly<Record<string, number>>;
+}
+
+export interface HeatmapsReference {
+  readonly StudyInstanceUID: string;
+  readonly SeriesInstanceUID: string;
+  readonly SOPInstanceUID: string;
+  /** 1-based frame number by label: the positive findings in the model's order. */
+  readonly frames: Readonly<Record<string, number>>;
 }
 
 /**

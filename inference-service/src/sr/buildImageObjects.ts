@@ -1,11 +1,13 @@
 import { computeCams } from '../cam/index.ts';
-import type { CamRegion, ClassifierWeight } from '../cam/index.ts';
+import type { CamRegion, ClassifierWeight, FindingCam } from '../cam/index.ts';
 import type { DicomDataset } from '../dicom/types.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { ClassifiedImage } from '../pipeline/findingsPipeline.ts';
 import { buildFindingsSr } from './buildFindingsSr.ts';
 import type { FindingsSr } from './buildFindingsSr.ts';
 import { buildMeasurementReport } from './buildMeasurementReport.ts';
+import { buildParametricMap } from './buildParametricMap.ts';
+import type { ParametricMap } from './buildParametricMap.ts';
 import { operatingPoint } from './identity.ts';
 import type { Software } from './srHeader.ts';
 
@@ -14,6 +16,8 @@ export interface ImageObjects {
   readonly result: FindingsSr;
   /** TID 2000: the readable report, what a person reads in any SR viewer. */
   readonly report: FindingsSr;
+  /** The positive findings' CAMs as a Parametric Map; absent when no finding is positive or there are no regions. */
+  readonly heatmaps?: ParametricMap;
 }
 
 export interface ImageObjectsInput {
@@ -23,26 +27,41 @@ export interface ImageObjectsInput {
   readonly classifierWeight?: ClassifierWeight;
   readonly now?: Date;
   readonly software?: Software;
+  /** Whether to build the heatmaps object (on by default); without it the result references none. */
+  readonly heatmaps?: boolean;
 }
 
 /**
- * Every DICOM object written for one classified image, in the order to store them (the result first: it
- * is what the sidecar looks for to know an image is done). Regions need the feature maps and the
+ * Every DICOM object written for one classified image: the readable report, the heatmaps (Parametric
+ * Map) the result points at, and the result, which is stored last: it is what the sidecar looks for to
+ * know an image is done. Regions need the feature maps and the
  * classifier weight; without them the result has no measurement groups, only image-level results.
  */
-export function buildImageObjects({ classified, card, classifierWeight, now, software }: ImageObjectsInput): ImageObjects {
+export function buildImageObjects({ classified, card, classifierWeight, now, software, heatmaps: withHeatmaps = true }: ImageObjectsInput): ImageObjects {
   const { prepared, result, featureMaps } = classified;
   const image: DicomDataset = prepared.dataset;
   const common = { image, result, card, ...(now === undefined ? {} : { now }), ...(software === undefined ? {} : { software }) };
   const regions = new Map<string, CamRegion>();
+  let cams: FindingCam[] = [];
   // Only findings at or above the operating point get a region (measurementReportContent.ts says why).
   const positives = card.labels.flatMap((label, i) => ((result.findings[label] ?? 0) >= operatingPoint ? [i] : []));
   if (featureMaps !== undefined && classifierWeight !== undefined && positives.length > 0) {
     const size = { width: prepared.width, height: prepared.height };
-    for (const cam of computeCams(featureMaps, classifierWeight, prepared.input.crop, size, { findings: positives })) {
+    cams = computeCams(featureMaps, classifierWeight, prepared.input.crop, size, { findings: positives });
+    for (const cam of cams) {
       const label = card.labels[cam.finding];
       if (label !== undefined) regions.set(label, cam.region);
     }
   }
-  return { result: buildMeasurementReport({ ...common, regions }), report: buildFindingsSr(common) };
+  const heatmaps = cams.length === 0 || !withHeatmaps ? undefined : buildParametricMap({ ...common, cams, crop: prepared.input.crop, size: { width: prepared.width, height: prepared.height } });
+  const heatmapReference = heatmaps && {
+    reference: { ReferencedSOPClassUID: String(heatmaps.dataset['SOPClassUID']), ReferencedSOPInstanceUID: heatmaps.SOPInstanceUID },
+    SeriesInstanceUID: heatmaps.SeriesInstanceUID,
+    frames: heatmaps.frames,
+  };
+  return {
+    result: buildMeasurementReport({ ...common, regions, ...(heatmapReference ? { heatmaps: heatmapReference } : {}) }),
+    report: buildFindingsSr(common),
+    ...(heatmaps ? { heatmaps } : {}),
+  };
 }

@@ -5,11 +5,11 @@ import type { ImageFindings } from '../pipeline/types.ts';
 import { srConcepts, srSopClassUids, srTemplates } from './codes.ts';
 import { codeSequence } from './contentItems.ts';
 import { encodeSr } from './encodeSr.ts';
-import type { SopReference } from './contentItems.ts';
 import { hasNonAscii, imageReference, isDemoResult, seriesDescription, srDocumentAttributes } from './buildFindingsSr.ts';
 import type { FindingsSr } from './buildFindingsSr.ts';
 import { findingScores } from './findingsContent.ts';
-import { measurementReportContent } from './measurementReportContent.ts';
+import { heatmapEvidence, measurementReportContent } from './measurementReportContent.ts';
+import type { HeatmapReference } from './measurementReportContent.ts';
 import { defaultSoftware, objectHeader } from './srHeader.ts';
 import type { Software } from './srHeader.ts';
 import { measurementReportUids } from './uids.ts';
@@ -20,7 +20,7 @@ export interface MeasurementReportInput {
   readonly card: ModelCard;
   /** Where the model looked, by label (cam/computeCams.ts); findings without one get no region. */
   readonly regions?: ReadonlyMap<string, CamRegion>;
-  readonly heatmaps?: SopReference;
+  readonly heatmaps?: HeatmapReference;
   readonly now?: Date;
   readonly software?: Software;
 }
@@ -64,6 +64,7 @@ export function buildMeasurementReport(input: MeasurementReportInput): FindingsS
       concepts: scores.map((s) => s.concept),
     }),
     ...srDocumentAttributes(imageRef, srTemplates.imagingMeasurementReport),
+    ...heatmapEvidence(imageRef.StudyInstanceUID, input.heatmaps),
     ConceptNameCodeSequence: codeSequence(srConcepts.imagingMeasurementReport),
   };
   if (hasNonAscii([dataset, content])) dataset['SpecificCharacterSet'] = 'ISO_IR 192';

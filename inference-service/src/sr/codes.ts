@@ -96,3 +96,25 @@ export const srConcepts = Object.freeze({
   percent: code('%', 'UCUM', 'Percent'),
 } as const);
 
+
+/** PS3.4 B.5: Parametric Map Storage, the heatmaps object (buildParametricMap.ts). */
+export const parametricMapSopClassUid = '1.2.840.10008.5.1.4.1.1.30';
+
+/**
+ * The Parametric Map's codes. What a CAM is has no code in the CIDs we could check here (CID 7180's
+ * quantities and CID 7203's derivations in pydicom's PS3.16 tables; both are extensible), so those two are
+ * local 99CXRF codes; the others are from the CIDs their attributes name.
+ */
+export const parametricMapConcepts = Object.freeze({
+  /** Derivation Code Sequence (CID 7203 Image Derivation, extensible): how the frames came from the image. */
+  derivation: code('CAM', '99CXRF', 'Class activation mapping'),
+  /** Purpose of Reference of the source image, CID 7202 Source Image Purposes of Reference. */
+  sourceImage: code('121322', 'DCM', 'Source image for image processing operation'),
+  /** Quantity Definition (TID 1419's concept name of the quantity, (246205007, SCT, "Quantity")). */
+  quantity: code('246205007', 'SCT', 'Quantity'),
+  classActivation: code('CAMSCALED', '99CXRF', 'Class activation, scaled 0 to 1'),
+  /** UCUM "1", CID 7181: the values are unitless. */
+  noUnits: code('1', 'UCUM', 'no units'),
+  /** Frame Anatomy, CID 4031 Common Anatomic Regions: (51185008, SCT, "Chest"). */
+  chest: code('51185008', 'SCT', 'Chest'),
+} as const);

@@ -2,7 +2,7 @@ import type { DicomDataset } from '../dicom/types.ts';
 import { operatingPoint } from '../finding/rules.ts';
 import type { ModelCard } from '../model/modelCard.ts';
 import type { ImageFindings } from '../pipeline/types.ts';
-import { srConcepts, srSopClassUids } from './codes.ts';
+import { parametricMapSopClassUid, srConcepts, srSopClassUids } from './codes.ts';
 import type { CodedConcept } from './codes.ts';
 import { nameBasedUid } from './uids.ts';
 
@@ -68,17 +68,27 @@ export interface FindingsSrIdentity {
 const srClasses: ReadonlySet<string> = new Set([srSopClassUids.comprehensiveSR, srSopClassUids.enhancedSR]);
 
 /**
- * The (image, model) an SR of ours was made for, or undefined when the data set is not one of ours:
- * not a Comprehensive/Enhanced SR, not exactly one referenced instance in
- * CurrentRequestedProcedureEvidenceSequence, or not exactly one Processing Algorithm contributing
- * equipment whose versions and Device UID are ours.
+ * The (image, model) an object of ours was made for, or undefined when the data set is not one of ours:
+ * not a Comprehensive/Enhanced SR with exactly one referenced instance in
+ * CurrentRequestedProcedureEvidenceSequence, nor a Parametric Map with exactly one in its
+ * ReferencedSeriesSequence (Common Instance Reference), or not exactly one Processing Algorithm
+ * contributing equipment whose versions and Device UID are ours.
  */
 export function readFindingsSrIdentity(dataset: DicomDataset): FindingsSrIdentity | undefined {
-  if (typeof dataset['SOPClassUID'] !== 'string' || !srClasses.has(dataset['SOPClassUID'])) return undefined;
-  const referenced = items(dataset['CurrentRequestedProcedureEvidenceSequence'])
-    .flatMap((study) => items(study['ReferencedSeriesSequence']))
-    .flatMap((series) => items(series['ReferencedSOPSequence']))
-    .map((sop) => sop['ReferencedSOPInstanceUID']);
+  const sopClass = dataset['SOPClassUID'];
+  let referenced: unknown[];
+  if (typeof sopClass === 'string' && srClasses.has(sopClass)) {
+    referenced = items(dataset['CurrentRequestedProcedureEvidenceSequence'])
+      .flatMap((study) => items(study['ReferencedSeriesSequence']))
+      .flatMap((series) => items(series['ReferencedSOPSequence']))
+      .map((sop) => sop['ReferencedSOPInstanceUID']);
+  } else if (sopClass === parametricMapSopClassUid) {
+    referenced = items(dataset['ReferencedSeriesSequence'])
+      .flatMap((series) => items(series['ReferencedInstanceSequence']))
+      .map((sop) => sop['ReferencedSOPInstanceUID']);
+  } else {
+    return undefined;
+  }
   const [referencedSOPInstanceUID] = referenced;
   if (referenced.length !== 1 || typeof referencedSOPInstanceUID !== 'string' || referencedSOPInstanceUID.length === 0) {
     return undefined;

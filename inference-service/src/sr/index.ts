@@ -18,3 +18,8 @@ export { readStoredFindings } from './readStoredFindings.ts';
 export { seriesNumberFor } from './srHeader.ts';
 export { buildImageObjects } from './buildImageObjects.ts';
 export type { ImageObjects, ImageObjectsInput } from './buildImageObjects.ts';
+export { buildParametricMap } from './buildParametricMap.ts';
+export type { ParametricMap, ParametricMapInput } from './buildParametricMap.ts';
+export { parametricMapUids } from './uids.ts';
+export { parametricMapSopClassUid } from './codes.ts';
+export type { HeatmapReference } from './measurementReportContent.ts';

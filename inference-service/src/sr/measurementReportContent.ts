@@ -21,7 +21,15 @@ export interface MeasurementReportContentInput {
   /** Where the model looked, by label, in the source image's pixels (cam/computeCams.ts). */
   readonly regions: ReadonlyMap<string, CamRegion>;
   /** The heatmaps object, when one is written beside the report. */
-  readonly heatmaps?: SopReference;
+  readonly heatmaps?: HeatmapReference;
+}
+
+/** The Parametric Map of the image's CAMs, and which of its frames holds which finding's. */
+export interface HeatmapReference {
+  readonly reference: SopReference;
+  readonly SeriesInstanceUID: string;
+  /** 1-based frame number by label; a finding without one gets no Illustration of ROI. */
+  readonly frames: ReadonlyMap<string, number>;
 }
 
 /**
@@ -75,16 +83,28 @@ function planarRoiGroup(input: MeasurementReportContentInput, score: FindingScor
     uidrefItem('HAS OBS CONTEXT', srConcepts.trackingUniqueIdentifier, trackingUid(source.ReferencedSOPInstanceUID, result.model.onnxSha256, score.label)),
     codeItem('CONTAINS', srConcepts.finding, score.concept),
     scoordItem('CONTAINS', srConcepts.imageRegion, 'POLYLINE', boxOutline(region), source),
-    ...(heatmaps === undefined ? [] : [heatmapFrame(heatmaps, input.card.labels.indexOf(score.label) + 1)]),
+    ...heatmapFrame(heatmaps, score.label),
     ...(site === undefined ? [] : [codeItem('HAS CONCEPT MOD', srConcepts.findingSite, site)]),
     numItem('CONTAINS', srConcepts.certaintyOfFinding, score.percent, srConcepts.percent),
   ]);
 }
 
-/** The finding's frame of the heatmaps object (one frame per finding, in the card's order). */
-function heatmapFrame(heatmaps: SopReference, frame: number): DicomDataset {
-  const item = imageItem('CONTAINS', heatmaps, srConcepts.illustrationOfRoi);
-  return { ...item, ReferencedSOPSequence: [{ ...heatmaps, ReferencedFrameNumber: frame }] };
+/**
+ * The heatmaps object as Pertinent Other Evidence (PS3.3 C.17.2.3): every instance the content tree
+ * references must be listed in an evidence sequence, and it is not evidence of the requested procedure.
+ */
+export function heatmapEvidence(StudyInstanceUID: string, heatmaps: HeatmapReference | undefined): DicomDataset {
+  if (heatmaps === undefined) return {};
+  const series = { SeriesInstanceUID: heatmaps.SeriesInstanceUID, ReferencedSOPSequence: [{ ...heatmaps.reference }] };
+  return { PertinentOtherEvidenceSequence: [{ StudyInstanceUID, ReferencedSeriesSequence: [series] }] };
+}
+
+/** The finding's frame of the heatmaps object, when it has one. */
+function heatmapFrame(heatmaps: HeatmapReference | undefined, label: string): DicomDataset[] {
+  const frame = heatmaps?.frames.get(label);
+  if (heatmaps === undefined || frame === undefined) return [];
+  const item = imageItem('CONTAINS', heatmaps.reference, srConcepts.illustrationOfRoi);
+  return [{ ...item, ReferencedSOPSequence: [{ ...heatmaps.reference, ReferencedFrameNumber: frame }] }];
 }
 
 /**

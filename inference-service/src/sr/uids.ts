@@ -57,6 +57,15 @@ export function measurementReportUids(imageSOPInstanceUID: string, onnxSha256: s
   };
 }
 
+/** The heatmaps' (Parametric Map's) identity for one image and one model, in its own series (same rules). */
+export function parametricMapUids(imageSOPInstanceUID: string, onnxSha256: string): { SOPInstanceUID: string; SeriesInstanceUID: string } {
+  findingsSrUids(imageSOPInstanceUID, onnxSha256); // the same argument checks
+  return {
+    SOPInstanceUID: nameBasedUid('pmap-instance', imageSOPInstanceUID, onnxSha256),
+    SeriesInstanceUID: nameBasedUid('pmap-series', imageSOPInstanceUID, onnxSha256),
+  };
+}
+
 /** TID 4108 Tracking Unique Identifier of one finding of one (image, model): the same finding, the same UID. */
 export function trackingUid(imageSOPInstanceUID: string, onnxSha256: string, label: string): string {
   return nameBasedUid('tracking', imageSOPInstanceUID, onnxSha256, label);

@@ -1,6 +1,6 @@
 import { operatingPoint } from '../../../inference-service/src/finding/rules.ts';
 import { findingName } from './findingNames.ts';
-import { type ImageFindings, isModelKind, type ModelIdentity } from './imageFindings.ts';
+import { type HeatmapSource, type ImageFindings, isModelKind, type ModelIdentity } from './imageFindings.ts';
 
 /** The classify API's scores are op_norm outputs in [0, 1] around the operating point; the SR's are percent. */
 const percent = 100;
@@ -29,6 +29,19 @@ export function modelFromResponse(model: unknown, cardName?: string): ModelIdent
   };
 }
 
+/** The answer's `heatmaps`: the Parametric Map stored for the image and its frame of each positive finding. */
+function heatmapFromResponse(value: unknown, StudyInstanceUID: string): HeatmapSource | undefined {
+  if (!isRecord(value) || !isRecord(value.frames)) return undefined;
+  const SeriesInstanceUID = text(value.SeriesInstanceUID);
+  const SOPInstanceUID = text(value.SOPInstanceUID);
+  if (!SeriesInstanceUID || !SOPInstanceUID) return undefined;
+  const frames = new Map<string, number>();
+  for (const [label, frame] of Object.entries(value.frames)) {
+    if (typeof frame === 'number' && Number.isInteger(frame) && frame > 0) frames.set(findingName(label), frame);
+  }
+  return frames.size > 0 ? { kind: 'parametric-map', ref: { StudyInstanceUID: text(value.StudyInstanceUID) ?? StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID }, frames } : undefined;
+}
+
 /**
  * Reads `POST /api/classify`'s `results`: one entry per image, with its findings (also when the SR
  * already existed: the sidecar reads them back from it) and the SR it stored. Entries without
@@ -54,11 +67,13 @@ export function imageFindingsFromClassifyResponse(body: unknown, cardName?: stri
       sr && text(sr.StudyInstanceUID) && text(sr.SeriesInstanceUID) && text(sr.SOPInstanceUID)
         ? { StudyInstanceUID: String(sr.StudyInstanceUID), SeriesInstanceUID: String(sr.SeriesInstanceUID), SOPInstanceUID: String(sr.SOPInstanceUID) }
         : undefined;
+    const heatmap = heatmapFromResponse(result.heatmaps, StudyInstanceUID);
     images.push({
       image: { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID },
       model,
       findings,
       ...(report ? { report } : {}),
+      ...(heatmap ? { heatmap } : {}),
       source: 'classify-response',
     });
   }

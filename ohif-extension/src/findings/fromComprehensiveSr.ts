@@ -1,5 +1,5 @@
 import { findingConcepts, findingName } from './findingNames.ts';
-import { type Finding, type ImageFindings, isModelKind, type ModelIdentity, type SeriesRef } from './imageFindings.ts';
+import { type Finding, type HeatmapSource, type ImageFindings, isModelKind, type ModelIdentity, type SeriesRef } from './imageFindings.ts';
 
 /**
  * Reads the findings back from the TID 1500 result the sidecar stores (a Comprehensive SR; see the
@@ -17,7 +17,12 @@ const concepts = {
   algorithmName: { CodeValue: '111001', CodingSchemeDesignator: 'DCM' },
   algorithmVersion: { CodeValue: '111003', CodingSchemeDesignator: 'DCM' },
   algorithmParameters: { CodeValue: '111002', CodingSchemeDesignator: 'DCM' },
+  measurementGroup: { CodeValue: '125007', CodingSchemeDesignator: 'DCM' },
+  finding: { CodeValue: '121071', CodingSchemeDesignator: 'DCM' },
+  illustrationOfRoi: { CodeValue: '121200', CodingSchemeDesignator: 'DCM' },
 } as const;
+/** PS3.4 B.5 Parametric Map Storage: the heatmaps object the result points at. */
+const parametricMapSopClassUid = '1.2.840.10008.5.1.4.1.1.30';
 /** "Certainty of Finding: 63.15 %", the score of one finding in Qualitative Evaluations. */
 const scorePattern = /^Certainty of Finding: (\d+(?:\.\d+)?) %$/;
 const labelOfConcept = new Map(Object.entries(findingConcepts).map(([label, concept]) => [concept, label]));
@@ -71,6 +76,48 @@ export function imageOfFindingsSr(sr: unknown): SeriesRef | undefined {
   return evidenceImage(sr);
 }
 
+/** A naturalised IS/number value: dcmjs gives a number, or an array of them. */
+function integer(value: unknown): number | undefined {
+  const first = Array.isArray(value) ? value[0] : value;
+  const n = typeof first === 'string' ? Number(first) : first;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * The heatmaps the result points at: the Parametric Map in its Pertinent Other Evidence, and per
+ * measurement group the frame its Illustration of ROI names, by the group's Finding. Undefined when the
+ * result references none (no positive finding) or the references disagree.
+ */
+export function heatmapOfResult(sr: Item, measurements: readonly Item[]): HeatmapSource | undefined {
+  let ref: SeriesRef | undefined;
+  for (const study of items(sr.PertinentOtherEvidenceSequence)) {
+    for (const series of items(study.ReferencedSeriesSequence)) {
+      for (const sop of items(series.ReferencedSOPSequence)) {
+        if (text(sop.ReferencedSOPClassUID) !== parametricMapSopClassUid) continue;
+        const StudyInstanceUID = text(study.StudyInstanceUID);
+        const SeriesInstanceUID = text(series.SeriesInstanceUID);
+        const SOPInstanceUID = text(sop.ReferencedSOPInstanceUID);
+        if (StudyInstanceUID && SeriesInstanceUID && SOPInstanceUID) ref ??= { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID };
+      }
+    }
+  }
+  if (!ref) return undefined;
+  const frames = new Map<string, number>();
+  for (const group of measurements.filter((item) => item.ValueType === 'CONTAINER' && hasConcept(item, concepts.measurementGroup))) {
+    const children = items(group.ContentSequence);
+    const finding = children.find((item) => item.ValueType === 'CODE' && hasConcept(item, concepts.finding));
+    const illustration = children.find((item) => item.ValueType === 'IMAGE' && hasConcept(item, concepts.illustrationOfRoi));
+    const target = items(illustration?.ReferencedSOPSequence)[0];
+    const frame = integer(target?.ReferencedFrameNumber);
+    const code = items(finding?.ConceptCodeSequence)[0];
+    const label = code ? labelOfConcept.get(`${String(code.CodingSchemeDesignator)}:${String(code.CodeValue)}`) : undefined;
+    const name = label === undefined ? text(code?.CodeMeaning) : findingName(label);
+    if (!name || frame === undefined || text(target?.ReferencedSOPInstanceUID) !== ref.SOPInstanceUID) continue;
+    frames.set(name, frame);
+  }
+  return frames.size > 0 ? { kind: 'parametric-map', ref, frames } : undefined;
+}
+
 export function imageFindingsFromComprehensiveSr(sr: unknown): ImageFindings | undefined {
   const image = imageOfFindingsSr(sr);
   if (!image || !isItem(sr)) return undefined;
@@ -100,5 +147,6 @@ export function imageFindingsFromComprehensiveSr(sr: unknown): ImageFindings | u
   const SeriesInstanceUID = text(sr.SeriesInstanceUID);
   const SOPInstanceUID = text(sr.SOPInstanceUID);
   const report = StudyInstanceUID && SeriesInstanceUID && SOPInstanceUID ? { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } : undefined;
-  return { image, model, findings, ...(report ? { report } : {}), source: 'comprehensive-sr' };
+  const heatmap = heatmapOfResult(sr, measurements);
+  return { image, model, findings, ...(report ? { report } : {}), ...(heatmap ? { heatmap } : {}), source: 'comprehensive-sr' };
 }

@@ -30,10 +30,12 @@ export interface SeriesRef {
   readonly SOPInstanceUID: string;
 }
 
-/** Where the model looked, when a source can say (not yet: see the README's "left undone"). */
+/** Where the model looked: the Parametric Map the TID 1500 result references, and its frame per finding. */
 export interface HeatmapSource {
-  readonly kind: 'parametric-map' | 'sidecar-cam';
+  readonly kind: 'parametric-map';
   readonly ref: SeriesRef;
+  /** 1-based frame number by finding name (as `Finding.name`); positives only. */
+  readonly frames: ReadonlyMap<string, number>;
 }
 
 export interface ImageFindings {

@@ -1,11 +1,13 @@
 import { hotkeyLabel } from '../constants.ts';
 import { findingsInView } from '../findings/findingsInView.ts';
 import { findingsStore } from '../findings/findingsStore.ts';
-import type { SeriesRef } from '../findings/imageFindings.ts';
+import type { ImageFindings, SeriesRef } from '../findings/imageFindings.ts';
+import { storedFindingsFor } from '../findings/storedFindings.ts';
+import { heatmapView } from '../heatmap/heatmapView.ts';
 import { activeModelCard, type ModelCardSummary } from '../modelInfo.ts';
 import type { OhifDisplaySet, OhifServices } from '../ohifTypes.ts';
 import type { Mount } from './hostElement.ts';
-import { renderFindingsPanel } from './renderFindingsPanel.ts';
+import { type HeatmapControls, renderFindingsPanel } from './renderFindingsPanel.ts';
 
 
 /** Which image, in words a reader uses: the series' description and number, the image's number. */
@@ -45,6 +47,27 @@ function reportHref(report: SeriesRef | undefined): string | undefined {
 }
 
 /**
+ * The findings with their heatmap: a fresh classification's answer carries none, the TID 1500 result it
+ * stored does (its display set joins the study right after), and so does a result read from the study.
+ */
+function withHeatmap(services: OhifServices, findings: ImageFindings): ImageFindings {
+  if (findings.heatmap) return findings;
+  const heatmap = storedFindingsFor(services, findings.image.SOPInstanceUID)?.heatmap;
+  return heatmap ? { ...findings, heatmap } : findings;
+}
+
+function heatmapControls(services: OhifServices, findings: ImageFindings): HeatmapControls | undefined {
+  if (!findings.heatmap) return undefined;
+  const choice = heatmapView.choice;
+  return {
+    available: new Set(findings.heatmap.frames.keys()),
+    ...(choice && choice.SOPInstanceUID === findings.image.SOPInstanceUID ? { choice } : {}),
+    onToggle: (finding) => heatmapView.toggle(services, findings, finding),
+    onOpacity: (opacity) => heatmapView.setOpacity(opacity),
+  };
+}
+
+/**
  * The panel's life while mounted: render what the store knows about the image in the active
  * viewport, again whenever the store, the viewport grid or the loaded display sets change. Findings
  * of an image classified earlier are read from its stored SR when its display set is loaded.
@@ -68,8 +91,13 @@ export function findingsPanelMount(services: OhifServices): Mount {
             ? 'Findings of the report in view (its image is not loaded)'
             : undefined;
         const href = state?.status === 'ready' && inView.kind === 'image' ? reportHref(state.findings.report) : undefined;
-        view = { ...view, ...(imageLabel ? { imageLabel } : {}), ...(state ? { state } : {}), ...(href ? { reportHref: href } : {}) };
+        // Heatmaps are drawn over an image; a report in the viewport has none to draw on.
+        const findings = state?.status === 'ready' && inView.kind === 'image' ? withHeatmap(services, state.findings) : undefined;
+        const heatmaps = findings ? heatmapControls(services, findings) : undefined;
+        view = { ...view, ...(imageLabel ? { imageLabel } : {}), ...(state ? { state } : {}), ...(href ? { reportHref: href } : {}), ...(heatmaps ? { heatmaps } : {}) };
+        heatmapView.sync(services, findings);
       }
+      if (inView.kind === 'none') heatmapView.sync(services, undefined);
       const next = renderFindingsPanel(view);
       // Display sets arrive (the SRs this very classification stored, among others) without changing what
       // the panel says; replacing equal DOM would reset the user's scroll inside the panel.
@@ -83,6 +111,7 @@ export function findingsPanelMount(services: OhifServices): Mount {
       displaySetService.subscribe(displaySetService.EVENTS.DISPLAY_SETS_ADDED, render),
     ];
     const unsubscribeStore = findingsStore.subscribe(render);
+    const unsubscribeHeatmap = heatmapView.subscribe(render);
     void activeModelCard().then((summary) => {
       card = summary;
       if (host.isConnected) render();
@@ -90,6 +119,7 @@ export function findingsPanelMount(services: OhifServices): Mount {
     render();
     return () => {
       unsubscribeStore();
+      unsubscribeHeatmap();
       for (const subscription of subscriptions) subscription?.unsubscribe();
     };
   };

@@ -1,5 +1,7 @@
 import type { ImageState } from '../findings/findingsStore.ts';
 import { type Finding, type ImageFindings, isPositive, orderForReading } from '../findings/imageFindings.ts';
+import type { HeatmapChoice } from '../heatmap/heatmapView.ts';
+import { heatGradient } from '../heatmap/heatmapOverlay.ts';
 import { modelKindBadge } from '../messages.ts';
 import { h, theme } from './dom.ts';
 
@@ -14,6 +16,16 @@ export interface PanelView {
   readonly hotkeyLabel: string;
   /** The active model, known before any finding is: its banner shows from the start. */
   readonly activeModel?: Pick<ImageFindings['model'], 'kind' | 'warning'>;
+  /** The heatmaps of the findings that have one, and what the reader chose to see. */
+  readonly heatmaps?: HeatmapControls;
+}
+
+export interface HeatmapControls {
+  /** Names of the findings with a heatmap (the positives, from the stored Parametric Map). */
+  readonly available: ReadonlySet<string>;
+  readonly choice?: HeatmapChoice;
+  onToggle(finding: string): void;
+  onOpacity(opacity: number): void;
 }
 
 function formatScore(score: number): string {
@@ -39,7 +51,7 @@ function modelBanner(model: Pick<ImageFindings['model'], 'kind' | 'warning'> | u
 }
 
 /** One finding: its name, its score against its operating point, and a bar with the operating point marked. */
-function findingRow(finding: Finding): HTMLElement {
+function findingRow(finding: Finding, heatmaps?: HeatmapControls): HTMLElement {
   const positive = isPositive(finding);
   const relation = positive ? '≥' : '<';
   const score = formatScore(finding.score);
@@ -58,7 +70,10 @@ function findingRow(finding: Finding): HTMLElement {
     [
       h('span', { text: positive ? '●' : '', attributes: { 'aria-label': positive ? 'at or above the operating point' : '' }, style: { color: theme.positive, fontSize: '10px' } }),
       h('span', { text: finding.name, style: { fontSize: '12px', fontWeight: positive ? '600' : '400', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }),
-      h('span', { text: `${score} ${relation} ${op}`, style: { fontSize: '12px', fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' } }),
+      h('span', { style: { fontSize: '12px', fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' } }, [
+        document.createTextNode(`${score} ${relation} ${op}`),
+        heatmaps?.available.has(finding.name) ? heatmapToggle(finding.name, heatmaps) : undefined,
+      ]),
       h('span', {}, []),
       h('span', { style: { gridColumn: '2 / 4', position: 'relative', height: '3px', background: theme.border, borderRadius: '2px' } }, [
         h('span', { style: { position: 'absolute', left: '0', top: '0', bottom: '0', width, background: positive ? theme.positive : theme.muted, borderRadius: '2px' } }),
@@ -68,7 +83,60 @@ function findingRow(finding: Finding): HTMLElement {
   );
 }
 
-function findingsBody(findings: ImageFindings, reportHref: string | undefined): HTMLElement[] {
+/**
+ * "Show where the model looked": the finding's class activation map over the image, on and off. Small, in
+ * the row's first line, so the positives still fit the first screen at 1280×720.
+ */
+function heatmapToggle(name: string, heatmaps: HeatmapControls): HTMLElement {
+  const chosen = heatmaps.choice?.finding === name ? heatmaps.choice : undefined;
+  const action = chosen ? 'Hide where the model looked' : 'Show where the model looked';
+  const button = h('button', {
+    text: !chosen ? 'map' : chosen.status === 'loading' ? 'map…' : 'hide',
+    attributes: {
+      type: 'button',
+      'data-cy': 'cxr-heatmap-toggle',
+      'data-finding': name,
+      'aria-pressed': String(chosen !== undefined),
+      'aria-label': `${action} for ${name}`,
+      title: `${action}: the model's class activation map for ${name}, over the image`,
+    },
+    style: {
+      marginLeft: '6px',
+      padding: '0 5px',
+      fontSize: '10px',
+      lineHeight: '14px',
+      color: chosen ? theme.demoForeground : theme.primary,
+      background: chosen ? theme.primary : 'transparent',
+      border: `1px solid ${theme.primary}`,
+      borderRadius: '3px',
+      cursor: 'pointer',
+    },
+  });
+  button.addEventListener('click', () => heatmaps.onToggle(name));
+  return button;
+}
+
+/** The shown heatmap's legend: what it is, its colour bar, and its opacity. */
+function heatmapLegend(heatmaps: HeatmapControls): HTMLElement | undefined {
+  const choice = heatmaps.choice;
+  if (!choice) return undefined;
+  if (choice.status === 'failed') {
+    return h('div', { text: `The heatmap of ${choice.finding} cannot be shown: ${choice.message ?? 'unknown reason'}`, attributes: { role: 'alert', 'data-cy': 'cxr-heatmap-error' }, style: { fontSize: '11px', color: theme.positive, marginTop: '6px' } });
+  }
+  const slider = h('input', {
+    attributes: { type: 'range', min: '0.1', max: '1', step: '0.05', value: String(choice.opacity), 'aria-label': 'Heatmap opacity', 'data-cy': 'cxr-heatmap-opacity' },
+    style: { width: '100%' },
+  }) as HTMLInputElement;
+  slider.addEventListener('input', () => heatmaps.onOpacity(Number(slider.value)));
+  return h('div', { attributes: { 'data-cy': 'cxr-heatmap-legend' }, style: { marginTop: '8px', fontSize: '11px', color: theme.muted, lineHeight: '1.3' } }, [
+    h('div', { text: `Where the model looked for ${choice.finding}: its class activation map, scaled from its lowest (blue) to its highest (red) over the image. Not an outline of a lesion.` }),
+    h('div', { style: { height: '8px', marginTop: '4px', borderRadius: '2px', backgroundImage: heatGradient } }),
+    h('div', { style: { display: 'flex', justifyContent: 'space-between' } }, [h('span', { text: 'low' }), h('span', { text: 'high' })]),
+    h('label', { text: 'Opacity', style: { display: 'block', marginTop: '4px' } }, [slider]),
+  ]);
+}
+
+function findingsBody(findings: ImageFindings, reportHref: string | undefined, heatmaps: HeatmapControls | undefined): HTMLElement[] {
   const ordered = orderForReading(findings.findings);
   const positives = ordered.filter(isPositive);
   const rest = ordered.filter((finding) => !isPositive(finding));
@@ -76,7 +144,7 @@ function findingsBody(findings: ImageFindings, reportHref: string | undefined): 
   const heading = (text: string): HTMLElement =>
     h('div', { text, style: { fontSize: '11px', textTransform: 'uppercase', letterSpacing: '0.04em', color: theme.muted, margin: '8px 0 2px' } });
   const list = (items: Finding[], cy: string): HTMLElement =>
-    h('ul', { attributes: { 'data-cy': cy }, style: { listStyle: 'none', margin: '0', padding: '0' } }, items.map(findingRow));
+    h('ul', { attributes: { 'data-cy': cy }, style: { listStyle: 'none', margin: '0', padding: '0' } }, items.map((finding) => findingRow(finding, heatmaps)));
   const model = findings.model;
   return [
     h('div', {
@@ -85,6 +153,7 @@ function findingsBody(findings: ImageFindings, reportHref: string | undefined): 
     }),
     heading(`At or above the operating point (${positives.length})`),
     positives.length > 0 ? list(positives, 'cxr-findings-positive') : h('div', { text: 'None.', style: { fontSize: '12px', color: theme.muted } }),
+    heatmaps ? heatmapLegend(heatmaps) : undefined,
     heading(`Below the operating point (${rest.length})`),
     list(rest, 'cxr-findings-negative'),
     h('div', { attributes: { 'data-cy': 'cxr-findings-model' }, style: { marginTop: '10px', fontSize: '11px', color: theme.muted, lineHeight: '1.4' } }, [
@@ -113,7 +182,7 @@ export function renderFindingsPanel(view: PanelView): HTMLElement {
     modelBanner(ready?.model ?? view.activeModel),
     view.imageLabel ? h('div', { text: view.imageLabel, attributes: { 'data-cy': 'cxr-findings-image' }, style: { fontSize: '12px', fontWeight: '600', color: theme.foreground } }) : undefined,
   ];
-  if (ready) children.push(...findingsBody(ready, view.reportHref));
+  if (ready) children.push(...findingsBody(ready, view.reportHref, view.heatmaps));
   else if (state?.status === 'classifying') children.push(note('Classifying this image…', 'cxr-findings-classifying'));
   else if (state?.status === 'failed') children.push(h('div', { text: state.message, attributes: { role: 'alert', 'data-cy': 'cxr-findings-error' }, style: { fontSize: '12px', color: theme.positive, marginTop: '6px', lineHeight: '1.4' } }));
   else if (view.notClassifiable) children.push(note(view.notClassifiable, 'cxr-findings-empty'));
