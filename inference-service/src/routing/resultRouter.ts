@@ -7,8 +7,9 @@
  * (`POST /api/routing/retry`): a destination that keeps failing needs a person, not an endless loop.
  * A destination that takes an object again sees the same UIDs, which a PACS treats as the same instance.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomically } from '../config/writeAtomically.ts';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { silentLogger, type Logger } from '../log.ts';
 import type { Destination } from './routingFile.ts';
@@ -296,10 +297,7 @@ export class ResultRouter {
   async #persist(key: string, entry: Entry): Promise<void> {
     if (!this.#directory) return;
     await mkdir(this.#directory, { recursive: true });
-    const path = join(this.#directory, `${key}.json`);
-    const temporary = `${path}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(entry.listing)}\n`);
-    await rename(temporary, path);
+    await writeAtomically(join(this.#directory, `${key}.json`), `${JSON.stringify(entry.listing)}\n`);
   }
 
   async #forget(key: string): Promise<void> {

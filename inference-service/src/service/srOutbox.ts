@@ -8,9 +8,9 @@
  * `maxRefusals`, past which the entry is listed as failed until someone asks to retry it
  * (`retryFailed()`), since a filter that keeps refusing is a decision a person must look at.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeAtomically } from '../config/writeAtomically.ts';
 import { readDicomDataset } from '../dicom/index.ts';
 import type { DicomDataset } from '../dicom/types.ts';
 import { silentLogger, type Logger } from '../log.ts';
@@ -357,12 +357,4 @@ export class SrOutbox {
     this.#report();
     this.#schedule();
   }
-}
-
-async function writeAtomically(path: string, data: Uint8Array | string): Promise<void> {
-  // A name of its own per write: two writes of one entry (a store waking the retry of an entry still being
-  // written) must not rename each other's file away (ENOENT). The last rename wins; both are whole files.
-  const temporary = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  await writeFile(temporary, data);
-  await rename(temporary, path);
 }
