@@ -72,7 +72,12 @@ describe('heatmaps Orthanc refuses', { shuffle: false }, () => {
       if (Date.now() > deadline) throw new Error('the heatmaps were never stored');
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const after = (await (await sidecar.app.request('/api/sr-outbox', { headers: auth })).json()) as { pending: UnstoredSr[] };
+    // The result waited for the map and is retried after it on the outbox's own schedule: wait for the outbox to empty.
+    let after = { pending: [] as UnstoredSr[] };
+    for (const until = Date.now() + 30_000; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 200))) {
+      after = (await (await sidecar.app.request('/api/sr-outbox', { headers: auth })).json()) as { pending: UnstoredSr[] };
+      if (after.pending.length === 0) break;
+    }
     expect(after.pending).toEqual([]);
     const again = await postJson(sidecar, '/api/classify', { studyInstanceUID: StudyInstanceUID, sopInstanceUID: SOPInstanceUID });
     expect(again.status).toBe(200);
