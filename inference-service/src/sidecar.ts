@@ -162,7 +162,7 @@ export function createSidecar(options: {
     logger,
     directory: join(settings.dataDir, dataFiles.srOutbox),
     ...(settings.srRetryMaxDelayMs !== undefined ? { maxDelayMs: settings.srRetryMaxDelayMs } : {}),
-    ...(router ? { onStored: (object, image) => router.route(object, image) } : {}),
+    ...(router ? { onStoring: (object, image) => router.hold(object, image), onStored: (object, image) => router.route(object, image) } : {}),
   });
   const rules = routing && (routing.include.length > 0 || routing.exclude.length > 0) ? new ClassifyRules(routing, { excluded: createRuleMetrics(metrics.registry) }) : undefined;
   const service = new ClassificationService({

@@ -232,6 +232,45 @@ describe('routing results to destinations', { shuffle: false }, () => {
     }
   }, 90_000);
 
+  it('should send what a sidecar that died between storing and routing had stored, and forget what it never stored', async () => {
+    // The objects of an image classified by a sidecar without routing: in Orthanc, at no destination.
+    const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
+    dataDirs.push(plainDir);
+    const { objects } = await classify(h.build({ dataDir: plainDir }), copies[3] as Uint8Array);
+    const neverStored = '2.25.1234567890123456789012345678901234567';
+    const image = { StudyInstanceUID: imageStudy, SeriesInstanceUID: '1.2.3', SOPInstanceUID: '1.2.3.4' };
+    const first = await routingSidecar();
+    let second: SidecarParts | undefined;
+    try {
+      // What the outbox does before each store; the sidecar then dies before any `route` says "stored".
+      for (const uid of [...objects, neverStored]) await first.sidecar.router?.hold({ SOPInstanceUID: uid, SeriesInstanceUID: '1.2.3.5' }, image);
+      const held = (await routingListing(first.sidecar)).pending;
+      expect(held).toHaveLength(2 * (objects.length + 1));
+      for (const d of held) expect(d).toMatchObject({ state: 'pending', awaitingStore: true, attempts: 0 });
+      // Held, not sent: the object may not be in Orthanc yet.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await holds(pacs, objects[0] as string)).toBe(false);
+      first.sidecar.router?.stop();
+
+      second = (await routingSidecar({ dataDir: first.dataDir })).sidecar;
+      await until('nothing is left to send', async () => {
+        const listing = await routingListing(second as SidecarParts);
+        return listing.pending.length === 0 && listing.failed.length === 0;
+      });
+      for (const uid of objects) {
+        expect(await holds(pacs, uid)).toBe(true);
+        expect(await holds(archive, uid)).toBe(true);
+      }
+      // The one never stored is forgotten, not failed: whoever stores it later routes it then.
+      const metrics = await (await second.app.request('/metrics', { headers: auth })).text();
+      expect(metrics).toContain(`cxr_routed_total{destination="pacs"} ${objects.length}`);
+      expect(metrics).toMatch(/cxr_route_outbox\{destination="pacs",state="failed"\} 0/);
+    } finally {
+      first.sidecar.router?.stop();
+      second?.router?.stop();
+    }
+  }, 90_000);
+
   it('should refuse the listing to anyone without the administer role, and describe it in the OpenAPI document', async () => {
     const { sidecar } = await routingSidecar();
     try {

@@ -6,6 +6,10 @@
  * with exponential backoff; after `maxAttempts` the delivery is listed as failed until someone retries it
  * (`POST /api/routing/retry`): a destination that keeps failing needs a person, not an endless loop.
  * A destination that takes an object again sees the same UIDs, which a PACS treats as the same instance.
+ *
+ * The deliveries are written before the object is stored (`hold`), not after: a worker killed between
+ * Orthanc's answer and the write would otherwise leave a stored object no one routes, since whoever runs
+ * the image again finds its result there and does no more work.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -40,6 +44,11 @@ export interface Delivery {
   readonly lastFailedAt?: string;
   /** Absent for a failed delivery: it waits for `retryFailed()`. */
   readonly nextAttemptAt?: string;
+  /**
+   * Kept before its object was stored, and not yet known to be stored (a run that stopped in between
+   * left it): sent if Orthanc has the object, forgotten if not, since whoever stores it routes it then.
+   */
+  readonly awaitingStore?: true;
 }
 
 export interface RoutingMetrics {
@@ -89,6 +98,12 @@ interface Entry {
 
 const uidPattern = /^[0-9]+(\.[0-9]+)*$/;
 
+/**
+ * How long a held delivery waits for its store before it is tried anyway: a store that ends in neither
+ * success nor the SR outbox (an error thrown past it) must not leave the delivery held for ever.
+ */
+const holdMs = 120_000;
+
 export class ResultRouter {
   readonly #destinations: ReadonlyMap<string, Destination>;
   readonly #sender: ObjectSender;
@@ -128,15 +143,37 @@ export class ResultRouter {
   }
 
   /**
+   * An object is about to be stored: keep its deliveries on disk first (see the file's comment). They are
+   * sent once `route` says it is stored, or after `holdMs` if nothing does.
+   */
+  async hold(object: RoutedObject, image: RoutedImage): Promise<void> {
+    await this.#queue(object, image, { awaitingStore: true });
+  }
+
+  /**
    * An object is in Orthanc: queue it for every destination (kept on disk before this resolves) and send
    * it in the background. An object already queued for a destination is not queued twice.
    */
   async route(object: RoutedObject, image: RoutedImage): Promise<void> {
+    await this.#queue(object, image, { awaitingStore: false });
+  }
+
+  async #queue(object: RoutedObject, image: RoutedImage, options: { readonly awaitingStore: boolean }): Promise<void> {
     if (this.#stopped || !uidPattern.test(object.SOPInstanceUID)) return;
     const at = new Date(this.#now()).toISOString();
     for (const destination of this.#destinations.values()) {
       const key = keyOf(destination.name, object.SOPInstanceUID);
-      if (this.#entries.has(key)) continue;
+      const queued = this.#entries.get(key);
+      if (queued) {
+        // Held and now stored: due at once. The file still says held; read after a crash, the object is
+        // then found in Orthanc and sent, so it need not be written again.
+        if (!options.awaitingStore && queued.listing.awaitingStore) {
+          const { awaitingStore: _held, ...listing } = queued.listing;
+          queued.listing = listing;
+          queued.nextAttempt = Math.min(queued.nextAttempt, this.#now());
+        }
+        continue;
+      }
       const entry: Entry = {
         listing: {
           destination: destination.name,
@@ -145,8 +182,9 @@ export class ResultRouter {
           image: { StudyInstanceUID: image.StudyInstanceUID, SeriesInstanceUID: image.SeriesInstanceUID, SOPInstanceUID: image.SOPInstanceUID },
           attempts: 0,
           queuedAt: at,
+          ...(options.awaitingStore ? { awaitingStore: true as const } : {}),
         },
-        nextAttempt: this.#now(),
+        nextAttempt: this.#now() + (options.awaitingStore ? holdMs : 0),
         attempting: undefined,
       };
       this.#entries.set(key, entry);
@@ -216,6 +254,14 @@ export class ResultRouter {
       await this.#sender.send(destination, object);
     } catch (error) {
       const failure = error instanceof DeliveryError ? error : new DeliveryError('bad-answer', String(error), { cause: error });
+      if (failure.reason === 'not-in-orthanc' && entry.listing.awaitingStore) {
+        // Its store never happened; the run that stores it later routes it then.
+        this.#entries.delete(key);
+        await this.#forget(key);
+        this.#log.info('forgot a delivery whose object was never stored', { destination: name, srSOPInstanceUID: object.SOPInstanceUID });
+        this.#report();
+        return;
+      }
       this.#metrics.failures.inc({ destination: name, reason: failure.reason });
       this.#fail(entry, failure, false);
       await this.#persist(key, entry);

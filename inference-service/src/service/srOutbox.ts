@@ -38,6 +38,11 @@ export interface SrOutboxOptions {
    * queues it for the site's destinations. Its failure is logged, never the store's.
    */
   readonly onStored?: (object: { readonly SOPInstanceUID: string; readonly SeriesInstanceUID: string }, image: SrSubject) => Promise<void>;
+  /**
+   * Called before an object's first attempt: routing keeps its deliveries on disk before the object can
+   * be in Orthanc, so a crash between the two loses none. Its failure fails the store (nothing stored yet).
+   */
+  readonly onStoring?: (object: { readonly SOPInstanceUID: string; readonly SeriesInstanceUID: string }, image: SrSubject) => Promise<void>;
 }
 
 /** The image an SR is about, for the listing. */
@@ -85,6 +90,7 @@ export class SrOutbox {
   readonly #maxRefusals: number;
   readonly #now: () => number;
   readonly #onStored: SrOutboxOptions['onStored'];
+  readonly #onStoring: SrOutboxOptions['onStoring'];
   readonly #entries = new Map<string, Entry>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -100,6 +106,7 @@ export class SrOutbox {
     this.#maxRefusals = options.maxRefusals ?? 20;
     this.#now = options.now ?? Date.now;
     this.#onStored = options.onStored;
+    this.#onStoring = options.onStoring;
   }
 
   get pendingCount(): number {
@@ -132,6 +139,7 @@ export class SrOutbox {
   async store(sr: FindingsSr, image: SrSubject): Promise<OutboxStoreResult> {
     const existing = this.#entries.get(sr.SOPInstanceUID);
     if (existing) return this.#attempt(sr.SOPInstanceUID, existing);
+    await this.#onStoring?.(sr, image);
     let failure: SrNotStoredError | undefined;
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {

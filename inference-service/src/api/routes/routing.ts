@@ -19,6 +19,7 @@ const deliverySchema = z.object({
   message: z.string().optional(),
   lastFailedAt: z.string().datetime().optional(),
   nextAttemptAt: z.string().datetime().optional().openapi({ description: 'Absent for a failed delivery: it waits for POST /api/routing/retry.' }),
+  awaitingStore: z.literal(true).optional().openapi({ description: 'Kept before its object was stored and not yet known stored: sent if Orthanc has the object, else forgotten (whoever stores it routes it).' }),
 });
 
 const listingSchema = z.object({
