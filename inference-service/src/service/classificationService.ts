@@ -9,7 +9,7 @@ import { ClassifyError } from '../pipeline/classifyError.ts';
 import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
-import { readFindingsSrIdentity, readStoredFindings } from '../sr/index.ts';
+import { pertinentEvidenceUids, readFindingsSrIdentity, readStoredFindings } from '../sr/index.ts';
 import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
 import { heatmapsReference, ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
@@ -284,12 +284,19 @@ export class ClassificationService {
   }
 
   /**
-   * What Orthanc holds under this image's result UID, if it is this image's result from this model: then
-   * its findings (a small file) are shown again instead of computed again. Anything else there (an object
-   * stored under our UID by someone else, or unreadable) is not taken for done: the image is classified,
-   * and storing its result then reports the clash (already-stored-other-content) instead of a silent skip.
+   * What Orthanc holds under this image's result UID, if it is this image's result from this model and
+   * the other objects it stands for are there too: then its findings (a small file) are shown again
+   * instead of computed again. The objects are stored side by side, so a run that stopped among them can
+   * leave the result without its report or heatmaps; the image is then classified again, and storing
+   * completes them (Orthanc keeps what it has). Anything else under our UID (someone else's object, or
+   * unreadable) is not taken for done either: storing the result then reports the clash
+   * (already-stored-other-content) instead of a silent skip.
    */
-  async #existingResult(orthancId: string, instance: StoredInstance): Promise<{ findings: FindingProbabilities | undefined } | undefined> {
+  async #existingResult(
+    orthancId: string,
+    instance: StoredInstance,
+    companions: { readonly report: string; readonly heatmaps: string },
+  ): Promise<{ readonly complete: true; readonly findings: FindingProbabilities | undefined } | { readonly complete: false } | undefined> {
     let dataset: DicomDataset;
     try {
       dataset = readDicomDataset(await this.#orthanc.instanceFile(orthancId)).dataset;
@@ -303,7 +310,14 @@ export class ClassificationService {
       this.#logger.warn('the object under this image’s result UID is not its result from this model; classifying the image', { orthancId, SOPInstanceUID: instance.SOPInstanceUID });
       return undefined;
     }
-    return { findings: readStoredFindings(dataset, this.#pipeline.model.card.labels) };
+    const needed = [companions.report, ...pertinentEvidenceUids(dataset).filter((uid) => uid === companions.heatmaps)];
+    const present = await Promise.all(needed.map((uid) => this.#orthanc.instanceIdByUid(uid)));
+    const missing = needed.filter((_, i) => present[i] === undefined);
+    if (missing.length > 0) {
+      this.#logger.info('the image’s result is stored but not all its objects; classifying it again to complete them', { SOPInstanceUID: instance.SOPInstanceUID, missing });
+      return { complete: false };
+    }
+    return { complete: true, findings: readStoredFindings(dataset, this.#pipeline.model.card.labels) };
   }
 
   /**
@@ -351,8 +365,8 @@ export class ClassificationService {
     const earlyFile = source === 'changes' ? undefined : this.#orthanc.instanceFile(instance.orthancId);
     earlyFile?.catch(() => undefined);
     const existingId = await this.#orthanc.instanceIdByUid(uids.SOPInstanceUID);
-    const existing = existingId ? await this.#existingResult(existingId, instance) : undefined;
-    if (existing) {
+    const existing = existingId ? await this.#existingResult(existingId, instance, { report: report.SOPInstanceUID, heatmaps: heatmapUids.SOPInstanceUID }) : undefined;
+    if (existing?.complete) {
       this.#metrics.srsDeduplicated.inc();
       // Only a person asking sees the findings; the hook and the follower just needed to know.
       const findings = source === 'api' ? existing.findings : undefined;
@@ -384,21 +398,15 @@ export class ClassificationService {
     const sr = objects.result;
     const buildSrMs = elapsed(tBuild);
     const tStore = performance.now();
-    // The readable report and the heatmaps first, then the result (its presence says the image is done);
-    // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
-    // The readable report and the heatmaps first, then the result (its presence says the image is done);
-    // each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes them in.
-    // One after another: side by side, the report's success woke the outbox's retry of a heatmaps entry still
-    // being written to disk (two writers of one file; seen under load in the full suite).
-    const storedReport = await this.#outbox.store(objects.report, instance);
+    // All at once: each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc
+    // takes them in, and a run that stops among them is completed by the next (see #existingResult).
     const { heatmaps } = objects;
-    const tHeatmaps = performance.now();
-    const storedHeatmaps = heatmaps ? await this.#outbox.store(heatmaps, instance) : undefined;
+    const storingHeatmaps = heatmaps ? this.#outbox.store(heatmaps, instance).then((attempt) => ({ attempt, ms: elapsed(tStore) })) : undefined;
+    const [storedReport, storedHeatmaps, stored] = await Promise.all([this.#outbox.store(objects.report, instance), storingHeatmaps, this.#outbox.store(objects.result, instance)]);
     // What the heatmaps cost this image: building them (the CAMs are computed for the regions anyway) and storing them.
-    const heatmapsMs = heatmaps ? heatmaps.buildMs + elapsed(tHeatmaps) : 0;
-    const stored = await this.#outbox.store(objects.result, instance);
+    const heatmapsMs = heatmaps && storedHeatmaps ? heatmaps.buildMs + storedHeatmaps.ms : 0;
     const storeMs = elapsed(tStore);
-    for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps] : []), stored]) {
+    for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps.attempt] : []), stored]) {
       if (attempt.status !== 'pending' && attempt.status !== 'failed') continue;
       // Not all of it exists: nobody is told of it, nothing says "classified" as if it were done.
       this.#logger.warn('classified, but Orthanc did not store its objects; they are kept and retried', {
@@ -411,8 +419,9 @@ export class ClassificationService {
     }
     // AlreadyStored: another sidecar (or an earlier run that crashed before answering) wrote it first.
     const alreadyExisted = stored.status === 'already-stored';
-    // The model ran for an image whose result another run had stored meanwhile: work done twice.
-    if (alreadyExisted) this.#metrics.modelRunsDuplicated.inc();
+    // The model ran for an image whose result another run had stored meanwhile: work done twice. (Not when
+    // the result was there before, without all its objects: that run completed them.)
+    if (alreadyExisted && !existing) this.#metrics.modelRunsDuplicated.inc();
     if (alreadyExisted) this.#metrics.srsDeduplicated.inc();
     else this.#metrics.srsStored.inc();
 

@@ -77,6 +77,8 @@ interface Entry {
   dataset: DicomDataset | undefined;
   nextAttempt: number;
   attempting: Promise<OutboxStoreResult> | undefined;
+  /** Its first write to disk: an attempt waits for it, or a success's removal could come before the file. */
+  written?: Promise<void>;
 }
 
 export class SrOutbox {
@@ -202,6 +204,8 @@ export class SrOutbox {
   }
 
   async #attemptNow(uid: string, entry: Entry): Promise<OutboxStoreResult> {
+    // A failed first write was the store's error, told to its caller; the attempt goes on regardless.
+    await entry.written?.catch(() => undefined);
     const dataset = this.dataset(uid) as DicomDataset;
     try {
       const status = await storeSr(this.#orthanc, { part10: entry.part10, dataset, SOPInstanceUID: uid });
@@ -242,7 +246,8 @@ export class SrOutbox {
     };
     this.#entries.set(sr.SOPInstanceUID, entry);
     this.#fail(entry, failure);
-    await this.#persist(sr.SOPInstanceUID, entry, { withBytes: true });
+    entry.written = this.#persist(sr.SOPInstanceUID, entry, { withBytes: true });
+    await entry.written;
     this.#log.warn('Orthanc did not store an SR; it is kept and retried', {
       srSOPInstanceUID: sr.SOPInstanceUID,
       SOPInstanceUID: image.SOPInstanceUID,

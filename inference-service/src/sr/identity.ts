@@ -107,6 +107,18 @@ export function readFindingsSrIdentity(dataset: DicomDataset): FindingsSrIdentit
   return { referencedSOPInstanceUID, modelId, onnxSha256 };
 }
 
+/**
+ * The instances a result lists as Pertinent Other Evidence (PS3.3 C.17.2.3): the heatmaps it references.
+ * What else of an image's objects must exist before its result counts as done.
+ */
+export function pertinentEvidenceUids(dataset: DicomDataset): string[] {
+  return items(dataset['PertinentOtherEvidenceSequence'])
+    .flatMap((study) => items(study['ReferencedSeriesSequence']))
+    .flatMap((series) => items(series['ReferencedSOPSequence']))
+    .map((sop) => sop['ReferencedSOPInstanceUID'])
+    .filter((uid): uid is string => typeof uid === 'string');
+}
+
 /** A multi-valued string as dcmjs gives it (an array) or as Orthanc's simplified tags do ("a\\b"). */
 function values(value: unknown): string[] {
   if (Array.isArray(value)) return value.map(String);

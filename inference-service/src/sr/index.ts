@@ -9,7 +9,7 @@ export type { MeasurementReportInput } from './buildMeasurementReport.ts';
 export { scoreExplanation } from './findingsContent.ts';
 export { operatingPoint } from './identity.ts';
 export { findingsSrUids, measurementReportUids, trackingUid } from './uids.ts';
-export { readFindingsSrIdentity } from './identity.ts';
+export { pertinentEvidenceUids, readFindingsSrIdentity } from './identity.ts';
 export type { FindingsSrIdentity } from './identity.ts';
 export { findingCode, findingCodes, findingDisplayName, findingSites } from './findingCodes.ts';
 export { srConcepts, srSopClassUids, srTemplates } from './codes.ts';
