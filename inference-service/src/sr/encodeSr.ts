@@ -1,5 +1,6 @@
 import { appendSequenceItems, concatBytes, sequenceItemBytes } from '../dicom/appendSequenceItems.ts';
 import type { DicomDataset } from '../dicom/types.ts';
+import { encodeElement } from '../dicom/encodeElement.ts';
 import { encodeDataSet, writePart10 } from '../dicom/writePart10.ts';
 
 /**
@@ -159,7 +160,7 @@ function makeTemplate(shape: DicomDataset, varying: Varying | undefined, hasChil
 
 /** One element as dcmjs writes it in Explicit VR Little Endian: tag, VR, length, padded value. */
 function elementBytes(keyword: string, value: unknown): Uint8Array {
-  const make = (): Uint8Array => encodeDataSet({ [keyword]: value });
+  const make = (): Uint8Array => encodeElement(keyword, value);
   // Scores repeat (two decimals); UIDs and coordinates do not, so caching them would only fill memory.
   return keyword === 'NumericValue' ? cached(`DS ${String(value)}`, make) : make();
 }
