@@ -9,7 +9,7 @@ import { ClassifyError } from '../pipeline/classifyError.ts';
 import { checkEligibility } from '../pipeline/eligibility.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline, PreparedImage } from '../pipeline/findingsPipeline.ts';
 import type { FindingProbabilities } from '../pipeline/types.ts';
-import { pertinentEvidenceUids, readFindingsSrIdentity, readStoredFindings } from '../sr/index.ts';
+import { pertinentEvidenceUids, readFindingsSrIdentity, readStoredFindings, type BuiltObject } from '../sr/index.ts';
 import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
 import { heatmapsReference, ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
@@ -394,19 +394,28 @@ export class ClassificationService {
 
     const tBuild = performance.now();
     await yieldToIo();
-    const objects = await this.#objects.build(classified, this.#software);
+    // Each object is stored as soon as it is built, all side by side: Orthanc takes one while the next is
+    // built. Each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc takes
+    // them in, and a run that stops among them is completed by the next (see #existingResult).
+    const storing: Partial<Record<BuiltObject['kind'], Promise<{ readonly attempt: OutboxStoreResult; readonly ms: number }>>> = {};
+    const objects = await this.#objects.build(classified, this.#software, ({ kind, object }) => {
+      const started = performance.now();
+      const store = this.#outbox.store(object, instance).then((attempt) => ({ attempt, ms: elapsed(started) }));
+      // Awaited below; a build that throws meanwhile must not leave it unhandled.
+      store.catch(() => undefined);
+      storing[kind] = store;
+    });
     const sr = objects.result;
     const buildSrMs = elapsed(tBuild);
     const tStore = performance.now();
-    // All at once: each not stored is kept in the outbox and retried, so none is lost whatever order Orthanc
-    // takes them in, and a run that stops among them is completed by the next (see #existingResult).
+    const [storedReport, storedHeatmaps, storedResult] = await Promise.all([storing.report, storing.heatmaps, storing.result]);
+    if (!storedReport || !storedResult) throw new Error('classifyStored: the report and the result were built but not stored');
+    const stored = storedResult.attempt;
     const { heatmaps } = objects;
-    const storingHeatmaps = heatmaps ? this.#outbox.store(heatmaps, instance).then((attempt) => ({ attempt, ms: elapsed(tStore) })) : undefined;
-    const [storedReport, storedHeatmaps, stored] = await Promise.all([this.#outbox.store(objects.report, instance), storingHeatmaps, this.#outbox.store(objects.result, instance)]);
     // What the heatmaps cost this image: building them (the CAMs are computed for the regions anyway) and storing them.
     const heatmapsMs = heatmaps && storedHeatmaps ? heatmaps.buildMs + storedHeatmaps.ms : 0;
     const storeMs = elapsed(tStore);
-    for (const attempt of [storedReport, ...(storedHeatmaps ? [storedHeatmaps.attempt] : []), stored]) {
+    for (const attempt of [storedReport.attempt, ...(storedHeatmaps ? [storedHeatmaps.attempt] : []), stored]) {
       if (attempt.status !== 'pending' && attempt.status !== 'failed') continue;
       // Not all of it exists: nobody is told of it, nothing says "classified" as if it were done.
       this.#logger.warn('classified, but Orthanc did not store its objects; they are kept and retried', {

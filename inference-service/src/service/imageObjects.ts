@@ -1,11 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { readClassifierWeight } from '../cam/index.ts';
 import type { ClassifierWeight } from '../cam/index.ts';
-import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline } from '../pipeline/findingsPipeline.ts';
-import { buildImageObjects, findingsSrUids, measurementReportUids, parametricMapUids } from '../sr/index.ts';
+import { findingsSrUids, imageObjectSteps, measurementReportUids, parametricMapUids } from '../sr/index.ts';
 import type { HeatmapsReference } from './types.ts';
-import type { ImageObjects, ParametricMap } from '../sr/index.ts';
+import type { BuiltObject, ImageObjects, ParametricMap } from '../sr/index.ts';
 
 /**
  * The DICOM objects the service writes for one image (sr/buildImageObjects.ts), apart from the service's
@@ -51,31 +50,24 @@ export class ImageObjectBuilder {
     private readonly options: { readonly heatmaps: boolean } = { heatmaps: true },
   ) {}
 
-  async build(classified: PipelineResult, software: { readonly manufacturer: string; readonly version: string } | undefined): Promise<ImageObjects> {
+  /**
+   * With `onBuilt`, each object is handed over as soon as it is built and the event loop is let run before
+   * the next, so that a store started for it goes out while the rest are built.
+   */
+  async build(
+    classified: PipelineResult,
+    software: { readonly manufacturer: string; readonly version: string } | undefined,
+    onBuilt?: (built: BuiltObject) => void,
+  ): Promise<ImageObjects> {
     const { onnxPath, card } = this.pipeline.model;
     this.#classifierWeight ??= readFile(onnxPath).then((bytes) => readClassifierWeight(bytes, onnxPath));
     const classifierWeight = await this.#classifierWeight;
-    return buildImageObjects({ classified, card, classifierWeight, heatmaps: this.options.heatmaps, ...(software ? { software } : {}) });
+    const steps = imageObjectSteps({ classified, card, classifierWeight, heatmaps: this.options.heatmaps, ...(software ? { software } : {}) });
+    for (let step = steps.next(); ; step = steps.next()) {
+      if (step.done) return step.value;
+      if (!onBuilt) continue;
+      onBuilt(step.value);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
-}
-
-/**
- * Stores the readable report, the heatmaps, then the result: the result's presence is what later requests
- * check, so it goes last and an interrupted store is completed by the next attempt (Orthanc keeps what it
- * already has). alreadyExisted is the result's: it was stored before this call.
- */
-export async function storeImageObjects(orthanc: OrthancClient, objects: ImageObjects): Promise<{ readonly alreadyExisted: boolean }> {
-  await storeOne(orthanc, objects.report.part10, objects.report.SOPInstanceUID);
-  if (objects.heatmaps) await storeOne(orthanc, objects.heatmaps.part10, objects.heatmaps.SOPInstanceUID);
-  const status = await storeOne(orthanc, objects.result.part10, objects.result.SOPInstanceUID);
-  return { alreadyExisted: status === 'AlreadyStored' };
-}
-
-/** Orthanc answers 200 also when it refuses an instance ("FilteredOut"): only these two mean stored. */
-async function storeOne(orthanc: OrthancClient, part10: Uint8Array, SOPInstanceUID: string): Promise<string> {
-  const { Status } = await orthanc.uploadInstance(part10);
-  if (Status !== 'Success' && Status !== 'AlreadyStored') {
-    throw new Error(`storeImageObjects: Orthanc did not store ${SOPInstanceUID} (status '${String(Status)}')`);
-  }
-  return Status;
 }

@@ -31,16 +31,30 @@ export interface ImageObjectsInput {
   readonly heatmaps?: boolean;
 }
 
+/** One object of an image's set, as `imageObjectSteps` hands it out. */
+export type BuiltObject = { readonly kind: 'report' | 'result'; readonly object: FindingsSr } | { readonly kind: 'heatmaps'; readonly object: ParametricMap };
+
 /**
  * Every DICOM object written for one classified image: the readable report, the heatmaps (Parametric
- * Map) the result points at, and the result, which is stored last: it is what the sidecar looks for to
- * know an image is done. Regions need the feature maps and the
- * classifier weight; without them the result has no measurement groups, only image-level results.
+ * Map) the result points at, and the result. Regions need the feature maps and the classifier weight;
+ * without them the result has no measurement groups, only image-level results.
  */
-export function buildImageObjects({ classified, card, classifierWeight, now, software, heatmaps: withHeatmaps = true }: ImageObjectsInput): ImageObjects {
+export function buildImageObjects(input: ImageObjectsInput): ImageObjects {
+  const steps = imageObjectSteps(input);
+  for (let step = steps.next(); ; step = steps.next()) if (step.done) return step.value;
+}
+
+/**
+ * buildImageObjects one object at a time, each handed out as soon as it is built, so that a caller can
+ * start storing it while the next is built (Orthanc works on another core meanwhile). The report comes
+ * first (it needs nothing else), then the heatmaps, then the result that references them.
+ */
+export function* imageObjectSteps({ classified, card, classifierWeight, now, software, heatmaps: withHeatmaps = true }: ImageObjectsInput): Generator<BuiltObject, ImageObjects> {
   const { prepared, result, featureMaps } = classified;
   const image: DicomDataset = prepared.dataset;
   const common = { image, result, card, ...(now === undefined ? {} : { now }), ...(software === undefined ? {} : { software }) };
+  const report = buildFindingsSr(common);
+  yield { kind: 'report', object: report };
   const regions = new Map<string, CamRegion>();
   let cams: FindingCam[] = [];
   // Only findings at or above the operating point get a region (measurementReportContent.ts says why).
@@ -54,14 +68,13 @@ export function buildImageObjects({ classified, card, classifierWeight, now, sof
     }
   }
   const heatmaps = cams.length === 0 || !withHeatmaps ? undefined : buildParametricMap({ ...common, cams, crop: prepared.input.crop, size: { width: prepared.width, height: prepared.height } });
+  if (heatmaps) yield { kind: 'heatmaps', object: heatmaps };
   const heatmapReference = heatmaps && {
     reference: { ReferencedSOPClassUID: String(heatmaps.dataset['SOPClassUID']), ReferencedSOPInstanceUID: heatmaps.SOPInstanceUID },
     SeriesInstanceUID: heatmaps.SeriesInstanceUID,
     frames: heatmaps.frames,
   };
-  return {
-    result: buildMeasurementReport({ ...common, regions, ...(heatmapReference ? { heatmaps: heatmapReference } : {}) }),
-    report: buildFindingsSr(common),
-    ...(heatmaps ? { heatmaps } : {}),
-  };
+  const measurementReport = buildMeasurementReport({ ...common, regions, ...(heatmapReference ? { heatmaps: heatmapReference } : {}) });
+  yield { kind: 'result', object: measurementReport };
+  return { result: measurementReport, report, ...(heatmaps ? { heatmaps } : {}) };
 }
