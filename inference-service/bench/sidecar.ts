@@ -14,7 +14,7 @@ import { preparePoolEnv } from '../src/pipeline/preparePool.ts';
 import { startSidecar } from '../src/server.ts';
 import type { SidecarMetrics } from '../src/service/metrics.ts';
 import { makeDistinctCopies } from './distinctImages.ts';
-import { ms, report, summarize } from './stats.ts';
+import { ms, processCpuMs, report, summarize } from './stats.ts';
 
 const realImage = resolve(import.meta.dirname, '../../../shared/data/cxr/siim-pa-jpeg-baseline.dcm');
 
@@ -56,7 +56,7 @@ export async function benchSidecar(parts: readonly ('requests' | 'arrivals')[] =
       const client = new OrthancClient({ url: orthanc.url, credentials });
       try {
         if (!autoClassify) await benchClassifyRequests(work, client, [sidecar.url, ...(plain ? [plain.url] : [])], token);
-        else await benchAutoClassify(work, client, sidecar.parts.metrics);
+        else await benchAutoClassify(work, client, sidecar.parts.metrics, orthanc.process.pid);
       } finally {
         await plain?.stop();
         await sidecar.stop();
@@ -140,9 +140,11 @@ async function timedClassify(sidecarUrl: string, token: string, file: string): P
   return { elapsed: performance.now() - t0 };
 }
 
-async function benchAutoClassify(work: string, client: OrthancClient, metrics: SidecarMetrics): Promise<void> {
+async function benchAutoClassify(work: string, client: OrthancClient, metrics: SidecarMetrics, orthancPid: number | undefined): Promise<void> {
   const count = 120;
   const files = await makeDistinctCopies(realImage, work, count, 'arrival');
+  // The sidecar runs in this process (with the uploads, a small share); Orthanc is its own.
+  const cpuBefore = { sidecar: process.cpuUsage(), orthanc: orthancPid ? await processCpuMs(orthancPid) : Number.NaN };
   const t0 = performance.now();
   await uploadFiles(client, files, 4);
   const uploadedAt = performance.now();
@@ -156,6 +158,8 @@ async function benchAutoClassify(work: string, client: OrthancClient, metrics: S
     await sleep(20);
   }
   const seconds = (performance.now() - t0) / 1000;
+  const sidecarCpu = process.cpuUsage(cpuBefore.sidecar);
+  const orthancCpuMs = orthancPid ? (await processCpuMs(orthancPid)) - cpuBefore.orthanc : Number.NaN;
   // The counter says the sidecar stored them; Orthanc must hold them too.
   // Each image gets two objects (the TID 1500 result and the readable report); the counter counts images.
   const objectsPerImage = 2;
@@ -169,5 +173,9 @@ async function benchAutoClassify(work: string, client: OrthancClient, metrics: S
     ['upload alone', `${((uploadedAt - t0) / 1000).toFixed(1)} s`],
     ['upload → all SRs stored', `${seconds.toFixed(1)} s`],
     ['throughput', `${(count / seconds).toFixed(1)} images/s`, '≥ 25 images/s'],
+    // Where the two cores go, per image: what bounds throughput once both are busy.
+    ['CPU per image: sidecar (all threads)', ms((sidecarCpu.user + sidecarCpu.system) / 1000 / count)],
+    ['CPU per image: Orthanc', ms(orthancCpuMs / count)],
+    ['CPU per image ÷ wall time per image (2 cores)', `${(((sidecarCpu.user + sidecarCpu.system) / 1000 + orthancCpuMs) / (seconds * 1000)).toFixed(2)} cores busy`],
   ]);
 }

@@ -41,3 +41,16 @@ export function report(rows: readonly [string, string, string?][]): void {
   const w = Math.max(...rows.map(([k]) => k.length));
   for (const [k, v, target] of rows) console.log(`  ${k.padEnd(w)}  ${v}${target ? `   (target ${target})` : ''}`);
 }
+
+/**
+ * CPU time a process has used so far, in ms (user + system, all its threads), from /proc: the cost of a
+ * piece of work in CPU rather than wall time, which a loaded host stretches far less.
+ */
+export async function processCpuMs(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which may hold spaces: utime and stime are the 14th and 15th (proc(5)).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+}
