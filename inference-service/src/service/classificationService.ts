@@ -14,6 +14,7 @@ import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
 import { heatmapsReference, ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
 import { InFlight } from './inFlight.ts';
+import { RecentlyDone } from './recentlyDone.ts';
 import type { SidecarMetrics } from './metrics.ts';
 import { ModelBatcher } from './modelBatcher.ts';
 import type { OutboxStoreResult, SrOutbox, UnstoredSr } from './srOutbox.ts';
@@ -125,6 +126,9 @@ export class ClassificationService {
   readonly #outbox: SrOutbox;
   readonly #software: { readonly manufacturer: string; readonly version: string } | undefined;
   readonly #inFlight = new InFlight<InstanceOutcome>();
+  // 20,000 images is hours of a busy site's arrivals and a few MB; five minutes covers the changes feed
+  // catching up behind the hook, even on a loaded queue.
+  readonly #recentlyDone = new RecentlyDone<InstanceOutcome & { kind: 'classified' }>({ maxEntries: 20_000, ttlMs: 5 * 60_000 });
   readonly #batcher: ModelBatcher<PreparedImage, PipelineResult>;
   readonly #objects: ImageObjectBuilder;
   readonly #rules: ClassifyRules | undefined;
@@ -200,6 +204,11 @@ export class ClassificationService {
     source: Exclude<ClassifySource, 'api' | 'file'>,
     options: { readonly waitForRoom?: boolean } = {},
   ): Promise<InstanceOutcome> {
+    const done = this.#recentlyDone.get(orthancId);
+    if (done) {
+      this.#metrics.srsDeduplicated.inc();
+      return { kind: 'classified', item: { ...done.item, sr: { ...done.item.sr, alreadyExisted: true }, timingsMs: { total: 0 } } };
+    }
     let tags: OrthancSimplifiedTags;
     try {
       tags = await this.#orthanc.instanceTags(orthancId);
@@ -332,7 +341,10 @@ export class ClassificationService {
     const one = (instance: StoredInstance, runOptions: { bounded?: boolean }): Promise<InstanceOutcome> => {
       const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source), runOptions));
       if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
-      return promise;
+      return promise.then((outcome) => {
+        if (outcome.kind === 'classified') this.#recentlyDone.set(instance.orthancId, outcome);
+        return outcome;
+      });
     };
     const fresh = new Set(instances.map(keyOf).filter((key) => !this.#inFlight.has(key)));
     if (options.bounded === false || fresh.size <= this.#queue.available) {
