@@ -117,7 +117,10 @@ describe("OHIF's measurement panel, from the TID 1500 result", () => {
       expect(await tab.getByText(`Measurements (${groups.length})`, { exact: true }).count()).toBe(1);
       // The image stays, now with the regions as OHIF's own measurements on it.
       expect(await showsImage(activeViewport(tab))).toBe(true);
-      await expect.poll(() => activeViewport(tab!).locator('svg [data-annotation-uid]').evaluateAll((nodes) => new Set(nodes.map((n) => n.getAttribute('data-annotation-uid'))).size)).toBe(groups.length);
+      const drawn = activeViewport(tab).locator('svg [data-annotation-uid]');
+      await expect
+        .poll(() => drawn.evaluateAll((nodes) => new Set(nodes.map((node) => node.getAttribute('data-annotation-uid'))).size), { timeout: 30_000 })
+        .toBe(groups.length);
       expect(pageErrors).toEqual([]);
       await notificationsGone(tab);
       await tab.screenshot({ path: join(screenshots, 'viewer-measurement-panel-1280x720.png') });
