@@ -28,6 +28,24 @@ export interface OhifDisplaySet {
   readonly instances?: readonly OhifInstance[];
   /** SR display sets (cornerstone-dicom-sr's handler) hold their one instance here too. */
   readonly instance?: OhifInstance;
+  /** SR display sets, once loaded: whether OHIF's cornerstone adapters can load its groups as measurements. */
+  readonly isLoaded?: boolean;
+  readonly isRehydratable?: boolean;
+  readonly isHydrated?: boolean;
+  /** SR display sets: the measurement groups as cornerstone-dicom-sr read them (getSopClassHandlerModule.ts). */
+  readonly measurements?: readonly SrMeasurement[];
+}
+
+/** One TID 1500 measurement group as OHIF's SR handler reads it: its NUMs as `{ label: CodeMeaning, value: '50.64 %' }`. */
+export interface SrMeasurement {
+  readonly TrackingUniqueIdentifier?: string;
+  readonly TrackingIdentifier?: string;
+  readonly labels?: ReadonlyArray<{ readonly label: string; readonly value: string }>;
+}
+
+/** OHIF's CustomizationService (platform/core/src/services/CustomizationService), as far as we set one. */
+export interface CustomizationService {
+  setCustomizations(customizations: Record<string, unknown>): void;
 }
 
 export interface DisplaySetService {
@@ -117,6 +135,7 @@ export interface OhifServices {
   readonly cornerstoneViewportService?: CornerstoneViewportService;
   readonly panelService?: PanelService;
   readonly userAuthenticationService?: UserAuthenticationService;
+  readonly customizationService?: CustomizationService;
 }
 
 /** Set up by OHIF's `oidc` app-config: the signed-in user's access token as a header (none without a login). */

@@ -2,6 +2,7 @@ import { names } from './constants.ts';
 import { classifyFindingsButton } from './getToolbarModule.ts';
 import type { ExtensionParams, HotkeysManager, ToolbarService } from './ohifTypes.ts';
 import { useDicomWebRoot } from './heatmap/loadHeatmap.ts';
+import { loadResultMeasurementsOnRequest } from './measurements/loadResultMeasurements.ts';
 import { openPanelOnResults } from './panel/openOnResults.ts';
 
 /** Toolbar services already told to re-evaluate on grid changes (their subscriptions outlive a mode). */
@@ -9,6 +10,7 @@ const watchedToolbars = new WeakSet<ToolbarService>();
 
 let hotkeys: HotkeysManager | undefined;
 let stopWatchingResults: (() => void) | undefined;
+let stopLoadingMeasurements: (() => void) | undefined;
 
 /** preRegistration hands us the hotkeys manager; onModeEnter is not given it. */
 export function useHotkeysManager(manager: HotkeysManager | undefined): void {
@@ -22,7 +24,11 @@ export function useHotkeysManager(manager: HotkeysManager | undefined): void {
  * toolbar, in any mode that has one. Where the shown image cannot be classified, the evaluator
  * disables the button and says why; nothing depends on the page's path.
  */
-export function onModeEnter({ servicesManager, extensionManager }: Pick<ExtensionParams, 'servicesManager'> & Partial<Pick<ExtensionParams, 'extensionManager'>>): void {
+export function onModeEnter({
+  servicesManager,
+  extensionManager,
+  commandsManager,
+}: Pick<ExtensionParams, 'servicesManager'> & Partial<Pick<ExtensionParams, 'extensionManager' | 'commandsManager'>>): void {
   const { toolbarService, viewportGridService } = servicesManager.services;
   // The heatmaps are read over the viewer's own DICOMweb, wherever its data source says that is.
   useDicomWebRoot(extensionManager?.getActiveDataSource()[0]?.getConfig?.()?.wadoRoot);
@@ -41,9 +47,14 @@ export function onModeEnter({ servicesManager, extensionManager }: Pick<Extensio
   hotkeys?.registerHotkeys({ commandName: names.command, keys: [names.hotkey], label: 'Classify findings', isEditable: true });
   stopWatchingResults?.();
   stopWatchingResults = openPanelOnResults(servicesManager.services);
+  // The result's regions in OHIF's own measurement panel, with their findings' names and scores.
+  stopLoadingMeasurements?.();
+  stopLoadingMeasurements = commandsManager && loadResultMeasurementsOnRequest(servicesManager.services, commandsManager);
 }
 
 export function onModeExit(): void {
   stopWatchingResults?.();
   stopWatchingResults = undefined;
+  stopLoadingMeasurements?.();
+  stopLoadingMeasurements = undefined;
 }

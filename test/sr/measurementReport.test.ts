@@ -128,6 +128,11 @@ describe('the TID 1500 result of the real SIIM image, with regions from the real
       const [selectedFrom] = items(region['ContentSequence']);
       expect(selectedFrom).toMatchObject({ RelationshipType: 'SELECTED FROM', ValueType: 'IMAGE' });
       expect(items(selectedFrom?.['ReferencedSOPSequence'])[0]).toMatchObject({ ReferencedSOPInstanceUID: classified.result.SOPInstanceUID });
+      // The form OHIF's cornerstone adapters hydrate: the score's NUM INFERRED FROM the same region.
+      const [inferredFrom, ...more] = items(num['ContentSequence']);
+      expect(more).toEqual([]);
+      expect(inferredFrom).toMatchObject({ RelationshipType: 'INFERRED FROM', ValueType: 'SCOORD', GraphicType: 'POLYLINE', GraphicData: points });
+      expect(items(items(inferredFrom?.['ContentSequence'])[0]?.['ReferencedSOPSequence'])[0]).toMatchObject({ ReferencedSOPInstanceUID: classified.result.SOPInstanceUID });
     }
     const lesion = groups.find((g) => concept(child(g, 'Finding') ?? {}, 'ConceptCodeSequence')?.['CodeValue'] === '52988006');
     if (positives.includes('Lung Lesion')) expect(concept(child(lesion ?? {}, 'Finding Site') ?? {}, 'ConceptCodeSequence')).toMatchObject({ CodeValue: '39607008' });

@@ -68,14 +68,14 @@ export const srConcepts = Object.freeze({
   /** TID 1600 Image Library. */
   imageLibrary: code('111028', 'DCM', 'Image Library'),
   imageLibraryGroup: code('126200', 'DCM', 'Image Library Group'),
-  /** TID 1500 row 6, TID 1410 / 1501 Measurement Group, TID 4108 tracking. */
+  /** TID 1500 row 6, TID 1501 Measurement Group, TID 4108 tracking. */
   imagingMeasurements: code('126010', 'DCM', 'Imaging Measurements'),
   measurementGroup: code('125007', 'DCM', 'Measurement Group'),
   trackingIdentifier: code('112039', 'DCM', 'Tracking Identifier'),
   trackingUniqueIdentifier: code('112040', 'DCM', 'Tracking Unique Identifier'),
-  /** TID 1410 row 5: the region, a SCOORD SELECTED FROM the source image. */
+  /** TID 1501 row 10c (and TID 320 under its NUM): the region, a SCOORD SELECTED FROM the source image. */
   imageRegion: code('111030', 'DCM', 'Image Region'),
-  /** TID 1419 / TID 300 Finding Site (a HAS CONCEPT MOD of the group). */
+  /** TID 1501 row 6 Finding Site (a HAS CONCEPT MOD of the group). */
   findingSite: code('363698007', 'SCT', 'Finding Site'),
   /**
    * The score's concept: (111012, DCM, "Certainty of Finding"), from CID 6048 CAD Operating Point Axis
@@ -83,7 +83,7 @@ export const srConcepts = Object.freeze({
    * what op_norm's 50 % is. Its unit is % (UCUM).
    */
   certaintyOfFinding: code('111012', 'DCM', 'Certainty of Finding'),
-  /** TID 1410 row 9: the heatmap frame (a Parametric Map image) that shows the region's evidence. */
+  /** TID 1501 row 10b (IMAGE): the heatmap frame (a Parametric Map image) that shows the region's evidence. */
   illustrationOfRoi: code('121200', 'DCM', 'Illustration of ROI'),
   /** TID 1500 row 12: image-level qualitative results, which OHIF 3.13 does not hydrate (and so does not crash on). */
   qualitativeEvaluations: code('C0034375', 'UMLS', 'Qualitative Evaluations'),

@@ -36,10 +36,11 @@ export interface HeatmapReference {
  * The children of the TID 1500 Imaging Measurement Report's root:
  * - TID 1204 language, TID 1001 device observer, procedure reported (CID 100);
  * - TID 1600 Image Library with the source image;
- * - Imaging Measurements: per finding at or above its operating point with a region, a TID 1410 Planar
- *   ROI group: Tracking Identifier and UID (TID 4108), Finding, the region as SCOORD (Image Region)
- *   SELECTED FROM the source image, Finding Site where the label has one, the score as NUM
- *   (111012, DCM, "Certainty of Finding") in %, and its heatmap frame as Illustration of ROI; TID 4019 algorithm identification for the container;
+ * - Imaging Measurements: per finding at or above its operating point with a region, a TID 1501
+ *   Measurement Group: Tracking Identifier and UID (TID 4108), Finding, Finding Site where the label has
+ *   one, the region as SCOORD (Image Region) SELECTED FROM the source image, its heatmap frame as
+ *   Illustration of ROI, and the score as NUM (111012, DCM, "Certainty of Finding") in % INFERRED FROM
+ *   the region (see regionMeasurementGroup for why this shape); TID 4019 algorithm identification for the container;
  * - Qualitative Evaluations: the image-level result of every finding at the operating point, CODE
  *   finding = Present / Absent (CID 241), and its score as TEXT.
  *
@@ -52,7 +53,7 @@ export function measurementReportContent(input: MeasurementReportContentInput): 
   const identification = tid4019AlgorithmIdentification(input);
   const groups = scores.flatMap((score) => {
     const region = regions.get(score.label);
-    return score.positive && region !== undefined ? [planarRoiGroup(input, score, region)] : [];
+    return score.positive && region !== undefined ? [regionMeasurementGroup(input, score, region)] : [];
   });
   return [
     codeItem('HAS CONCEPT MOD', srConcepts.languageOfContent, srConcepts.english),
@@ -74,18 +75,35 @@ export function scoreText(score: FindingScore): string {
   return `${srConcepts.certaintyOfFinding.CodeMeaning}: ${score.percent} %`;
 }
 
-/** TID 1410 with TID 1419 for one finding; the label as Tracking Identifier is what viewers list. */
-function planarRoiGroup(input: MeasurementReportContentInput, score: FindingScore, region: CamRegion): DicomDataset {
+/**
+ * TID 1501 for one positive finding, in the form OHIF 3.13 hydrates into its measurement panel (its
+ * cornerstone adapters, @cornerstonejs/adapters MeasurementReport.generateToolState):
+ * - the region as the group's SCOORD (row 10c, CONTAINS, SELECTED FROM the image): a POLYLINE of 5 points
+ *   named (111030, DCM, "Image Region") is what the adapters map to a RectangleROI without a cornerstone
+ *   Tracking Identifier, and what makes OHIF offer to load the SR's measurements at all (isRehydratable);
+ * - the score as TID 300 NUM INFERRED FROM the same region (TID 320): the adapter reads a group's first
+ *   NUM and takes the region from that NUM's children, and skips the whole group ("No spatial
+ *   coordinates group found") when the NUM has none. The relation is true of a CAM: the score is the
+ *   average of the class activation over the image, and the region is where it is high.
+ * OHIF's panel then names the region by the Finding's meaning (its label falls back to the finding's
+ * text). TID 1410 (Planar ROI) was the first choice, but its TID 1419 NUM has no INFERRED FROM row, so
+ * the one form the adapter reads is outside TID 1410 (PixelMed: "not in template"); TID 1501 has both.
+ */
+function regionMeasurementGroup(input: MeasurementReportContentInput, score: FindingScore, region: CamRegion): DicomDataset {
   const { result, source, heatmaps } = input;
   const site = findingSites[score.label];
+  const outline = boxOutline(region);
   return containerItem('CONTAINS', srConcepts.measurementGroup, [
     textItem('HAS OBS CONTEXT', srConcepts.trackingIdentifier, score.displayName),
     uidrefItem('HAS OBS CONTEXT', srConcepts.trackingUniqueIdentifier, trackingUid(source.ReferencedSOPInstanceUID, result.model.onnxSha256, score.label)),
     codeItem('CONTAINS', srConcepts.finding, score.concept),
-    scoordItem('CONTAINS', srConcepts.imageRegion, 'POLYLINE', boxOutline(region), source),
-    ...heatmapFrame(heatmaps, score.label),
     ...(site === undefined ? [] : [codeItem('HAS CONCEPT MOD', srConcepts.findingSite, site)]),
-    numItem('CONTAINS', srConcepts.certaintyOfFinding, score.percent, srConcepts.percent),
+    scoordItem('CONTAINS', srConcepts.imageRegion, 'POLYLINE', outline, source),
+    ...heatmapFrame(heatmaps, score.label),
+    {
+      ...numItem('CONTAINS', srConcepts.certaintyOfFinding, score.percent, srConcepts.percent),
+      ContentSequence: [scoordItem('INFERRED FROM', srConcepts.imageRegion, 'POLYLINE', outline, source)],
+    },
   ]);
 }
 
