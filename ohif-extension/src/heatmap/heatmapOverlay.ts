@@ -1,16 +1,13 @@
 import type { CornerstoneViewport } from '../ohifTypes.ts';
+import { type ImagePlacement, ViewportCanvasOverlay } from '../overlay/viewportCanvasOverlay.ts';
 import type { HeatmapFrame } from './loadHeatmap.ts';
 
 /**
- * Draws a heatmap over a cornerstone viewport's image, following its camera (pan, zoom, resize): a canvas
- * laid over the viewport element, redrawn whenever cornerstone renders. OHIF 3.13's own Parametric Map
- * viewport cannot do this for a radiograph: it fuses the map with a *volume* of the referenced series and
- * says "stack viewport PMAP is not supported yet" (read in the prebuilt bundle), and a single projection
- * image is no volume.
+ * Draws a heatmap over a cornerstone viewport's image, following its camera (pan, zoom, resize), on a
+ * `ViewportCanvasOverlay`. OHIF 3.13's own Parametric Map viewport cannot do this for a radiograph: it
+ * fuses the map with a *volume* of the referenced series and says "stack viewport PMAP is not supported
+ * yet" (read in the prebuilt bundle), and a single projection image is no volume.
  */
-
-/** cornerstone's events on the viewport element (@cornerstonejs/core Enums.Events). */
-const imageRendered = 'CORNERSTONE_IMAGE_RENDERED';
 
 export interface OverlayOptions {
   /** Opacity where the heatmap is 1; lower values fade in proportion. */
@@ -27,35 +24,26 @@ export function heatColour(t: number): [number, number, number] {
 export const heatGradient = `linear-gradient(to right, ${[0, 0.25, 0.5, 0.75, 1].map((t) => `rgb(${heatColour(t).join(',')})`).join(', ')})`;
 
 export class HeatmapOverlay {
-  readonly #viewport: CornerstoneViewport;
-  readonly #element: HTMLElement;
-  readonly #canvas: HTMLCanvasElement;
+  readonly #overlay: ViewportCanvasOverlay;
   readonly #source: HTMLCanvasElement;
   readonly #frame: HeatmapFrame;
   #opacity: number;
-  readonly #onRender = (): void => this.draw();
 
   constructor(viewport: CornerstoneViewport, element: HTMLElement, frame: HeatmapFrame, options: OverlayOptions) {
-    this.#viewport = viewport;
-    this.#element = element;
     this.#frame = frame;
     this.#opacity = options.opacity;
     this.#source = document.createElement('canvas');
     this.#source.width = frame.width;
     this.#source.height = frame.height;
     this.#paintSource();
-    this.#canvas = document.createElement('canvas');
-    this.#canvas.setAttribute('data-cy', 'cxr-heatmap-overlay');
-    Object.assign(this.#canvas.style, { position: 'absolute', left: '0', top: '0', width: '100%', height: '100%', pointerEvents: 'none', zIndex: '5' });
-    element.append(this.#canvas);
-    element.addEventListener(imageRendered, this.#onRender);
-    this.draw();
+    this.#overlay = new ViewportCanvasOverlay(viewport, element, 'cxr-heatmap-overlay', (context, placement, canvas) => this.#paint(context, placement, canvas));
+    this.#overlay.draw();
   }
 
   set opacity(value: number) {
     this.#opacity = value;
     this.#paintSource();
-    this.draw();
+    this.#overlay.draw();
   }
 
   /** The colours once per opacity: each cell's ramp colour, its alpha in proportion to its value. */
@@ -72,40 +60,16 @@ export class HeatmapOverlay {
     context.putImageData(pixels, 0, 0);
   }
 
-  /**
-   * Lays the map over the image: its cells cover the image's extent (the Parametric Map's grid), so the
-   * image's outer pixel edges, taken through cornerstone's index → world → canvas transforms, place it.
-   */
-  draw(): void {
-    const context = this.#canvas.getContext('2d');
-    const data = this.#viewport.getImageData?.();
-    const rect = this.#element.getBoundingClientRect();
-    const ratio = window.devicePixelRatio || 1;
-    const width = Math.max(1, Math.round(rect.width * ratio));
-    const height = Math.max(1, Math.round(rect.height * ratio));
-    if (this.#canvas.width !== width || this.#canvas.height !== height) {
-      this.#canvas.width = width;
-      this.#canvas.height = height;
-    }
-    if (!context) return;
-    context.setTransform(1, 0, 0, 1, 0, 0);
-    context.clearRect(0, 0, width, height);
-    const toWorld = data?.imageData?.indexToWorld?.bind(data.imageData);
-    const toCanvas = this.#viewport.worldToCanvas?.bind(this.#viewport);
-    const [columns, rows] = data?.dimensions ?? [];
-    if (!toWorld || !toCanvas || !columns || !rows) return;
-    const at = (x: number, y: number): [number, number] => toCanvas(toWorld([x, y, 0]) as [number, number, number]);
-    const origin = at(-0.5, -0.5);
-    const right = at(columns - 0.5, -0.5);
-    const down = at(-0.5, rows - 0.5);
+  /** Lays the map over the image: its cells cover the image's extent (the Parametric Map's grid). */
+  #paint(context: CanvasRenderingContext2D, { origin, right, down }: ImagePlacement, canvas: HTMLCanvasElement): void {
     const { width: cellsX, height: cellsY } = this.#frame;
-    context.setTransform(
-      (ratio * (right[0] - origin[0])) / cellsX,
-      (ratio * (right[1] - origin[1])) / cellsX,
-      (ratio * (down[0] - origin[0])) / cellsY,
-      (ratio * (down[1] - origin[1])) / cellsY,
-      ratio * origin[0],
-      ratio * origin[1],
+    context.transform(
+      (right[0] - origin[0]) / cellsX,
+      (right[1] - origin[1]) / cellsX,
+      (down[0] - origin[0]) / cellsY,
+      (down[1] - origin[1]) / cellsY,
+      origin[0],
+      origin[1],
     );
     context.imageSmoothingEnabled = true;
     context.drawImage(this.#source, 0, 0);
@@ -113,7 +77,7 @@ export class HeatmapOverlay {
     const peak = this.peakCell();
     const px = origin[0] + ((peak.u + 0.5) / cellsX) * (right[0] - origin[0]) + ((peak.v + 0.5) / cellsY) * (down[0] - origin[0]);
     const py = origin[1] + ((peak.u + 0.5) / cellsX) * (right[1] - origin[1]) + ((peak.v + 0.5) / cellsY) * (down[1] - origin[1]);
-    this.#canvas.setAttribute('data-peak', `${px.toFixed(1)},${py.toFixed(1)}`);
+    canvas.setAttribute('data-peak', `${px.toFixed(1)},${py.toFixed(1)}`);
   }
 
   peakCell(): { u: number; v: number } {
@@ -124,7 +88,6 @@ export class HeatmapOverlay {
   }
 
   remove(): void {
-    this.#element.removeEventListener(imageRendered, this.#onRender);
-    this.#canvas.remove();
+    this.#overlay.remove();
   }
 }

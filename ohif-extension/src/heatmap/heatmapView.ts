@@ -1,6 +1,6 @@
-import { activeImage } from '../activeImage.ts';
 import type { ImageFindings } from '../findings/imageFindings.ts';
 import type { OhifServices } from '../ohifTypes.ts';
+import { activeViewportShowing } from '../overlay/activeViewportShowing.ts';
 import { HeatmapOverlay } from './heatmapOverlay.ts';
 import { loadHeatmapFrames } from './loadHeatmap.ts';
 
@@ -21,7 +21,7 @@ export const defaultOpacity = 0.6;
  */
 class HeatmapView {
   #choice: HeatmapChoice | undefined;
-  #overlay: { readonly overlay: HeatmapOverlay; readonly viewportId: string; readonly key: string } | undefined;
+  #overlay: { readonly overlay: HeatmapOverlay; readonly key: string } | undefined;
   readonly #listeners = new Set<() => void>();
   /** The overlay being loaded, so that renders meanwhile do not start another. */
   #pending: string | undefined;
@@ -60,15 +60,14 @@ class HeatmapView {
    */
   sync(services: OhifServices, findings: ImageFindings | undefined): void {
     const choice = this.#choice;
-    const shown = activeImage(services);
-    const viewportId = services.viewportGridService.getActiveViewportId();
-    const onScreen = choice !== undefined && shown.ok && shown.target.sopInstanceUID === choice.SOPInstanceUID;
-    const key = choice ? `${viewportId}|${choice.SOPInstanceUID}|${choice.finding}` : '';
-    if (this.#overlay && (!onScreen || this.#overlay.key !== key)) {
+    const target = choice ? activeViewportShowing(services, choice.SOPInstanceUID) : undefined;
+    const key = choice && target ? `${target.key}|${choice.finding}` : '';
+    if (this.#overlay && (!target || this.#overlay.key !== key)) {
       this.#overlay.overlay.remove();
       this.#overlay = undefined;
     }
-    if (!onScreen || !choice || this.#overlay || choice.status === 'failed' || this.#pending === key) return;
+    if (!target || !choice || this.#overlay || choice.status === 'failed' || this.#pending === key) return;
+    const { viewportId } = target;
     const heatmap = findings?.image.SOPInstanceUID === choice.SOPInstanceUID ? findings.heatmap : undefined;
     const frame = heatmap?.frames.get(choice.finding);
     if (!heatmap || frame === undefined) {
@@ -89,7 +88,7 @@ class HeatmapView {
           return;
         }
         this.#overlay?.overlay.remove();
-        this.#overlay = { overlay: new HeatmapOverlay(viewport, viewport.element, data, { opacity: now.opacity }), viewportId, key };
+        this.#overlay = { overlay: new HeatmapOverlay(viewport, viewport.element, data, { opacity: now.opacity }), key };
         this.#set({ ...now, status: 'shown' });
       },
       (error: unknown) => {
