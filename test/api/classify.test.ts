@@ -97,6 +97,33 @@ describe('POST /api/classify', { shuffle: false }, () => {
       expect(JSON.stringify(stored['PertinentOtherEvidenceSequence'])).toContain(uids.SOPInstanceUID);
     });
 
+    it("should name each positive finding's region in the answer exactly as the stored result draws it (SCOORD)", async () => {
+      const result = report.results[0];
+      const positives = Object.entries(result?.findings ?? {}).filter(([, p]) => p >= operatingPoint).map(([label]) => label);
+      const stored = readDicomDataset(await h.orthanc.client.instanceFile((await h.orthanc.client.instanceIdByUid(result?.sr.SOPInstanceUID ?? ''))!)).dataset;
+      type Item = Record<string, unknown>;
+      const groups = ((stored['ContentSequence'] as Item[]) ?? [])
+        .flatMap((item) => (item['ContentSequence'] as Item[] | undefined) ?? [])
+        .filter((item) => (item['ConceptNameCodeSequence'] as Item[] | undefined)?.[0]?.['CodeValue'] === '125007');
+      // The group's Tracking Identifier is the finding's display name; its SCOORD, the region.
+      const drawn = Object.fromEntries(
+        groups.map((group) => {
+          const children = group['ContentSequence'] as Item[];
+          const name = children.find((item) => (item['ConceptNameCodeSequence'] as Item[])[0]?.['CodeValue'] === '112039')?.['TextValue'];
+          const scoord = children.find((item) => item['ValueType'] === 'SCOORD');
+          const data = (scoord?.['GraphicData'] as number[]).map(Number);
+          return [name, { graphicType: scoord?.['GraphicType'], points: Array.from({ length: data.length / 2 }, (_, i) => [data[2 * i], data[2 * i + 1]]) }];
+        }),
+      );
+      expect(positives.length, 'the demo model has positives on the real image').toBeGreaterThan(0);
+      expect(Object.keys(result?.regions ?? {})).toEqual(positives);
+      expect(Object.fromEntries(Object.entries(result?.regions ?? {}).map(([label, region]) => [findingDisplayName(label), region]))).toEqual(drawn);
+      for (const region of Object.values(result?.regions ?? {})) {
+        expect(region.points).toHaveLength(5);
+        expect(region.points[4]).toEqual(region.points[0]);
+      }
+    });
+
     it('should store an SR whose content items read back over DICOMweb WADO-RS metadata', async () => {
       const sr = report.results[0]?.sr;
       const url = `${h.orthanc.url}/dicom-web/studies/${imageStudy}/series/${sr?.SeriesInstanceUID}/instances/${sr?.SOPInstanceUID}/metadata`;
@@ -137,6 +164,9 @@ describe('POST /api/classify', { shuffle: false }, () => {
       const computed = report.results[0]?.findings ?? {};
       expect(Object.keys(again.results[0]?.findings ?? {})).toEqual(Object.keys(computed));
       for (const [label, p] of Object.entries(again.results[0]?.findings ?? {})) expect(p).toBeCloseTo(computed[label] ?? Number.NaN, 4);
+      // Read back, not made now: the viewer takes the heatmaps and regions from the stored result.
+      expect(again.results[0]?.heatmaps).toBeUndefined();
+      expect(again.results[0]?.regions).toBeUndefined();
       expect((await sidecar.metrics.srsStored.get()).values).toEqual(storedBefore.values);
       expect((await sidecar.metrics.imagesClassified.get()).values).toEqual(classifiedBefore.values);
       expect(await srSeriesOfStudy(h, imageStudy)).toHaveLength(2);

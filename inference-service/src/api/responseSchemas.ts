@@ -49,6 +49,16 @@ export const classifyReportSchema = z.object({
         })
         .optional()
         .openapi({ description: 'The positive findings’ class activation maps: a Parametric Map the result references; absent when no finding is positive.' }),
+      regions: z
+        .record(
+          z.string(),
+          z.object({
+            graphicType: z.literal('POLYLINE'),
+            points: z.array(z.tuple([z.number(), z.number()]).readonly()).readonly().openapi({ description: 'Image pixel coordinates (column, row); (0, 0) is the outer top-left corner of the top-left pixel (PS3.3 C.18.6.1.1). A closed box.' }),
+          }),
+        )
+        .optional()
+        .openapi({ description: 'Where the model looked for each positive finding, by label: the region the result draws as SCOORD. Only when this request made the result.' }),
       timingsMs: timings,
     }),
   )

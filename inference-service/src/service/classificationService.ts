@@ -12,7 +12,7 @@ import type { FindingProbabilities } from '../pipeline/types.ts';
 import { pertinentEvidenceUids, readFindingsSrIdentity, readStoredFindings, type BuiltObject } from '../sr/index.ts';
 import { NothingEligibleError, SrsNotStoredError } from './errors.ts';
 import { describeTarget, findTargetInstances, storedInstance, type StoredInstance } from './findTargetInstances.ts';
-import { heatmapsReference, ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
+import { answerOverlays, ImageObjectBuilder, imageObjectUids } from './imageObjects.ts';
 import { InFlight } from './inFlight.ts';
 import { RecentlyDone } from './recentlyDone.ts';
 import type { SidecarMetrics } from './metrics.ts';
@@ -24,7 +24,6 @@ import type {
   ClassifyReport,
   ClassifySource,
   ClassifyTarget,
-  HeatmapsReference,
   ModelSummary,
   PendingImage,
   SkippedInstance,
@@ -83,7 +82,7 @@ function classifiedOutcome(
   sr: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string; readonly alreadyExisted: boolean },
   report: { readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string },
   timingsMs: Readonly<Record<string, number>>,
-  heatmaps?: HeatmapsReference,
+  overlays: Pick<ClassifiedImage, 'heatmaps' | 'regions'> = {},
 ): InstanceOutcome {
   return {
     kind: 'classified',
@@ -94,7 +93,7 @@ function classifiedOutcome(
       ...(findings ? { findings } : {}),
       sr: { StudyInstanceUID: instance.StudyInstanceUID, ...sr },
       report: { StudyInstanceUID: instance.StudyInstanceUID, ...report },
-      ...(heatmaps ? { heatmaps } : {}),
+      ...overlays,
       timingsMs,
     },
   };
@@ -460,8 +459,7 @@ export class ClassificationService {
       { SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted },
       report,
       { fetch: fetchMs, ...classified.result.timingsMs, model: modelMs, buildSr: buildSrMs, store: storeMs, heatmaps: heatmapsMs, total: totalMs },
-      // Named only when this request made them: read back, a score rounded to 50.00 % could move a frame.
-      heatmaps && heatmapsReference(instance, heatmaps),
+      answerOverlays(instance, objects),
     );
   }
 

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { readClassifierWeight } from '../cam/index.ts';
 import type { ClassifierWeight } from '../cam/index.ts';
 import type { ClassifiedImage as PipelineResult, FindingsPipeline } from '../pipeline/findingsPipeline.ts';
-import { findingsSrUids, imageObjectSteps, measurementReportUids, parametricMapUids } from '../sr/index.ts';
-import type { HeatmapsReference } from './types.ts';
+import { boxOutline, findingsSrUids, imageObjectSteps, measurementReportUids, parametricMapUids } from '../sr/index.ts';
+import type { ClassifiedImage, HeatmapsReference } from './types.ts';
 import type { BuiltObject, ImageObjects, ParametricMap } from '../sr/index.ts';
 
 /**
@@ -39,6 +39,15 @@ export function heatmapsReference(image: { readonly StudyInstanceUID: string }, 
     SOPInstanceUID: heatmaps.SOPInstanceUID,
     frames: Object.fromEntries(heatmaps.frames),
   };
+}
+
+/**
+ * What an answer says of the objects this request made beside the findings: the heatmaps and the regions.
+ * Only when made now: read back, a score rounded to 50.00 % could move a frame or a region.
+ */
+export function answerOverlays(image: { readonly StudyInstanceUID: string }, objects: ImageObjects): Pick<ClassifiedImage, 'heatmaps' | 'regions'> {
+  const regions = Object.fromEntries([...objects.regions].map(([label, region]) => [label, { graphicType: 'POLYLINE' as const, points: boxOutline(region) }]));
+  return { ...(objects.heatmaps ? { heatmaps: heatmapsReference(image, objects.heatmaps) } : {}), ...(objects.regions.size > 0 ? { regions } : {}) };
 }
 
 /** Builds an image's objects; the classifier weight (for the regions) is read from the ONNX file once. */

@@ -35,6 +35,8 @@ export interface ClassifiedImage {
   readonly report: { readonly StudyInstanceUID: string; readonly SeriesInstanceUID: string; readonly SOPInstanceUID: string };
   /** The positive findings' heatmaps (a Parametric Map), when a finding is positive: which frame holds which. */
   readonly heatmaps?: HeatmapsReference;
+  /** The positive findings' regions, by label, as the result's SCOORDs draw them on the image. */
+  readonly regions?: Readonly<Record<string, ImageRegion>>;
   readonly timingsMs: Readonly<Record<string, number>>;
 }
 
@@ -44,6 +46,12 @@ export interface HeatmapsReference {
   readonly SOPInstanceUID: string;
   /** 1-based frame number by label: the positive findings in the model's order. */
   readonly frames: Readonly<Record<string, number>>;
+}
+
+/** A SCOORD of the result (PS3.3 C.18.6.1): image pixel coordinates, (0, 0) the top-left pixel's outer corner. */
+export interface ImageRegion {
+  readonly graphicType: 'POLYLINE';
+  readonly points: ReadonlyArray<readonly [number, number]>;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface ImageObjects {
   readonly report: FindingsSr;
   /** The positive findings' CAMs as a Parametric Map; absent when no finding is positive or there are no regions. */
   readonly heatmaps?: ParametricMap;
+  /** Where the model looked for each positive finding, by label: the regions the result draws as SCOORD. */
+  readonly regions: ReadonlyMap<string, CamRegion>;
 }
 
 export interface ImageObjectsInput {
@@ -76,5 +78,5 @@ export function* imageObjectSteps({ classified, card, classifierWeight, now, sof
   };
   const measurementReport = buildMeasurementReport({ ...common, regions, ...(heatmapReference ? { heatmaps: heatmapReference } : {}) });
   yield { kind: 'result', object: measurementReport };
-  return { result: measurementReport, report, ...(heatmaps ? { heatmaps } : {}) };
+  return { result: measurementReport, report, ...(heatmaps ? { heatmaps } : {}), regions };
 }

@@ -23,3 +23,4 @@ export type { ParametricMap, ParametricMapInput } from './buildParametricMap.ts'
 export { parametricMapUids } from './uids.ts';
 export { parametricMapSopClassUid } from './codes.ts';
 export type { HeatmapReference } from './measurementReportContent.ts';
+export { boxOutline } from './measurementReportContent.ts';
