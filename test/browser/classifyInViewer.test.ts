@@ -46,19 +46,61 @@ async function newPage(size: { width: number; height: number } = { width: 1280, 
   return stack.newPage(size);
 }
 
-/** SR series of a study, asked of Orthanc directly (not through the viewer). */
-async function srSeriesOf(StudyInstanceUID: string): Promise<Array<{ SeriesInstanceUID: string; SeriesDescription: string; instances: number }>> {
+type DicomJson = Record<string, { Value?: unknown[] }>;
+
+/** DICOM JSON from Orthanc's DICOMweb, asked directly (not through the viewer); [] for no content. */
+async function orthancDicomJson(path: string): Promise<DicomJson[]> {
   const { username, password } = stack.orthanc.credentials;
-  const response = await fetch(`${stack.orthanc.url}/dicom-web/studies/${StudyInstanceUID}/series?Modality=SR&includefield=0008103E`, {
+  const response = await fetch(`${stack.orthanc.url}/dicom-web${path}`, {
     headers: { Authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`, Accept: 'application/dicom+json' },
   });
   if (response.status === 204) return [];
-  const body = (await response.json()) as Array<Record<string, { Value?: unknown[] }>>;
+  if (!response.ok) throw new Error(`Orthanc answered ${response.status} for ${path}`);
+  return (await response.json()) as DicomJson[];
+}
+
+/** SR series of a study, asked of Orthanc directly (not through the viewer). */
+async function srSeriesOf(StudyInstanceUID: string): Promise<Array<{ SeriesInstanceUID: string; SeriesDescription: string; instances: number }>> {
+  const body = await orthancDicomJson(`/studies/${StudyInstanceUID}/series?Modality=SR&includefield=0008103E`);
   return body.map((series) => ({
     SeriesInstanceUID: String(series['0020000E']?.Value?.[0]),
     SeriesDescription: String(series['0008103E']?.Value?.[0] ?? ''),
     instances: Number(series['00201209']?.Value?.[0] ?? 0),
   }));
+}
+
+/** Content items of a DICOM JSON item: its Content Sequence (0040,A730). */
+function contentOf(item: DicomJson | undefined): DicomJson[] {
+  return (item?.['0040A730']?.Value ?? []) as DicomJson[];
+}
+
+function conceptValue(item: DicomJson): unknown {
+  return ((item['0040A043']?.Value?.[0] ?? {}) as DicomJson)['00080100']?.Value?.[0];
+}
+
+/**
+ * Each measurement group's region in the stored TID 1500 result, by its Tracking Identifier (the name the
+ * panel shows), as Orthanc holds it: the SCOORD's Graphic Data, image pixel coordinates.
+ */
+async function storedRegions(StudyInstanceUID: string): Promise<Map<string, number[]>> {
+  const result = (await srSeriesOf(StudyInstanceUID)).find((series) => series.SeriesDescription.startsWith('CXR result'));
+  if (!result) throw new Error('no result SR in the study');
+  const [sr] = await orthancDicomJson(`/studies/${StudyInstanceUID}/series/${result.SeriesInstanceUID}/metadata`);
+  const regions = new Map<string, number[]>();
+  const walk = (items: DicomJson[]): void => {
+    for (const item of items) {
+      if (conceptValue(item) !== '125007') {
+        walk(contentOf(item));
+        continue;
+      }
+      const descendants = [...contentOf(item), ...contentOf(item).flatMap(contentOf)];
+      const name = descendants.find((child) => conceptValue(child) === '112039')?.['0040A160']?.Value?.[0];
+      const scoord = descendants.find((child) => child['0040A040']?.Value?.[0] === 'SCOORD');
+      if (typeof name === 'string' && scoord) regions.set(name, (scoord['00700022']?.Value ?? []).map(Number));
+    }
+  };
+  walk(contentOf(sr));
+  return regions;
 }
 
 /** The rows' `data-positive` flags, top to bottom, and whether a row lies inside the window. */
@@ -77,9 +119,9 @@ async function bottomOf(page: Page, selector: string): Promise<number> {
 const panelSelector = '[data-cy="cxr-findings-panel"]';
 const uidPattern = /\d+(\.\d+){3,}/;
 
-/** A finding row's (or the panel's) text without the heatmap buttons' labels at the ends of the rows' lines. */
-function withoutHeatmapToggle(text: string): string {
-  return text.replace(/(?<=[≥<] \d+)(map…?|hide)$/gm, '');
+/** A finding row's (or the panel's) text without the region and heatmap buttons' labels at the ends of the rows' lines. */
+function withoutToggles(text: string): string {
+  return text.replace(/(?<=[≥<] \d+)(box)?(map…?|hide)?$/gm, '');
 }
 
 /** RGB of the screenshot's pixels around (x, y), decoded by Chromium itself in a blank page (no PNG library). */
@@ -111,6 +153,10 @@ async function pixelsAround(png: Buffer, points: ReadonlyArray<readonly [number,
 const sizes = [
   { width: 1280, height: 720, variant: 11 },
   { width: 1920, height: 1080, variant: 12 },
+] as const;
+const heatmapSizes = [
+  { width: 1280, height: 720, variant: 18 },
+  { width: 1920, height: 1080, variant: 19 },
 ] as const;
 
 // One browser and one study list serve the file's scenarios, and the last test sums up what the CSP refused
@@ -147,7 +193,7 @@ describe('viewer', { shuffle: false }, () => {
         // The first screen holds the banner, the image's name and the positives (the rest scrolls).
         const lastPositive = `[data-cy="cxr-finding"][data-positive="true"] >> nth=${flags.filter(Boolean).length - 1}`;
         expect(await bottomOf(page, lastPositive)).toBeLessThanOrEqual(size.height);
-        for (const row of await findingRows(page).allInnerTexts()) expect(withoutHeatmapToggle(row)).toMatch(/\d+(\.\d)? [≥<] 50$/);
+        for (const row of await findingRows(page).allInnerTexts()) expect(withoutToggles(row)).toMatch(/\d+(\.\d)? [≥<] 50$/);
         // The rest is a scroll away inside the panel, not cut off.
         await findingRows(page).last().scrollIntoViewIfNeeded();
         expect(await bottomOf(page, '[data-cy="cxr-finding"] >> nth=17')).toBeLessThanOrEqual(size.height);
@@ -200,10 +246,10 @@ describe('viewer', { shuffle: false }, () => {
       }
     });
 
-    it('should lay a positive finding\'s heatmap over the image on request, red where the CAM is high, and take it away again', { timeout: 180_000 }, async () => {
-      const variant = dicomVariant(realImage, realImageUids, 18);
+    it.each(heatmapSizes)('should lay a positive finding\'s heatmap over the image on request, red where the CAM is high, and take it away again, at $width×$height', { timeout: 180_000 }, async (size) => {
+      const variant = dicomVariant(realImage, realImageUids, size.variant);
       await stack.upload(variant.part10);
-      const page = await newPage();
+      const page = await newPage(size);
       try {
         await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
         await classifyButton(page).click();
@@ -230,7 +276,7 @@ describe('viewer', { shuffle: false }, () => {
         const legend = page.locator('[data-cy="cxr-heatmap-legend"]');
         expect(await legend.innerText()).toContain(`Where the model looked for ${finding}`);
         await settled(page);
-        const after = await page.screenshot({ path: join(screenshots, 'viewer-heatmap-1280x720.png') });
+        const after = await page.screenshot({ path: join(screenshots, `viewer-heatmap-${size.width}x${size.height}.png`) });
         expect(await showsImage(viewport), 'the image stays under the heatmap').toBe(true);
 
         // Where the CAM peaks the overlay is at its strongest: red rises over blue. Where it is lowest (the
@@ -262,6 +308,92 @@ describe('viewer', { shuffle: false }, () => {
       }
     });
 
+    it("should outline a positive finding's region on the image where the stored result puts it, and take it away again", { timeout: 180_000 }, async () => {
+      const variant = dicomVariant(realImage, realImageUids, 20);
+      await stack.upload(variant.part10);
+      const page = await newPage();
+      try {
+        await openStudy(page, stack.baseUrl, variant.StudyInstanceUID);
+        await classifyButton(page).click();
+        await waitForFindings(page);
+        // The answer names the regions: their toggles come with the findings.
+        const toggles = page.locator('[data-cy="cxr-region-toggle"]');
+        await toggles.first().waitFor({ state: 'visible', timeout: 30_000 });
+        const positives = await page.locator('[data-cy="cxr-finding"][data-positive="true"]').count();
+        expect(await toggles.count(), 'one region toggle per positive finding').toBe(positives);
+        expect(await page.locator('[data-cy="cxr-finding"][data-positive="false"] [data-cy="cxr-region-toggle"]').count()).toBe(0);
+        await notificationsGone(page);
+        await settled(page);
+        const viewport = activeViewport(page);
+        const before = await page.screenshot();
+
+        // Where each region is, by the stored result (read from Orthanc, not from the viewer). The demo model's
+        // regions often span the whole image: the one farthest from the image's borders is checked.
+        const [image] = await orthancDicomJson(`/studies/${variant.StudyInstanceUID}/series/${variant.SeriesInstanceUID}/instances/${variant.SOPInstanceUID}/metadata`);
+        const rows = Number(image?.['00280010']?.Value?.[0]);
+        const columns = Number(image?.['00280011']?.Value?.[0]);
+        const boxes = [...(await storedRegions(variant.StudyInstanceUID))].map(([name, graphic]) => {
+          expect(graphic, `${name}: a closed box of five points`).toHaveLength(10);
+          const xs = graphic.filter((_, i) => i % 2 === 0);
+          const ys = graphic.filter((_, i) => i % 2 === 1);
+          const [left, right, top, bottom] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+          // Which of its edges lie inside the image (those on its border meet the viewport's own frame).
+          const inner = { left: left > 20, right: columns - right > 20, top: top > 20, bottom: rows - bottom > 20 };
+          return { name, left, right, top, bottom, inner, innerEdges: Object.values(inner).filter(Boolean).length };
+        });
+        expect(boxes.map((b) => b.name).sort(), 'a region for each positive finding').toEqual((await toggles.evaluateAll((all) => all.map((t) => t.getAttribute('data-finding')))).sort());
+        const chosen = boxes.reduce((best, b) => (b.innerEdges > best.innerEdges ? b : best));
+        expect(chosen.innerEdges, 'a region with edges inside the image (the real image classified by the demo model has some)').toBeGreaterThanOrEqual(2);
+        const { name: finding, left, right, top, bottom, inner } = chosen;
+        const toggle = page.locator(`[data-cy="cxr-region-toggle"][data-finding="${finding}"]`);
+        expect(await toggle.getAttribute('aria-label')).toBe(`Outline the region of ${finding}`);
+        await toggle.click();
+        const overlay = viewport.locator('[data-cy="cxr-region-overlay"]');
+        await overlay.waitFor({ state: 'attached', timeout: 10_000 });
+        await expect.poll(() => overlay.getAttribute('data-findings')).toBe(finding);
+        await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
+        expect(await page.locator('[data-cy="cxr-region-note"]').innerText()).toContain(`Outlined (amber): ${finding}.`);
+        await settled(page);
+        const after = await page.screenshot({ path: join(screenshots, 'viewer-region-1280x720.png') });
+        expect(await showsImage(viewport), 'the image stays under the outline').toBe(true);
+
+        // The box's four edges on the screen, through where the image lies in the viewport.
+        const box = await overlay.boundingBox();
+        if (!box) throw new Error('the overlay is not laid out');
+        const [ix0 = 0, iy0 = 0, ix1 = 0, iy1 = 0] = ((await overlay.getAttribute('data-image-box')) ?? '').split(',').map(Number);
+        // The image as cornerstone fits it: its own aspect, inside the viewport.
+        expect((ix1 - ix0) / (iy1 - iy0)).toBeCloseTo(columns / rows, 2);
+        expect(ix0).toBeGreaterThanOrEqual(-1);
+        expect(ix1).toBeLessThanOrEqual(box.width + 1);
+        const at = (x: number, y: number) => [box.x + ix0 + (x / columns) * (ix1 - ix0), box.y + iy0 + (y / rows) * (iy1 - iy0)] as const;
+        const middle = [(left + right) / 2, (top + bottom) / 2] as const;
+        const edges = [inner.left && at(left, middle[1]), inner.right && at(right, middle[1]), inner.top && at(middle[0], top), inner.bottom && at(middle[0], bottom)].filter((edge) => edge !== false);
+        const inside = at(...middle);
+        const amber = ([r, , b]: readonly number[]) => (r ?? 0) - (b ?? 0);
+        const [ahead, drawn, afterInside] = [await pixelsAround(before, edges, 1), await pixelsAround(after, edges, 1), await pixelsAround(after, [inside], 1)];
+        for (const [i, pixel] of ahead.entries()) expect(Math.abs(amber(pixel)), `a grey image at edge ${i} before`).toBeLessThan(8);
+        for (const [i, pixel] of drawn.entries()) expect(amber(pixel), `amber on edge ${i} of the region`).toBeGreaterThan(100);
+        expect(Math.abs(amber(afterInside[0] ?? [])), 'an outline, not a fill: the image shows inside').toBeLessThan(8);
+
+        // Each finding's toggle is its own: a second region joins the first, and the first goes alone.
+        const second = page.locator(`[data-cy="cxr-region-toggle"]:not([data-finding="${finding}"])`).first();
+        const other = (await second.getAttribute('data-finding')) ?? '';
+        await second.click();
+        await expect.poll(() => overlay.getAttribute('data-findings')).toBe(`${finding}|${other}`);
+        await toggle.click();
+        await expect.poll(() => overlay.getAttribute('data-findings')).toBe(other);
+        await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('false');
+        await second.click();
+        await overlay.waitFor({ state: 'detached', timeout: 10_000 });
+        expect(await page.locator('[data-cy="cxr-region-note"]').count()).toBe(0);
+        await settled(page);
+        const gone = await pixelsAround(await page.screenshot(), edges, 1);
+        for (const [i, pixel] of gone.entries()) expect(Math.abs(amber(pixel)), `grey again at edge ${i} once hidden`).toBeLessThan(8);
+      } finally {
+        await page.close();
+      }
+    });
+
     it('should open the panel with the stored findings when an image classified earlier is shown again', { timeout: 120_000 }, async () => {
       const variant = dicomVariant(realImage, realImageUids, 13);
       await stack.upload(variant.part10);
@@ -278,8 +410,12 @@ describe('viewer', { shuffle: false }, () => {
         await waitForFindings(page);
         const after = await findingsPanel(page).innerText();
         // The heatmap toggles appear once the result's series has joined the study: not part of the findings.
-        const rowsOf = (text: string) => withoutHeatmapToggle(text.slice(text.indexOf('At or above'), text.indexOf('Model:')));
+        const rowsOf = (text: string) => withoutToggles(text.slice(text.indexOf('At or above'), text.indexOf('Model:')));
         expect(rowsOf(after)).toBe(rowsOf(before));
+        // The regions are read back from the stored result too: one toggle per positive finding again.
+        const positives = await page.locator('[data-cy="cxr-finding"][data-positive="true"]').count();
+        await expect.poll(() => page.locator('[data-cy="cxr-finding"][data-positive="true"] [data-cy="cxr-region-toggle"]').count()).toBe(positives);
+        expect(positives).toBeGreaterThan(0);
         expect(after).toMatch(/DEMO MODEL - not clinically meaningful/);
       } finally {
         await page.close();

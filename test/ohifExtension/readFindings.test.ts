@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { boxOutline } from '../../inference-service/src/sr/measurementReportContent.ts';
 import { buildMeasurementReport, findingCodes, findingDisplayName, parametricMapSopClassUid } from '../../inference-service/src/sr/index.ts';
 import { imageFindingsFromClassifyResponse } from '../../ohif-extension/src/findings/fromClassifyResponse.ts';
 import { imageFindingsFromComprehensiveSr, imageOfFindingsSr } from '../../ohif-extension/src/findings/fromComprehensiveSr.ts';
@@ -52,6 +53,34 @@ describe('findings panel readers', () => {
       expect([...(read?.heatmap?.frames ?? [])]).toEqual(positives.map((label, i) => [findingNames[label], i + 1]));
       // Without a map the result names none.
       expect(imageFindingsFromComprehensiveSr(storedSr().naturalised)?.heatmap).toBeUndefined();
+    });
+
+    it("should read each positive finding's region, the SCOORD its group draws on the image, and leave out malformed ones", () => {
+      const card = demoCard();
+      const result = findingsFor(image, card, spreadFindings(card.labels));
+      const positives = card.labels.filter((label) => (result.findings[label] ?? 0) >= 0.5);
+      const boxes = new Map(positives.map((label, i) => [label, { x0: 100 + i, y0: 120, x1: 600, y1: 700 - i, level: 0.5, threshold: 1 }]));
+      const sr = buildMeasurementReport({ image, result, card, regions: boxes });
+      const naturalised = readDicomDataset(sr.part10).dataset;
+      const read = imageFindingsFromComprehensiveSr(naturalised);
+      expect([...(read?.regions ?? [])]).toEqual(positives.map((label) => [findingNames[label], { graphicType: 'POLYLINE', points: boxOutline(boxes.get(label)!) }]));
+      expect(read?.regions?.get(findingNames[positives[0]!]!)?.points[0]).toEqual([100, 120]);
+      // Only what is drawn on this image, with as many coordinates as its graphic type needs.
+      type Item = Record<string, unknown>;
+      const measurements = ((naturalised.ContentSequence as Item[]).find((item) => (item.ConceptNameCodeSequence as Item[])[0]?.CodeValue === '126010')?.ContentSequence ?? []) as Item[];
+      const groups = measurements.filter((item) => item.ValueType === 'CONTAINER');
+      const scoordOf = (group: Item): Item => (group.ContentSequence as Item[]).find((item) => item.ValueType === 'SCOORD')!;
+      const [odd, elsewhere, point] = groups.map(scoordOf);
+      odd!.GraphicData = (odd!.GraphicData as number[]).slice(1);
+      ((elsewhere!.ContentSequence as Item[])[0]!.ReferencedSOPSequence as Item[])[0]!.ReferencedSOPInstanceUID = '2.25.99';
+      Object.assign(point!, { GraphicType: 'POINT', GraphicData: [300, 310] });
+      const tampered = imageFindingsFromComprehensiveSr(naturalised);
+      expect(tampered?.regions?.has(findingNames[positives[0]!]!)).toBe(false);
+      expect(tampered?.regions?.has(findingNames[positives[1]!]!)).toBe(false);
+      expect(tampered?.regions?.get(findingNames[positives[2]!]!)).toEqual({ graphicType: 'POINT', points: [[300, 310]] });
+      expect(tampered?.regions?.size).toBe(positives.length - 2);
+      // Without regions the result has no groups and names none.
+      expect(imageFindingsFromComprehensiveSr(storedSr().naturalised)?.regions).toBeUndefined();
     });
 
     it('should give an upstream model no warning', () => {
@@ -103,6 +132,26 @@ describe('findings panel readers', () => {
       ]);
       const [without] = imageFindingsFromClassifyResponse({ ...body, results: [{ ...result, sr: srRef }] });
       expect(without?.heatmap).toBeUndefined();
+    });
+
+    it("should read the answer's regions by the finding's name, as the result's SCOORDs give them, and leave out malformed ones", () => {
+      const { result, sr } = storedSr();
+      const srRef = { StudyInstanceUID: result.StudyInstanceUID, SeriesInstanceUID: sr.SeriesInstanceUID, SOPInstanceUID: sr.SOPInstanceUID, alreadyExisted: false };
+      const box = boxOutline({ x0: 100, y0: 120, x1: 600, y1: 700, level: 0.5, threshold: 1 });
+      const regions = {
+        Atelectasis: { graphicType: 'POLYLINE', points: box },
+        Mass: { graphicType: 'POLYLINE', points: [[1, 2]] },
+        Nodule: { graphicType: 'SPLINE', points: box },
+        Edema: { graphicType: 'POLYLINE', points: [...box, [1, Number.NaN]] },
+        Effusion: { graphicType: 'POINT', points: [[3, 4]] },
+      };
+      const [read] = imageFindingsFromClassifyResponse({ model: result.model, results: [{ ...result, sr: srRef, regions }], skipped: [] });
+      expect([...(read?.regions ?? [])]).toEqual([
+        [findingNames.Atelectasis, { graphicType: 'POLYLINE', points: box }],
+        [findingNames.Effusion, { graphicType: 'POINT', points: [[3, 4]] }],
+      ]);
+      const [without] = imageFindingsFromClassifyResponse({ model: result.model, results: [{ ...result, sr: srRef }], skipped: [] });
+      expect(without?.regions).toBeUndefined();
     });
 
     it('should leave out results without findings or image UIDs, and answers without a known model kind', () => {

@@ -1,6 +1,6 @@
 import { operatingPoint } from '../../../inference-service/src/finding/rules.ts';
 import { findingName } from './findingNames.ts';
-import { type HeatmapSource, type ImageFindings, isModelKind, type ModelIdentity } from './imageFindings.ts';
+import { type FindingRegion, findingRegion, type HeatmapSource, type ImageFindings, isModelKind, type ModelIdentity } from './imageFindings.ts';
 
 /** The classify API's scores are op_norm outputs in [0, 1] around the operating point; the SR's are percent. */
 const percent = 100;
@@ -42,6 +42,19 @@ function heatmapFromResponse(value: unknown, StudyInstanceUID: string): HeatmapS
   return frames.size > 0 ? { kind: 'parametric-map', ref: { StudyInstanceUID: text(value.StudyInstanceUID) ?? StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID }, frames } : undefined;
 }
 
+/** The answer's `regions`: each positive finding's region as the result's SCOORD; malformed ones are left out. */
+function regionsFromResponse(value: unknown): ReadonlyMap<string, FindingRegion> | undefined {
+  if (!isRecord(value)) return undefined;
+  const regions = new Map<string, FindingRegion>();
+  for (const [label, entry] of Object.entries(value)) {
+    if (!isRecord(entry) || !Array.isArray(entry.points)) continue;
+    const points = entry.points.filter((point): point is [number, number] => Array.isArray(point) && point.length === 2 && point.every((n) => typeof n === 'number'));
+    const region = points.length === entry.points.length ? findingRegion(entry.graphicType, points) : undefined;
+    if (region) regions.set(findingName(label), region);
+  }
+  return regions.size > 0 ? regions : undefined;
+}
+
 /**
  * Reads `POST /api/classify`'s `results`: one entry per image, with its findings (also when the SR
  * already existed: the sidecar reads them back from it) and the SR it stored. Entries without
@@ -68,12 +81,14 @@ export function imageFindingsFromClassifyResponse(body: unknown, cardName?: stri
         ? { StudyInstanceUID: String(sr.StudyInstanceUID), SeriesInstanceUID: String(sr.SeriesInstanceUID), SOPInstanceUID: String(sr.SOPInstanceUID) }
         : undefined;
     const heatmap = heatmapFromResponse(result.heatmaps, StudyInstanceUID);
+    const regions = regionsFromResponse(result.regions);
     images.push({
       image: { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID },
       model,
       findings,
       ...(report ? { report } : {}),
       ...(heatmap ? { heatmap } : {}),
+      ...(regions ? { regions } : {}),
       source: 'classify-response',
     });
   }

@@ -1,5 +1,5 @@
 import { findingConcepts, findingName } from './findingNames.ts';
-import { type Finding, type HeatmapSource, type ImageFindings, isModelKind, type ModelIdentity, type SeriesRef } from './imageFindings.ts';
+import { type Finding, type FindingRegion, findingRegion, type HeatmapSource, type ImageFindings, isModelKind, type ModelIdentity, type SeriesRef } from './imageFindings.ts';
 
 /**
  * Reads the findings back from the TID 1500 result the sidecar stores (a Comprehensive SR; see the
@@ -20,7 +20,9 @@ const concepts = {
   measurementGroup: { CodeValue: '125007', CodingSchemeDesignator: 'DCM' },
   finding: { CodeValue: '121071', CodingSchemeDesignator: 'DCM' },
   illustrationOfRoi: { CodeValue: '121200', CodingSchemeDesignator: 'DCM' },
+  trackingIdentifier: { CodeValue: '112039', CodingSchemeDesignator: 'DCM' },
 } as const;
+
 /** PS3.4 B.5 Parametric Map Storage: the heatmaps object the result points at. */
 const parametricMapSopClassUid = '1.2.840.10008.5.1.4.1.1.30';
 /** "Certainty of Finding: 63.15 %", the score of one finding in Qualitative Evaluations. */
@@ -105,17 +107,49 @@ export function heatmapOfResult(sr: Item, measurements: readonly Item[]): Heatma
   const frames = new Map<string, number>();
   for (const group of measurements.filter((item) => item.ValueType === 'CONTAINER' && hasConcept(item, concepts.measurementGroup))) {
     const children = items(group.ContentSequence);
-    const finding = children.find((item) => item.ValueType === 'CODE' && hasConcept(item, concepts.finding));
     const illustration = children.find((item) => item.ValueType === 'IMAGE' && hasConcept(item, concepts.illustrationOfRoi));
     const target = items(illustration?.ReferencedSOPSequence)[0];
     const frame = integer(target?.ReferencedFrameNumber);
-    const code = items(finding?.ConceptCodeSequence)[0];
-    const label = code ? labelOfConcept.get(`${String(code.CodingSchemeDesignator)}:${String(code.CodeValue)}`) : undefined;
-    const name = label === undefined ? text(code?.CodeMeaning) : findingName(label);
+    const name = groupFindingName(children);
     if (!name || frame === undefined || text(target?.ReferencedSOPInstanceUID) !== ref.SOPInstanceUID) continue;
     frames.set(name, frame);
   }
   return frames.size > 0 ? { kind: 'parametric-map', ref, frames } : undefined;
+}
+
+/** The finding a measurement group is about: its Finding code's name, else the Tracking Identifier a viewer lists. */
+function groupFindingName(children: readonly Item[]): string | undefined {
+  const finding = children.find((item) => item.ValueType === 'CODE' && hasConcept(item, concepts.finding));
+  const code = items(finding?.ConceptCodeSequence)[0];
+  const label = code ? labelOfConcept.get(`${String(code.CodingSchemeDesignator)}:${String(code.CodeValue)}`) : undefined;
+  if (label !== undefined) return findingName(label);
+  if (code) return text(code.CodeMeaning);
+  return text(children.find((item) => item.ValueType === 'TEXT' && hasConcept(item, concepts.trackingIdentifier))?.TextValue);
+}
+
+/** A SCOORD's outline, when it is well formed and drawn on `image` (its SELECTED FROM names it, if any). */
+function regionOf(scoord: Item, image: SeriesRef): FindingRegion | undefined {
+  const data = Array.isArray(scoord.GraphicData) ? scoord.GraphicData.map(Number) : [];
+  const selectedFrom = items(scoord.ContentSequence).find((item) => item.ValueType === 'IMAGE');
+  const target = text(items(selectedFrom?.ReferencedSOPSequence)[0]?.ReferencedSOPInstanceUID);
+  if (data.length % 2 !== 0 || (selectedFrom && target !== image.SOPInstanceUID)) return undefined;
+  return findingRegion(text(scoord.GraphicType), Array.from({ length: data.length / 2 }, (_, i) => [data[2 * i] as number, data[2 * i + 1] as number] as const));
+}
+
+/**
+ * Each measurement group's region by its finding: the SCOORD in the group, or one level down (TID 1410
+ * puts it in the group, TID 300's NUM INFERRED FROM it). A group with none, or with a malformed one, has none.
+ */
+export function regionsOfResult(measurements: readonly Item[], image: SeriesRef): ReadonlyMap<string, FindingRegion> {
+  const regions = new Map<string, FindingRegion>();
+  for (const group of measurements.filter((item) => item.ValueType === 'CONTAINER' && hasConcept(item, concepts.measurementGroup))) {
+    const children = items(group.ContentSequence);
+    const name = groupFindingName(children);
+    const scoord = [...children, ...children.flatMap((child) => items(child.ContentSequence))].find((item) => item.ValueType === 'SCOORD');
+    const region = scoord ? regionOf(scoord, image) : undefined;
+    if (name && region && !regions.has(name)) regions.set(name, region);
+  }
+  return regions;
 }
 
 export function imageFindingsFromComprehensiveSr(sr: unknown): ImageFindings | undefined {
@@ -148,5 +182,6 @@ export function imageFindingsFromComprehensiveSr(sr: unknown): ImageFindings | u
   const SOPInstanceUID = text(sr.SOPInstanceUID);
   const report = StudyInstanceUID && SeriesInstanceUID && SOPInstanceUID ? { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } : undefined;
   const heatmap = heatmapOfResult(sr, measurements);
-  return { image, model, findings, ...(report ? { report } : {}), ...(heatmap ? { heatmap } : {}), source: 'comprehensive-sr' };
+  const regions = regionsOfResult(measurements, image);
+  return { image, model, findings, ...(report ? { report } : {}), ...(heatmap ? { heatmap } : {}), ...(regions.size > 0 ? { regions } : {}), source: 'comprehensive-sr' };
 }

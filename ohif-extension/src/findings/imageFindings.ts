@@ -38,6 +38,26 @@ export interface HeatmapSource {
   readonly frames: ReadonlyMap<string, number>;
 }
 
+/**
+ * Where the model looked, as the TID 1500 result draws it for a positive finding: its SCOORD on the image
+ * (PS3.3 C.18.6.1.1: image pixel coordinates, (0, 0) the outer top-left corner of the top-left pixel).
+ */
+export interface FindingRegion {
+  readonly graphicType: 'POINT' | 'MULTIPOINT' | 'POLYLINE' | 'POLYGON' | 'CIRCLE' | 'ELLIPSE';
+  readonly points: ReadonlyArray<readonly [number, number]>;
+}
+
+/** Points a SCOORD of each graphic type needs (PS3.3 C.18.6.1.2): exactly, or at least when negative. */
+const pointsOfGraphicType: Readonly<Record<FindingRegion['graphicType'], number>> = { POINT: 1, MULTIPOINT: -1, POLYLINE: -2, POLYGON: -3, CIRCLE: 2, ELLIPSE: 4 };
+
+/** A region from either source, when its graphic type is known and its points finite and as many as it needs; else undefined. */
+export function findingRegion(graphicType: unknown, points: ReadonlyArray<readonly [number, number]>): FindingRegion | undefined {
+  const needed = typeof graphicType === 'string' && Object.hasOwn(pointsOfGraphicType, graphicType) ? pointsOfGraphicType[graphicType as FindingRegion['graphicType']] : undefined;
+  if (needed === undefined || !points.every((point) => point.length === 2 && point.every(Number.isFinite))) return undefined;
+  if (needed > 0 ? points.length !== needed : points.length < -needed) return undefined;
+  return { graphicType: graphicType as FindingRegion['graphicType'], points };
+}
+
 export interface ImageFindings {
   /** The classified image. */
   readonly image: SeriesRef;
@@ -47,6 +67,8 @@ export interface ImageFindings {
   /** The stored report, to open in full. */
   readonly report?: SeriesRef;
   readonly heatmap?: HeatmapSource;
+  /** By finding name (as `Finding.name`); positives only, from the stored result. */
+  readonly regions?: ReadonlyMap<string, FindingRegion>;
   readonly source: 'classify-response' | 'comprehensive-sr';
 }
 

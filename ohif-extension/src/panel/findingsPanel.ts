@@ -4,10 +4,11 @@ import { findingsStore } from '../findings/findingsStore.ts';
 import type { ImageFindings, SeriesRef } from '../findings/imageFindings.ts';
 import { storedFindingsFor } from '../findings/storedFindings.ts';
 import { heatmapView } from '../heatmap/heatmapView.ts';
+import { regionView } from '../region/regionView.ts';
 import { activeModelCard, type ModelCardSummary } from '../modelInfo.ts';
 import type { OhifDisplaySet, OhifServices } from '../ohifTypes.ts';
 import type { Mount } from './hostElement.ts';
-import { type HeatmapControls, renderFindingsPanel } from './renderFindingsPanel.ts';
+import { type HeatmapControls, type RegionControls, renderFindingsPanel } from './renderFindingsPanel.ts';
 
 
 /** Which image, in words a reader uses: the series' description and number, the image's number. */
@@ -47,13 +48,24 @@ function reportHref(report: SeriesRef | undefined): string | undefined {
 }
 
 /**
- * The findings with their heatmap: a fresh classification's answer carries none, the TID 1500 result it
- * stored does (its display set joins the study right after), and so does a result read from the study.
+ * The findings with their heatmap and regions: a fresh classification's answer carries neither, the TID 1500
+ * result it stored does (its display set joins the study right after), and so does a result read from the study.
  */
-function withHeatmap(services: OhifServices, findings: ImageFindings): ImageFindings {
-  if (findings.heatmap) return findings;
-  const heatmap = storedFindingsFor(services, findings.image.SOPInstanceUID)?.heatmap;
-  return heatmap ? { ...findings, heatmap } : findings;
+function withStoredOverlays(services: OhifServices, findings: ImageFindings): ImageFindings {
+  if (findings.heatmap && findings.regions) return findings;
+  const stored = storedFindingsFor(services, findings.image.SOPInstanceUID);
+  const heatmap = findings.heatmap ?? stored?.heatmap;
+  const regions = findings.regions ?? stored?.regions;
+  return heatmap || regions ? { ...findings, ...(heatmap ? { heatmap } : {}), ...(regions ? { regions } : {}) } : findings;
+}
+
+function regionControls(services: OhifServices, findings: ImageFindings): RegionControls | undefined {
+  if (!findings.regions) return undefined;
+  return {
+    available: new Set(findings.regions.keys()),
+    shown: regionView.shown(findings.image.SOPInstanceUID),
+    onToggle: (finding) => regionView.toggle(services, findings, finding),
+  };
 }
 
 function heatmapControls(services: OhifServices, findings: ImageFindings): HeatmapControls | undefined {
@@ -91,13 +103,18 @@ export function findingsPanelMount(services: OhifServices): Mount {
             ? 'Findings of the report in view (its image is not loaded)'
             : undefined;
         const href = state?.status === 'ready' && inView.kind === 'image' ? reportHref(state.findings.report) : undefined;
-        // Heatmaps are drawn over an image; a report in the viewport has none to draw on.
-        const findings = state?.status === 'ready' && inView.kind === 'image' ? withHeatmap(services, state.findings) : undefined;
+        // Heatmaps and regions are drawn over an image; a report in the viewport has none to draw on.
+        const findings = state?.status === 'ready' && inView.kind === 'image' ? withStoredOverlays(services, state.findings) : undefined;
         const heatmaps = findings ? heatmapControls(services, findings) : undefined;
-        view = { ...view, ...(imageLabel ? { imageLabel } : {}), ...(state ? { state } : {}), ...(href ? { reportHref: href } : {}), ...(heatmaps ? { heatmaps } : {}) };
+        const regions = findings ? regionControls(services, findings) : undefined;
+        view = { ...view, ...(imageLabel ? { imageLabel } : {}), ...(state ? { state } : {}), ...(href ? { reportHref: href } : {}), heatmaps, regions };
         heatmapView.sync(services, findings);
+        regionView.sync(services, findings);
       }
-      if (inView.kind === 'none') heatmapView.sync(services, undefined);
+      if (inView.kind === 'none') {
+        heatmapView.sync(services, undefined);
+        regionView.sync(services, undefined);
+      }
       const next = renderFindingsPanel(view);
       // Display sets arrive (the SRs this very classification stored, among others) without changing what
       // the panel says; replacing equal DOM would reset the user's scroll inside the panel.
@@ -112,6 +129,7 @@ export function findingsPanelMount(services: OhifServices): Mount {
     ];
     const unsubscribeStore = findingsStore.subscribe(render);
     const unsubscribeHeatmap = heatmapView.subscribe(render);
+    const unsubscribeRegions = regionView.subscribe(render);
     void activeModelCard().then((summary) => {
       card = summary;
       if (host.isConnected) render();
@@ -120,6 +138,7 @@ export function findingsPanelMount(services: OhifServices): Mount {
     return () => {
       unsubscribeStore();
       unsubscribeHeatmap();
+      unsubscribeRegions();
       for (const subscription of subscriptions) subscription?.unsubscribe();
     };
   };

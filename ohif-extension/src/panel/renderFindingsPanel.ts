@@ -18,6 +18,20 @@ export interface PanelView {
   readonly activeModel?: Pick<ImageFindings['model'], 'kind' | 'warning'>;
   /** The heatmaps of the findings that have one, and what the reader chose to see. */
   readonly heatmaps?: HeatmapControls;
+  /** The regions of the findings that have one (the stored result's), and which are outlined. */
+  readonly regions?: RegionControls;
+}
+
+export interface RegionControls {
+  readonly available: ReadonlySet<string>;
+  readonly shown: ReadonlySet<string>;
+  onToggle(finding: string): void;
+}
+
+/** What a finding row offers beside its score. */
+interface RowControls {
+  readonly heatmaps?: HeatmapControls;
+  readonly regions?: RegionControls;
 }
 
 export interface HeatmapControls {
@@ -51,7 +65,7 @@ function modelBanner(model: Pick<ImageFindings['model'], 'kind' | 'warning'> | u
 }
 
 /** One finding: its name, its score against its operating point, and a bar with the operating point marked. */
-function findingRow(finding: Finding, heatmaps?: HeatmapControls): HTMLElement {
+function findingRow(finding: Finding, { heatmaps, regions }: RowControls): HTMLElement {
   const positive = isPositive(finding);
   const relation = positive ? '≥' : '<';
   const score = formatScore(finding.score);
@@ -69,9 +83,11 @@ function findingRow(finding: Finding, heatmaps?: HeatmapControls): HTMLElement {
     },
     [
       h('span', { text: positive ? '●' : '', attributes: { 'aria-label': positive ? 'at or above the operating point' : '' }, style: { color: theme.positive, fontSize: '10px' } }),
-      h('span', { text: finding.name, style: { fontSize: '12px', fontWeight: positive ? '600' : '400', overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' } }),
+      // A finding's name wraps rather than being cut short: the toggles leave long names too little room.
+      h('span', { text: finding.name, style: { fontSize: '12px', fontWeight: positive ? '600' : '400', lineHeight: '1.25' } }),
       h('span', { style: { fontSize: '12px', fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap' } }, [
         document.createTextNode(`${score} ${relation} ${op}`),
+        regions?.available.has(finding.name) ? regionToggle(finding.name, regions) : undefined,
         heatmaps?.available.has(finding.name) ? heatmapToggle(finding.name, heatmaps) : undefined,
       ]),
       h('span', {}, []),
@@ -83,37 +99,66 @@ function findingRow(finding: Finding, heatmaps?: HeatmapControls): HTMLElement {
   );
 }
 
-/**
- * "Show where the model looked": the finding's class activation map over the image, on and off. Small, in
- * the row's first line, so the positives still fit the first screen at 1280×720.
- */
-function heatmapToggle(name: string, heatmaps: HeatmapControls): HTMLElement {
-  const chosen = heatmaps.choice?.finding === name ? heatmaps.choice : undefined;
-  const action = chosen ? 'Hide where the model looked' : 'Show where the model looked';
+interface ToggleOptions {
+  readonly text: string;
+  readonly dataCy: string;
+  readonly finding: string;
+  readonly pressed: boolean;
+  readonly label: string;
+  readonly title: string;
+  onClick(): void;
+}
+
+/** A finding's small on/off button, in the row's first line, so the positives still fit the first screen at 1280×720. */
+function rowToggle(options: ToggleOptions): HTMLElement {
+  const { pressed } = options;
   const button = h('button', {
-    text: !chosen ? 'map' : chosen.status === 'loading' ? 'map…' : 'hide',
-    attributes: {
-      type: 'button',
-      'data-cy': 'cxr-heatmap-toggle',
-      'data-finding': name,
-      'aria-pressed': String(chosen !== undefined),
-      'aria-label': `${action} for ${name}`,
-      title: `${action}: the model's class activation map for ${name}, over the image`,
-    },
+    text: options.text,
+    attributes: { type: 'button', 'data-cy': options.dataCy, 'data-finding': options.finding, 'aria-pressed': String(pressed), 'aria-label': options.label, title: options.title },
     style: {
-      marginLeft: '6px',
-      padding: '0 5px',
+      marginLeft: '4px',
+      padding: '0 4px',
       fontSize: '10px',
       lineHeight: '14px',
-      color: chosen ? theme.demoForeground : theme.primary,
-      background: chosen ? theme.primary : 'transparent',
+      color: pressed ? theme.demoForeground : theme.primary,
+      background: pressed ? theme.primary : 'transparent',
       border: `1px solid ${theme.primary}`,
       borderRadius: '3px',
       cursor: 'pointer',
     },
   });
-  button.addEventListener('click', () => heatmaps.onToggle(name));
+  button.addEventListener('click', () => options.onClick());
   return button;
+}
+
+/** "Show where the model looked": the finding's class activation map over the image, on and off. */
+function heatmapToggle(name: string, heatmaps: HeatmapControls): HTMLElement {
+  const chosen = heatmaps.choice?.finding === name ? heatmaps.choice : undefined;
+  const action = chosen ? 'Hide where the model looked' : 'Show where the model looked';
+  return rowToggle({
+    text: !chosen ? 'map' : chosen.status === 'loading' ? 'map…' : 'hide',
+    dataCy: 'cxr-heatmap-toggle',
+    finding: name,
+    pressed: chosen !== undefined,
+    label: `${action} for ${name}`,
+    title: `${action}: the model's class activation map for ${name}, over the image`,
+    onClick: () => heatmaps.onToggle(name),
+  });
+}
+
+/** The finding's region, as the stored result draws it, outlined on the image and taken away again. */
+function regionToggle(name: string, regions: RegionControls): HTMLElement {
+  const shown = regions.shown.has(name);
+  const action = shown ? 'Hide the region' : 'Outline the region';
+  return rowToggle({
+    text: 'box',
+    dataCy: 'cxr-region-toggle',
+    finding: name,
+    pressed: shown,
+    label: `${action} of ${name}`,
+    title: `${action} of ${name} on the image: the box where its map is highest, as the stored result records it`,
+    onClick: () => regions.onToggle(name),
+  });
 }
 
 /** The shown heatmap's legend: what it is, its colour bar, and its opacity. */
@@ -136,7 +181,18 @@ function heatmapLegend(heatmaps: HeatmapControls): HTMLElement | undefined {
   ]);
 }
 
-function findingsBody(findings: ImageFindings, reportHref: string | undefined, heatmaps: HeatmapControls | undefined): HTMLElement[] {
+/** Says what the outlines are, while any is shown. */
+function regionNote(regions: RegionControls): HTMLElement | undefined {
+  if (regions.shown.size === 0) return undefined;
+  return h('div', {
+    text: `Outlined (amber): ${[...regions.shown].join(', ')}. Each box is where that finding's map is highest, as the stored result records it. Not an outline of a lesion.`,
+    attributes: { 'data-cy': 'cxr-region-note' },
+    style: { marginTop: '6px', fontSize: '11px', color: theme.muted, lineHeight: '1.3' },
+  });
+}
+
+function findingsBody(findings: ImageFindings, reportHref: string | undefined, controls: RowControls): HTMLElement[] {
+  const { heatmaps, regions } = controls;
   const ordered = orderForReading(findings.findings);
   const positives = ordered.filter(isPositive);
   const rest = ordered.filter((finding) => !isPositive(finding));
@@ -144,7 +200,7 @@ function findingsBody(findings: ImageFindings, reportHref: string | undefined, h
   const heading = (text: string): HTMLElement =>
     h('div', { text, style: { fontSize: '11px', textTransform: 'uppercase', letterSpacing: '0.04em', color: theme.muted, margin: '8px 0 2px' } });
   const list = (items: Finding[], cy: string): HTMLElement =>
-    h('ul', { attributes: { 'data-cy': cy }, style: { listStyle: 'none', margin: '0', padding: '0' } }, items.map((finding) => findingRow(finding, heatmaps)));
+    h('ul', { attributes: { 'data-cy': cy }, style: { listStyle: 'none', margin: '0', padding: '0' } }, items.map((finding) => findingRow(finding, controls)));
   const model = findings.model;
   return [
     h('div', {
@@ -153,6 +209,7 @@ function findingsBody(findings: ImageFindings, reportHref: string | undefined, h
     }),
     heading(`At or above the operating point (${positives.length})`),
     positives.length > 0 ? list(positives, 'cxr-findings-positive') : h('div', { text: 'None.', style: { fontSize: '12px', color: theme.muted } }),
+    regions ? regionNote(regions) : undefined,
     heatmaps ? heatmapLegend(heatmaps) : undefined,
     heading(`Below the operating point (${rest.length})`),
     list(rest, 'cxr-findings-negative'),
@@ -182,7 +239,7 @@ export function renderFindingsPanel(view: PanelView): HTMLElement {
     modelBanner(ready?.model ?? view.activeModel),
     view.imageLabel ? h('div', { text: view.imageLabel, attributes: { 'data-cy': 'cxr-findings-image' }, style: { fontSize: '12px', fontWeight: '600', color: theme.foreground } }) : undefined,
   ];
-  if (ready) children.push(...findingsBody(ready, view.reportHref, view.heatmaps));
+  if (ready) children.push(...findingsBody(ready, view.reportHref, { heatmaps: view.heatmaps, regions: view.regions }));
   else if (state?.status === 'classifying') children.push(note('Classifying this image…', 'cxr-findings-classifying'));
   else if (state?.status === 'failed') children.push(h('div', { text: state.message, attributes: { role: 'alert', 'data-cy': 'cxr-findings-error' }, style: { fontSize: '12px', color: theme.positive, marginTop: '6px', lineHeight: '1.4' } }));
   else if (view.notClassifiable) children.push(note(view.notClassifiable, 'cxr-findings-empty'));
