@@ -56,6 +56,26 @@ describe('PreparePool', () => {
     expect(Buffer.from(sr(inWorker.dataset)).equals(Buffer.from(sr(inline.dataset)))).toBe(true);
   });
 
+  it('should take over bytes handed over instead of copying them, and copy a view into a larger buffer', async () => {
+    const image = await readRealImage();
+    const expected = await prepareImage(image, 224);
+    const whole = new Uint8Array(image);
+    const handed = await pool.prepare(whole, { handOver: true });
+    expect(handed.input.tensor).toEqual(expected.input.tensor);
+    // Moved to the worker: the caller's buffer is detached.
+    expect(whole.byteLength).toBe(0);
+    // A view shares its buffer with other bytes, which must not go with it: copied, left as it was.
+    const larger = new Uint8Array(image.byteLength + 16);
+    larger.set(image, 16);
+    const view = larger.subarray(16);
+    expect((await pool.prepare(view, { handOver: true })).input.tensor).toEqual(expected.input.tensor);
+    expect(view.byteLength).toBe(image.byteLength);
+    // Not handed over: copied.
+    const kept = new Uint8Array(image);
+    await pool.prepare(kept);
+    expect(kept.byteLength).toBe(image.byteLength);
+  });
+
   it('should refuse a hostile file with its limit code as the cause, as on the calling thread', async () => {
     const error = await failure(pool.prepare(nestedSequences(20_000)));
     expect(error.code).toBe('unreadable-dicom');

@@ -72,9 +72,11 @@ export class PreparePool {
     const timeoutMs = limits.timeoutMs ?? this.#timeoutMs;
     let result: PrepareTaskResult;
     try {
+      // Only a buffer the bytes fill alone can move: a view into a larger one would take its neighbours along.
+      const movable = options.handOver === true && part10.buffer instanceof ArrayBuffer && part10.byteOffset === 0 && part10.byteLength === part10.buffer.byteLength;
       result = await this.#piscina.run(
         { part10, limits: options.limits ?? this.#limits, resolution: this.#resolution, options: { ...options, keepImage: false } },
-        { signal: AbortSignal.timeout(timeoutMs) },
+        { signal: AbortSignal.timeout(timeoutMs), ...(movable ? { transferList: [part10.buffer as ArrayBuffer] } : {}) },
       );
     } catch (error) {
       throw this.#asClassifyError(error, timeoutMs);

@@ -238,7 +238,7 @@ export class ClassificationService {
     const run = <T>(task: () => Promise<T>): Promise<T> => (reservation ? reservation.run(task) : this.#queue.run(task));
     return run(async () => {
       await yieldToIo();
-      const prepared = await this.#pipeline.prepare(part10);
+      const prepared = await this.#pipeline.prepare(part10, { handOver: true });
       const tModel = performance.now();
       const classified = await this.#batcher.run(prepared);
       const { result } = classified;
@@ -390,7 +390,7 @@ export class ClassificationService {
     let prepared: PreparedImage;
     try {
       await yieldToIo();
-      prepared = await this.#pipeline.prepare(part10);
+      prepared = await this.#pipeline.prepare(part10, { handOver: true });
     } catch (error) {
       if (error instanceof ClassifyError && error.code !== 'model-failure') {
         this.#metrics.imagesSkipped.inc();
