@@ -111,9 +111,8 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
         options.audit.record({ ...who, action: 'classify', outcome: outcomeOf(200), status: 200, ...asked, detail: `${report.results.length} classified, ${report.skipped.length} skipped` });
         for (const result of report.results) {
           if (result.sr.alreadyExisted) continue;
-          // Each object stored for the image: the TID 1500 result, the readable TID 2000 report, the heatmaps.
-          const objects = [[result.sr, 'TID 1500 result'], [result.report, 'TID 2000 report'], ...(result.heatmaps ? [[result.heatmaps, 'heatmaps (Parametric Map)'] as const] : [])] as const;
-          for (const [written, what] of objects) {
+          // Two objects are stored per image: the TID 1500 result and the readable TID 2000 report.
+          for (const [written, what] of [[result.sr, 'TID 1500 result'], [result.report, 'TID 2000 report']] as const) {
             const { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } = written;
             options.audit.record({ ...who, action: 'sr-written', outcome: 'success', StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, detail: `${what} for image ${result.SOPInstanceUID}` });
           }
