@@ -1,7 +1,8 @@
 import type { StoredPixels } from '../dicom/types.ts';
 import { axisKernel } from './axisKernel.ts';
 import type { AxisKernel } from './axisKernel.ts';
-import { rowPassFor } from './rowPass.ts';
+import { dualRowPass, rowPass } from './rowPass.ts';
+import { simdRowSums } from './simd/simdRowSums.ts';
 import { rangeUnlessSpanning } from './sampleScans.ts';
 import type { XrayImage } from './types.ts';
 
@@ -39,8 +40,9 @@ export interface PixelRegion {
  * its ~16 input rows are summed into one line, which is then reduced to `width` columns. For 1024² → 224²
  * that is 224·16 row passes plus 224²·16 taps, instead of a 15-tap Gaussian over every pixel on both axes
  * followed by sampling. Sums run in float64 and round once to float32 (skimage rounds after each step).
- * Output rows go in pairs, sharing the loads of the input rows both take, and the loops are compiled per
- * sample type (rowPass.ts): a 3000² 16-bit crop went from ~60 to ~20–26 ms.
+ * The row sums of 8- and 16-bit unsigned frames run in WebAssembly SIMD (simd/simdRowSums.ts); other
+ * sample types in scalar loops that take output rows in pairs (rowPass.ts). A 3000² 16-bit crop took ~60 ms
+ * in one generic loop, ~26–31 in loops per sample type, ~19–22 with the SIMD row sums.
  *
  * Last, like skimage's `_clip_warp_output`: the result is clipped to the region's own [min, max] (taken
  * before filtering); when 0 — the padding value — lies outside that range but inside the result's range,
@@ -94,8 +96,12 @@ function resampleRegion(source: ResizeSource, region: PixelRegion, width: number
   // Rows first: each output row is a weighted sum of whole input rows (a contiguous multiply-add the JIT
   // runs fast), then that one line is reduced to `width` columns. No full-size intermediate image.
   const src = source.samples;
-  const passes = rowPassFor(src);
   const out = new Float32Array(width * height);
+  const simd = simdRowSums(src, source.width, region, ky);
+  if (simd) {
+    for (let oy = 0; oy < height; oy++) reduceColumns(simd.line(oy), kx, out, oy, slope, intercept * ySums[oy]!, xSums);
+    return out;
+  }
   const lineA = new Float64Array(region.width);
   const lineB = new Float64Array(region.width);
   const columnFirst = kx.start[0]!;
@@ -104,7 +110,7 @@ function resampleRegion(source: ResizeSource, region: PixelRegion, width: number
   const rowAt = (inputRow: number) => (region.y + inputRow) * rowStep + region.x;
   /** Adds input rows [from, to) of output row `oy`'s taps into `line`. */
   const single = (oy: number, from: number, to: number, line: Float64Array) => {
-    if (to > from) passes.single(src, rowStep, rowAt(from), ky.weights, oy * ky.stride + from - ky.start[oy]!, to - from, line, columnFirst, columnEnd);
+    if (to > from) rowPass(src, rowStep, rowAt(from), ky.weights, oy * ky.stride + from - ky.start[oy]!, to - from, line, columnFirst, columnEnd);
   };
   // Output rows in pairs: the input rows both take go through the dual pass, the rest through the single one.
   for (let oy = 0; oy < height; oy += 2) {
@@ -126,7 +132,7 @@ function resampleRegion(source: ResizeSource, region: PixelRegion, width: number
       single(oy, sharedTo, endA, lineA);
       single(oy + 1, startB, sharedFrom, lineB);
       single(oy + 1, sharedTo, endB, lineB);
-      passes.dual(
+      dualRowPass(
         src, rowStep, rowAt(sharedFrom), ky.weights,
         oy * ky.stride + sharedFrom - startA, (oy + 1) * ky.stride + sharedFrom - startB,
         sharedTo - sharedFrom, lineA, lineB, columnFirst, columnEnd,

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { assembleWat, moduleSource, rowSums } from '../../../../tooling/setup/assembleWasm.ts';
+import { readFile } from 'node:fs/promises';
+import { axisKernel } from '../axisKernel.ts';
+import type { PixelRegion } from '../resize.ts';
+import { rowPass } from '../rowPass.ts';
+import { simdRowSums } from './simdRowSums.ts';
+
+/** Deterministic samples spanning the container's range (a hashed ramp, so no two rows repeat). */
+function samples<T extends Uint8Array | Uint16Array>(make: new (n: number) => T, n: number, max: number): T {
+  const out = new make(n);
+  for (let i = 0; i < n; i++) out[i] = ((i * 2654435761) >>> 7) % (max + 1);
+  return out;
+}
+
+/** Every output row's line, by the SIMD kernel and by the scalar loop, for `src` (rows of `rowStep`) over `region`. */
+function bothLines(src: Uint8Array | Uint16Array, rowStep: number, region: PixelRegion, outputRows: number) {
+  const ky = axisKernel(region.height, outputRows);
+  const simd = simdRowSums(src, rowStep, region, ky);
+  if (!simd) throw new Error('the SIMD path refused an unsigned frame');
+  const lines: { simd: Float64Array; scalar: Float64Array }[] = [];
+  for (let oy = 0; oy < outputRows; oy++) {
+    const scalar = new Float64Array(region.width);
+    const start = ky.start[oy]!;
+    rowPass(src, rowStep, (region.y + start) * rowStep + region.x, ky.weights, oy * ky.stride, ky.length[oy]!, scalar, 0, region.width);
+    lines.push({ simd: simd.line(oy).slice(0, region.width), scalar });
+  }
+  return lines;
+}
+
+describe('simdRowSums', () => {
+  it('is the assembled rowSums.wat, byte for byte', async () => {
+    const committed = await readFile(rowSums.module, 'utf8');
+    expect(committed).toBe(moduleSource(await assembleWat(rowSums.wat)));
+  });
+
+  // The kernel adds the same products in the same order as the scalar loop, so the sums are the same doubles.
+  it.each([
+    ['16-bit, 3000 → 224 (52 taps a row)', Uint16Array, 65535, 3000, 3000, { x: 0, y: 0, width: 3000, height: 3000 }, 224],
+    ['16-bit crop of a wider image, odd width', Uint16Array, 4095, 1203, 1000, { x: 101, y: 0, width: 1001, height: 1000 }, 224],
+    ['16-bit crop of a taller image, rows not from the top', Uint16Array, 16383, 640, 900, { x: 0, y: 130, width: 640, height: 640 }, 224],
+    ['8-bit, 1024 → 224', Uint8Array, 255, 1024, 1024, { x: 0, y: 0, width: 1024, height: 1024 }, 224],
+    ['8-bit, width under one block, 1–3 taps a row', Uint8Array, 255, 7, 9, { x: 0, y: 1, width: 7, height: 7 }, 7],
+    ['16-bit, upsampling (2 taps a row), width 13', Uint16Array, 65535, 13, 13, { x: 0, y: 0, width: 13, height: 13 }, 224],
+  ] as const)('gives the scalar loop’s sums exactly: %s', (_name, make, max, columns, rows, region, outputRows) => {
+    const src = samples(make as new (n: number) => Uint8Array | Uint16Array, columns * rows, max);
+    for (const { simd, scalar } of bothLines(src, columns, region, outputRows)) expect(simd).toEqual(scalar);
+  });
+
+  it('stays exact as a thread moves between small, large and oversized images (its memory grows, or a one-off instance is made)', () => {
+    const sides = [300, 2000, 5000, 300, 2500];
+    for (const side of sides) {
+      const src = samples(Uint16Array, side * side, 65535);
+      const lines = bothLines(src, side, { x: 0, y: 0, width: side, height: side }, 224);
+      for (const oy of [0, 111, 223]) expect(lines[oy]!.simd).toEqual(lines[oy]!.scalar);
+    }
+  });
+
+  it('leaves float and signed frames to the scalar loops', () => {
+    const ky = axisKernel(8, 4);
+    const region = { x: 0, y: 0, width: 8, height: 8 };
+    expect(simdRowSums(new Float32Array(64), 8, region, ky)).toBeUndefined();
+    expect(simdRowSums(new Int16Array(64), 8, region, ky)).toBeUndefined();
+  });
+});
