@@ -4,7 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { DicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { sequenceItemBytes } from '../../inference-service/src/dicom/appendSequenceItems.ts';
-import { encodeDataSet, writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
+import { expectFastEncoding } from '../support/fastEncoding.ts';
+import { encodeDataSetWithDcmjs, writePart10, writePart10WithDcmjs } from '../../inference-service/src/dicom/writePart10.ts';
 import { encodeContentItems } from '../../inference-service/src/sr/encodeSr.ts';
 import { buildFindingsSr, findingDisplayName, readFindingsSrIdentity, scoreExplanation, seriesNumberFor, srSopClassUids } from '../../inference-service/src/sr/index.ts';
 import { realJpegBaselineDcm, repoRoot } from '../support/paths.ts';
@@ -307,7 +308,8 @@ describe('buildFindingsSr', () => {
       const seen = new Set<string>();
       for (const { image, card, sha } of cases) {
         const sr = buildFindingsSr({ image, result: findingsFor(image, card, spreadFindings(card.labels), sha), card, now });
-        expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10(sr.dataset)))).toBe(true);
+        expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10WithDcmjs(sr.dataset)))).toBe(true);
+        expectFastEncoding(sr.dataset);
         seen.add(Buffer.from(sr.part10).toString('base64'));
       }
       // The last case repeats the first: the same bytes; the others differ from each other.
@@ -327,9 +329,10 @@ describe('buildFindingsSr', () => {
         const sr = buildFindingsSr({ image, result: findingsFor(image, upstreamCard, findings), card: upstreamCard, now });
         const result = items(sr.dataset['ContentSequence']).slice(-2);
         const fromTemplates = encodeContentItems(result);
-        const fromDcmjs = sequenceItemBytes(encodeDataSet({ ContentSequence: result }), 0x0040, 0xa730);
+        const fromDcmjs = sequenceItemBytes(encodeDataSetWithDcmjs({ ContentSequence: result }), 0x0040, 0xa730);
         expect(fromTemplates && fromDcmjs && Buffer.from(fromTemplates).equals(Buffer.from(fromDcmjs))).toBe(true);
-        expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10(sr.dataset)))).toBe(true);
+        expect(Buffer.from(sr.part10).equals(Buffer.from(writePart10WithDcmjs(sr.dataset)))).toBe(true);
+        expectFastEncoding(sr.dataset);
       }
     });
   });

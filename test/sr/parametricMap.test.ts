@@ -10,7 +10,8 @@ import { FindingsPipeline } from '../../inference-service/src/pipeline/findingsP
 import type { ClassifiedImage } from '../../inference-service/src/pipeline/findingsPipeline.ts';
 import { buildImageObjects, findingDisplayName, operatingPoint, parametricMapSopClassUid, parametricMapUids, readFindingsSrIdentity } from '../../inference-service/src/sr/index.ts';
 import type { ImageObjects, ParametricMap } from '../../inference-service/src/sr/index.ts';
-import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
+import { expectFastEncoding } from '../support/fastEncoding.ts';
+import { writePart10WithDcmjs } from '../../inference-service/src/dicom/writePart10.ts';
 import { realJpegBaselineDcm } from '../support/paths.ts';
 import { dcentvfyErrors, dciodvfyErrors, removeTempFiles, runTool, spreadFindings, writeTemp } from './support.ts';
 
@@ -184,12 +185,13 @@ describe('the heatmaps of the real SIIM image as a Parametric Map, from the real
   });
 
   it('should encode as dcmjs encodes the whole data set, followed by the pixels', () => {
-    const whole = writePart10(heatmaps.dataset);
+    const whole = writePart10WithDcmjs(heatmaps.dataset);
     const pixels = heatmaps.part10.subarray(whole.length + 12);
     expect(Buffer.from(heatmaps.part10.subarray(0, whole.length)).equals(Buffer.from(whole))).toBe(true);
     expect(pixels.length).toBe(128 * 128 * 4 * positives.length);
     // (7FE0,0008) OF, reserved, the length: Float Pixel Data's header.
     expect([...heatmaps.part10.subarray(whole.length, whole.length + 8)]).toEqual([0xe0, 0x7f, 0x08, 0x00, 0x4f, 0x46, 0, 0]);
+    expectFastEncoding(heatmaps.dataset);
   });
 
   describe('when no finding reaches its operating point', () => {

@@ -1,5 +1,6 @@
 import dcmjs from 'dcmjs';
 import type { DcmjsDict } from 'dcmjs';
+import { encodeNaturalized } from './encodeNaturalized.ts';
 import type { DicomDataset } from './types.ts';
 
 /** PS3.5 A.2: Explicit VR Little Endian. Everything this product writes uses it. */
@@ -31,6 +32,31 @@ const hexTag = /^[0-9A-Fa-f]{8}$/;
  * as UTF-8, so callers with non-ASCII text set SpecificCharacterSet to "ISO_IR 192".
  */
 export function writePart10(dataset: DicomDataset): Uint8Array {
+  const { SOPClassUID, SOPInstanceUID } = fileIdentity(dataset);
+  const body = encodeNaturalized(writableElements(dataset), encodeDataSetWithDcmjs);
+  const meta = body && encodeNaturalized(fileMeta(SOPClassUID, SOPInstanceUID), encodeDataSetWithDcmjs);
+  if (!body || !meta) return writePart10WithDcmjs(dataset);
+  // Preamble, "DICM", (0002,0000) UL FileMetaInformationGroupLength, the meta elements, then the data set.
+  const out = new Uint8Array(132 + 12 + meta.length + body.length);
+  out.set([0x44, 0x49, 0x43, 0x4d], 128);
+  out.set([0x02, 0x00, 0x00, 0x00, 0x55, 0x4c, 0x04, 0x00], 132);
+  new DataView(out.buffer).setUint32(140, meta.length, true);
+  out.set(meta, 144);
+  out.set(body, 144 + meta.length);
+  return out;
+}
+
+/** writePart10 as dcmjs writes it: the reference the fast path is held equal to, and its fallback. */
+export function writePart10WithDcmjs(dataset: DicomDataset): Uint8Array {
+  const { SOPClassUID, SOPInstanceUID } = fileIdentity(dataset);
+  const dict = denaturalize(dataset, SOPInstanceUID);
+  const meta = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(fileMeta(SOPClassUID, SOPInstanceUID));
+  const file = new dcmjs.data.DicomDict(meta);
+  file.dict = dict;
+  return new Uint8Array(file.write());
+}
+
+function fileIdentity(dataset: DicomDataset): { SOPClassUID: string; SOPInstanceUID: string } {
   const SOPClassUID = dataset['SOPClassUID'];
   const SOPInstanceUID = dataset['SOPInstanceUID'];
   if (typeof SOPClassUID !== 'string' || SOPClassUID.length === 0) {
@@ -39,19 +65,19 @@ export function writePart10(dataset: DicomDataset): Uint8Array {
   if (typeof SOPInstanceUID !== 'string' || SOPInstanceUID.length === 0) {
     throw new Error('writePart10: the data set has no SOPInstanceUID (0008,0018); PS3.10 7.1 needs it for MediaStorageSOPInstanceUID');
   }
-  const dict = denaturalize(dataset, SOPInstanceUID);
-  // (0002,0000) FileMetaInformationGroupLength is not listed: DicomDict.write computes and prepends it.
-  const meta: DcmjsDict = {
-    '00020001': { vr: 'OB', Value: [new Uint8Array([0x00, 0x01]).buffer] },
-    '00020002': { vr: 'UI', Value: [SOPClassUID] },
-    '00020003': { vr: 'UI', Value: [SOPInstanceUID] },
-    '00020010': { vr: 'UI', Value: [explicitVrLittleEndian] },
-    '00020012': { vr: 'UI', Value: [implementationIdentity.ImplementationClassUID] },
-    '00020013': { vr: 'SH', Value: [implementationIdentity.ImplementationVersionName] },
-  };
-  const file = new dcmjs.data.DicomDict(meta);
-  file.dict = dict;
-  return new Uint8Array(file.write());
+  return { SOPClassUID, SOPInstanceUID };
+}
+
+/** The File Meta Information but its group length (DicomDict.write and writePart10 compute that from what follows). */
+function fileMeta(SOPClassUID: string, SOPInstanceUID: string): DicomDataset {
+  return {
+    FileMetaInformationVersion: new Uint8Array([0x00, 0x01]).buffer,
+    MediaStorageSOPClassUID: SOPClassUID,
+    MediaStorageSOPInstanceUID: SOPInstanceUID,
+    TransferSyntaxUID: explicitVrLittleEndian,
+    ImplementationClassUID: implementationIdentity.ImplementationClassUID,
+    ImplementationVersionName: implementationIdentity.ImplementationVersionName,
+  } as DicomDataset;
 }
 
 /**
@@ -59,6 +85,11 @@ export function writePart10(dataset: DicomDataset): Uint8Array {
  * File Meta Information (same element filtering): for callers that assemble a file from parts.
  */
 export function encodeDataSet(dataset: DicomDataset): Uint8Array {
+  return encodeNaturalized(writableElements(dataset), encodeDataSetWithDcmjs) ?? encodeDataSetWithDcmjs(dataset);
+}
+
+/** encodeDataSet as dcmjs writes it (the fast path's reference and fallback, and its encoder of single odd elements). */
+export function encodeDataSetWithDcmjs(dataset: DicomDataset): Uint8Array {
   const stream = new dcmjs.data.WriteBufferStream(4096, true);
   const dict = denaturalize(dataset, String(dataset['SOPInstanceUID'] ?? '(none)'));
   dcmjs.data.DicomMessage.write(dict, stream, explicitVrLittleEndian, { allowInvalidVRLength: false });
@@ -66,6 +97,16 @@ export function encodeDataSet(dataset: DicomDataset): Uint8Array {
 }
 
 function denaturalize(dataset: DicomDataset, SOPInstanceUID: string): DcmjsDict {
+  try {
+    return dcmjs.data.DicomMetaDictionary.denaturalizeDataset(writableElements(dataset));
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new Error(`writePart10: cannot encode the data set of SOP instance ${SOPInstanceUID}: ${reason}`, { cause });
+  }
+}
+
+/** The elements writePart10 writes: no 8-hex-digit keys, no undefined values, no private bookkeeping; Pixel Data's VR set. */
+function writableElements(dataset: DicomDataset): DicomDataset {
   const elements: DicomDataset = {};
   for (const [key, value] of Object.entries(dataset)) {
     if (hexTag.test(key) || value === undefined) continue;
@@ -73,12 +114,7 @@ function denaturalize(dataset: DicomDataset, SOPInstanceUID: string): DcmjsDict 
     elements[key] = value;
   }
   withPixelDataVR(elements);
-  try {
-    return dcmjs.data.DicomMetaDictionary.denaturalizeDataset(elements);
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new Error(`writePart10: cannot encode the data set of SOP instance ${SOPInstanceUID}: ${reason}`, { cause });
-  }
+  return elements;
 }
 
 /**
