@@ -2,7 +2,8 @@ import type { StoredPixels } from '../dicom/types.ts';
 import { axisKernel } from './axisKernel.ts';
 import type { AxisKernel } from './axisKernel.ts';
 import { dualRowPass, rowPass } from './rowPass.ts';
-import { simdRowSums } from './simd/simdRowSums.ts';
+import { stageRegion } from './simd/simdRowSums.ts';
+import type { StagedRegion } from './simd/simdRowSums.ts';
 import { rangeUnlessSpanning } from './sampleScans.ts';
 import type { XrayImage } from './types.ts';
 
@@ -20,6 +21,8 @@ export interface ResizeSource {
   readonly samples: SampleArray;
   readonly slope: number;
   readonly intercept: number;
+  /** The region already copied for the SIMD row sums (prepareFrameInput checks BitsStored on that copy). */
+  readonly staged?: StagedRegion | undefined;
 }
 
 /** A rectangle of an image, in its pixel coordinates. */
@@ -97,7 +100,7 @@ function resampleRegion(source: ResizeSource, region: PixelRegion, width: number
   // runs fast), then that one line is reduced to `width` columns. No full-size intermediate image.
   const src = source.samples;
   const out = new Float32Array(width * height);
-  const simd = simdRowSums(src, source.width, region, ky);
+  const simd = (source.staged ?? stageRegion(src, source.width, region))?.rowSums(ky);
   if (simd) {
     for (let oy = 0; oy < height; oy++) reduceColumns(simd.line(oy), kx, out, oy, slope, intercept * ySums[oy]!, xSums);
     return out;

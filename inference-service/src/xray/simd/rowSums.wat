@@ -7,6 +7,7 @@
 ;; per sample, and every access runs along a row, where the hardware prefetches. Widening is exact
 ;; (u16 → i32 → f64), sums are float64, added in row order as the scalar loop in ../rowPass.ts adds them.
 ;; The caller zeroes the line and leaves room for the last block to read up to 7 samples past the row.
+;; The same samples' check against BitsStored is orU16, below.
 (module
   (import "env" "memory" (memory 1))
   (func (export "rowSumsU16")
@@ -109,4 +110,21 @@
       (local.set $src (i32.add (local.get $src) (local.get $step)))
       (local.set $weights (i32.add (local.get $weights) (i32.const 8)))
       (local.set $n (i32.sub (local.get $n) (i32.const 1)))
-      (br $one)))))
+      (br $one))))
+
+  ;; orU16 ORs `blocks` blocks of 8 samples from `p` together: one bit set at or above BitsStored in any
+  ;; sample shows in the result (the caller zeroes the slack past the last sample).
+  (func (export "orU16") (param $p i32) (param $blocks i32) (result i32)
+    (local $acc v128)
+    (block $done (loop $next
+      (br_if $done (i32.eqz (local.get $blocks)))
+      (local.set $acc (v128.or (local.get $acc) (v128.load (local.get $p))))
+      (local.set $p (i32.add (local.get $p) (i32.const 16)))
+      (local.set $blocks (i32.sub (local.get $blocks) (i32.const 1)))
+      (br $next)))
+    ;; Fold the eight 16-bit lanes into the first.
+    (local.set $acc (v128.or (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))
+    (local.set $acc (v128.or (local.get $acc) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $acc) (local.get $acc))))
+    (local.set $acc (v128.or (local.get $acc) (i8x16.shuffle 2 3 0 1 2 3 0 1 2 3 0 1 2 3 0 1 (local.get $acc) (local.get $acc))))
+    (i32.and (i32x4.extract_lane 0 (local.get $acc)) (i32.const 0xffff)))
+)

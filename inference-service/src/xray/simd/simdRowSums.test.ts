@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { axisKernel } from '../axisKernel.ts';
 import type { PixelRegion } from '../resize.ts';
 import { rowPass } from '../rowPass.ts';
-import { simdRowSums } from './simdRowSums.ts';
+import { stageRegion } from './simdRowSums.ts';
 
 /** Deterministic samples spanning the container's range (a hashed ramp, so no two rows repeat). */
 function samples<T extends Uint8Array | Uint16Array>(make: new (n: number) => T, n: number, max: number): T {
@@ -16,7 +16,7 @@ function samples<T extends Uint8Array | Uint16Array>(make: new (n: number) => T,
 /** Every output row's line, by the SIMD kernel and by the scalar loop, for `src` (rows of `rowStep`) over `region`. */
 function bothLines(src: Uint8Array | Uint16Array, rowStep: number, region: PixelRegion, outputRows: number) {
   const ky = axisKernel(region.height, outputRows);
-  const simd = simdRowSums(src, rowStep, region, ky);
+  const simd = stageRegion(src, rowStep, region)?.rowSums(ky);
   if (!simd) throw new Error('the SIMD path refused an unsigned frame');
   const lines: { simd: Float64Array; scalar: Float64Array }[] = [];
   for (let oy = 0; oy < outputRows; oy++) {
@@ -56,10 +56,27 @@ describe('simdRowSums', () => {
     }
   });
 
+  it('ORs exactly the region’s samples, whatever a larger image left in the memory before', () => {
+    // A 2000² image with every bit set, then crops whose last sample (in the block's tail) alone has bit 12.
+    expect(stageRegion(new Uint16Array(2000 * 2000).fill(0xffff), 2000, { x: 0, y: 0, width: 2000, height: 2000 })?.orOfSamples()).toBe(0xffff);
+    for (const [columns, region] of [[13, { x: 0, y: 0, width: 13, height: 13 }], [40, { x: 3, y: 2, width: 29, height: 31 }]] as const) {
+      const src = new Uint16Array(columns * columns).fill(0x0101);
+      const last = (region.y + region.height - 1) * columns + region.x + region.width - 1;
+      expect(stageRegion(src, columns, region)?.orOfSamples()).toBe(0x0101);
+      src[last] = 0x1000;
+      src[last + 1] = 0x8000; // outside the region: never counted
+      expect(stageRegion(src, columns, region)?.orOfSamples()).toBe(0x1101);
+    }
+    const bytes = new Uint8Array(1001).fill(0x11);
+    bytes[1000] = 0x80;
+    expect(stageRegion(bytes, 1001, { x: 0, y: 0, width: 1001, height: 1 })?.orOfSamples()).toBe(0x91);
+  });
+
   it('leaves float and signed frames to the scalar loops', () => {
     const ky = axisKernel(8, 4);
     const region = { x: 0, y: 0, width: 8, height: 8 };
-    expect(simdRowSums(new Float32Array(64), 8, region, ky)).toBeUndefined();
-    expect(simdRowSums(new Int16Array(64), 8, region, ky)).toBeUndefined();
+    expect(stageRegion(new Float32Array(64), 8, region)).toBeUndefined();
+    expect(stageRegion(new Int16Array(64), 8, region)).toBeUndefined();
+    void ky;
   });
 });
