@@ -8,8 +8,9 @@ import type { DicomDataset } from './types.ts';
  * header writes, measured by a CPU profile of `POST /api/classify`).
  *
  * Only the plain forms are written here: printable-ASCII strings of the string VRs (no backslash, no
- * space at either end, line breaks inside text VRs only, within dcmjs's length limits), finite numbers of the binary numeric VRs, and
- * sequences of such items (undefined lengths, as dcmjs writes them). Any other element — DS, IS, PN, AT,
+ * space at either end, line breaks inside text VRs only, within dcmjs's length limits), numbers of DS and IS
+ * as dcmjs turns them into strings, finite numbers of the binary numeric VRs, and
+ * sequences of such items (undefined lengths, as dcmjs writes them). Any other element — PN, AT,
  * OB/OW, non-ASCII text — is handed to dcmjs alone (`single`), and a keyword dcmjs does not know, or one it
  * would skip, makes the whole data set dcmjs's (undefined). Tests hold the bytes equal to dcmjs's.
  */
@@ -43,6 +44,8 @@ const stringVrs: Readonly<Record<string, { pad: number; maxLength?: number; long
   AS: { pad: 0x20, maxLength: 4, long: false },
   CS: { pad: 0x20, maxLength: 16, long: false },
   DA: { pad: 0x20, maxLength: 8, long: false },
+  DS: { pad: 0x20, maxLength: 16, long: false },
+  IS: { pad: 0x20, maxLength: 12, long: false },
   DT: { pad: 0x20, maxLength: 26, long: false },
   TM: { pad: 0x20, maxLength: 16, long: false },
   UI: { pad: 0x00, maxLength: 64, long: false },
@@ -69,6 +72,7 @@ const plainString = /^(?:[\x21-\x5b\x5d-\x7e](?:[\x20-\x5b\x5d-\x7e]*[\x21-\x5b\
 /** The text VRs (LT, ST, UT) may hold line breaks (PS3.5 6.1.3); the product writes "key: value" lines. */
 const plainText = /^(?:[\x21-\x5b\x5d-\x7e](?:[\x20-\x5b\x5d-\x7e\r\n]*[\x21-\x5b\x5d-\x7e])?)?$/;
 const textVrs = new Set(['LT', 'ST', 'UT']);
+const numericStringVrs = new Set(['DS', 'IS']);
 const bookkeeping = new Set(['_vrMap', '_meta']);
 
 /** Writes one data set or item's elements in tag order; false when dcmjs must write the whole data set. */
@@ -112,7 +116,9 @@ function writeSequence(out: ByteWriter, tag: number, value: unknown, single: (el
 function writeString(out: ByteWriter, tag: number, vr: string, value: unknown): boolean {
   const form = stringVrs[vr];
   if (!form) return false;
-  const values = value === null ? [] : Array.isArray(value) ? value : [value];
+  const given: unknown[] = value === null ? [] : Array.isArray(value) ? value : [value];
+  // dcmjs turns numbers into String(n) before it writes a DS or IS (and truncates past the VR's length).
+  const values = numericStringVrs.has(vr) ? given.map((v) => (typeof v === 'number' ? String(v) : v)) : given;
   const plain = textVrs.has(vr) ? plainText : plainString;
   if (!values.every((v): v is string => typeof v === 'string' && plain.test(v) && (form.maxLength === undefined || v.length <= form.maxLength))) return false;
   const text = values.join('\\');
