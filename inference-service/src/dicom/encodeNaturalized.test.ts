@@ -42,7 +42,7 @@ const header: DicomDataset = {
   InstanceNumber: 7,
   SeriesNumber: '12',
   PixelSpacing: [0.139, 0.139],
-  ImagerPixelSpacing: [0.1234567890123456789, 1e-7],
+  ImagerPixelSpacing: [0.12345678901234568, 1e-7],
   WindowWidth: ['400', '-1.5e3'],
   SliceThickness: 1,
   Rows: 224,
