@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { encodeNaturalized } from './encodeNaturalized.ts';
+import { fastEncoding as fast } from '../../../test/support/fastEncoding.ts';
 import type { DicomDataset } from './types.ts';
 import { encodeDataSet, encodeDataSetWithDcmjs, writePart10, writePart10WithDcmjs } from './writePart10.ts';
-
-/** Encodes `dataset` fast, recording which elements went to dcmjs one by one. */
-function fast(dataset: DicomDataset): { bytes: Uint8Array | undefined; toDcmjs: string[] } {
-  const toDcmjs: string[] = [];
-  const bytes = encodeNaturalized(dataset, (element) => {
-    toDcmjs.push(...Object.keys(element).filter((k) => k !== '_vrMap'));
-    return encodeDataSetWithDcmjs(element);
-  });
-  return { bytes, toDcmjs };
-}
 
 const same = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.from(a).equals(Buffer.from(b));
 
