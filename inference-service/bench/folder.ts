@@ -10,6 +10,7 @@ import { PreparePool } from '../src/pipeline/preparePool.ts';
 import { readDicomImage } from '../src/dicom/index.ts';
 import { prepareFrameInput } from '../src/xray/index.ts';
 import { report } from './stats.ts';
+import { cpuByGroup, threadCpuMs, threadsStartedBy } from './threadCpu.ts';
 
 const sharedCxr = resolve(import.meta.dirname, '../../../shared/data/cxr');
 
@@ -53,10 +54,27 @@ export async function folderPass(pipeline: FindingsPipeline, dir: string): Promi
 
 /** The pipeline the CLI builds for a folder: the 'throughput' layout and one prepare worker per core. */
 export async function folderPipeline(layout: ModelLayout, prepareWorkers: number | undefined): Promise<FindingsPipeline> {
+  return (await folderPipelineThreads(layout, prepareWorkers)).pipeline;
+}
+
+/** The same, with the threads its model and its prepare pool started, to tell their CPU apart. */
+async function folderPipelineThreads(
+  layout: ModelLayout,
+  prepareWorkers: number | undefined,
+): Promise<{ readonly pipeline: FindingsPipeline; readonly threads: { readonly model: ReadonlySet<string>; readonly prepare: ReadonlySet<string> } }> {
   const active = await loadActiveModel();
-  const model = await FindingsModel.create({ onnxPath: active.onnxPath, card: active.card, layout });
-  const preparePool = prepareWorkers ? PreparePool.create({ resolution: active.card.input.resolution, size: prepareWorkers }) : undefined;
-  return FindingsPipeline.create(model, { maxBatch: 8, ...(preparePool ? { preparePool } : {}) });
+  const model = await threadsStartedBy(() => FindingsModel.create({ onnxPath: active.onnxPath, card: active.card, layout }));
+  const pool = await threadsStartedBy(async () => (prepareWorkers ? PreparePool.create({ resolution: active.card.input.resolution, size: prepareWorkers }) : undefined));
+  const pipeline = FindingsPipeline.create(model.value, { maxBatch: 8, ...(pool.value ? { preparePool: pool.value } : {}) });
+  return { pipeline, threads: { model: model.tids, prepare: pool.tids } };
+}
+
+/** `run`'s CPU per image (ms) by group of threads, beside its rate. */
+async function cpuPerImage<T>(images: number, groups: Readonly<Record<string, ReadonlySet<string>>>, run: () => Promise<T>): Promise<{ readonly value: T; readonly cpu: Record<string, number> }> {
+  const before = await threadCpuMs();
+  const value = await run();
+  const used = cpuByGroup(before, await threadCpuMs(), groups);
+  return { value, cpu: Object.fromEntries(Object.entries(used).map(([group, ms]) => [group, ms / images])) };
 }
 
 /**
@@ -75,22 +93,28 @@ export async function benchFolder(): Promise<void> {
       await copyFile(join(sharedCxr, source), join(dir, `image-${String(i).padStart(3, '0')}.dcm`));
     }
     const latency = await FindingsModel.create({ onnxPath: active.onnxPath, card: active.card, layout: 'latency' });
-    const throughput = await FindingsModel.create({ onnxPath: active.onnxPath, card: active.card, layout: 'throughput' });
-    const cli = await folderPipeline('throughput', availableParallelism());
+    const throughput = await threadsStartedBy(() => FindingsModel.create({ onnxPath: active.onnxPath, card: active.card, layout: 'throughput' }));
+    const { pipeline: cli, threads } = await folderPipelineThreads('throughput', availableParallelism());
     const before = await folderPipeline('latency', undefined);
     const figures = { latency: [] as number[], throughput: [] as number[], folder: [] as number[], before: [] as number[], ratio: [] as number[] };
+    const cpu = { modelOnly: [] as number[], model: [] as number[], prepare: [] as number[], other: [] as number[] };
     await folderPass(cli, dir);
     await folderPass(before, dir);
     // Interleaved rounds: the host's speed drifts, and each ratio is taken within one round.
     for (let round = 0; round < 3; round += 1) {
       const l = await modelOnly(latency, tensor, 16);
-      const t = await modelOnly(throughput, tensor, 16);
-      const f = await folderPass(cli, dir);
+      // modelOnly's images: its warm-up (two batches per session) and the 16 it times.
+      const t = await cpuPerImage(8 * (16 + 2 * throughput.value.parallelRuns), { model: throughput.tids }, () => modelOnly(throughput.value, tensor, 16));
+      const f = await cpuPerImage(64, threads, () => folderPass(cli, dir));
       figures.latency.push(l);
-      figures.throughput.push(t);
-      figures.folder.push(f);
+      figures.throughput.push(t.value);
+      figures.folder.push(f.value);
       figures.before.push(await folderPass(before, dir));
-      figures.ratio.push(f / Math.max(l, t));
+      figures.ratio.push(f.value / Math.max(l, t.value));
+      cpu.modelOnly.push(t.cpu.model!);
+      cpu.model.push(f.cpu.model!);
+      cpu.prepare.push(f.cpu.prepare!);
+      cpu.other.push(f.cpu.other!);
     }
     console.log('\nFolder of 64 real 1024² DICOM files; model-only limits at batch 8; 3 interleaved rounds, median (range):');
     report([
@@ -100,7 +124,16 @@ export async function benchFolder(): Promise<void> {
       ['folder / the better model-only limit, per round', spread(figures.ratio, 2), '≥ 0.85'],
       ['folder, previous path (latency layout, prepare on the main thread)', `${spread(figures.before)} images/s`],
     ]);
-    await Promise.all([latency.dispose(), throughput.dispose(), cli.dispose(), before.dispose()]);
+    // Where the folder's time goes: on two busy cores the rate is about cores ÷ CPU per image, so each
+    // thread group's CPU per image is its share of the gap to the model-only limit.
+    console.log('\nCPU per image by thread (ms, median (range)), same rounds:');
+    report([
+      ['model only: the 2 sessions\' threads', spread(cpu.modelOnly)],
+      ['folder: the same 2 sessions\' threads', spread(cpu.model)],
+      ['folder: the 2 prepare workers (read, decode, preprocess)', spread(cpu.prepare)],
+      ['folder: every other thread (main, V8 GC helpers, libuv)', spread(cpu.other)],
+    ]);
+    await Promise.all([latency.dispose(), throughput.value.dispose(), cli.dispose(), before.dispose()]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
