@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../inference-service/src/config/config.ts';
 import { apiPaths, configEnv } from '../../inference-service/src/config/defaults.ts';
+import { preparePoolEnv } from '../../inference-service/src/pipeline/preparePool.ts';
 import { parseRoutingFile } from '../../inference-service/src/routing/routingFile.ts';
 import { repoRoot } from '../support/paths.ts';
 
@@ -89,10 +90,10 @@ async function readManifests(dir: string): Promise<Manifest[]> {
 }
 
 /**
- * The variables the sidecar reads. The queue's (issue 15 item 1, built beside this) are named here until
- * its configuration lands in configEnv.
+ * The variables the sidecar reads: configEnv, the prepare pool's (named beside the pool), and the queue's
+ * (issue 15 item 1, built beside this), named here until its configuration lands in configEnv.
  */
-const knownVariables = new Set<string>([...Object.values(configEnv), 'CXR_REDIS_URL']);
+const knownVariables = new Set<string>([...Object.values(configEnv), ...Object.values(preparePoolEnv), 'CXR_REDIS_URL']);
 
 describe('deployment at scale', () => {
   let scratch: string;
@@ -177,7 +178,9 @@ describe('deployment at scale', () => {
     it("should give a worker an environment and a routing file the sidecar's configuration loader takes", async () => {
       const configMap = named<{ data: Record<string, string> }>('ConfigMap', 'cxr-findings');
       const secret = named<{ stringData: Record<string, string> }>('Secret', 'cxr-findings');
-      const deployment = named<{ spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } } } }>('Deployment', 'cxr-findings');
+      const deployment = named<{
+        spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value: string }>; resources: { requests: { cpu: string }; limits: { memory: string } } }> } } };
+      }>('Deployment', 'cxr-findings');
       const routingFile = join(scratch, 'routing.json');
       await writeFile(routingFile, configMap.data['routing.json'] as string);
       const routing = parseRoutingFile(JSON.parse(configMap.data['routing.json'] as string), 'configmap routing.json', secret.stringData);
@@ -193,6 +196,12 @@ describe('deployment at scale', () => {
       expect(config.orthanc.failoverUrls).toHaveLength(1);
       expect(config.routing?.destinations.map((d) => d.name)).toEqual(['pacs', 'vna']);
       expect(env.CXR_REDIS_URL).toMatch(/^redis:\/\//);
+      // A file that fills a prepare worker's heap must end that worker, not the pod: the workers' heaps
+      // (one per CPU requested) fit under the container's memory limit with room for the rest.
+      const resources = deployment.spec.template.spec.containers[0]?.resources;
+      const memoryMb = Number(/^(\d+)Gi$/.exec(resources?.limits.memory ?? '')?.[1]) * 1024;
+      const workers = config.preparePool.threads ?? Number(resources?.requests.cpu);
+      expect(workers * config.preparePool.maxHeapMb).toBeLessThanOrEqual(memoryMb / 2);
     });
   });
 

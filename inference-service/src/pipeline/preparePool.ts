@@ -29,7 +29,13 @@ export interface PreparePoolOptions {
 export const preparePoolDefaults = Object.freeze({
   /** A 2800 × 2300 JPEG 2000 takes ~0.7 s here; 15 s leaves room for a loaded host, not for a hang. */
   timeoutMs: 15_000,
-  maxHeapMb: 512,
+  /**
+   * V8 grows a heap capped under 2 GB by 1.3–2× after each full collection instead of 4×, and counts the
+   * images' ArrayBuffers against that growth: at 512 MB a thread ran a full collection every ~8 images,
+   * 2–3 ms of CPU per image (bench folder). The DICOM limits bound what a file can make dcmjs allocate;
+   * this bounds the rest.
+   */
+  maxHeapMb: 2048,
 });
 
 export const preparePoolEnv = Object.freeze({
