@@ -150,6 +150,8 @@ async function benchAutoClassify(work: string, client: OrthancClient, metrics: S
   const uploadedAt = performance.now();
   // Watch the sidecar's own counter: asking Orthanc for every SR each time would load the server measured.
   const storedSoFar = async (): Promise<number> => (await metrics.srsStored.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const skippedSoFar = async (): Promise<number> => (await metrics.imagesSkipped.get()).values.reduce((sum, v) => sum + v.value, 0);
+  const skippedBefore = await skippedSoFar();
   let reports = 0;
   const deadline = Date.now() + 300_000;
   while (Date.now() < deadline) {
@@ -160,6 +162,7 @@ async function benchAutoClassify(work: string, client: OrthancClient, metrics: S
   const seconds = (performance.now() - t0) / 1000;
   const sidecarCpu = process.cpuUsage(cpuBefore.sidecar);
   const orthancCpuMs = orthancPid ? (await processCpuMs(orthancPid)) - cpuBefore.orthanc : Number.NaN;
+  const skipped = (await skippedSoFar()) - skippedBefore;
   // The counter says the sidecar stored them; Orthanc must hold them too.
   // Each image gets two objects (the TID 1500 result and the readable report); the counter counts images.
   const objectsPerImage = 2;
@@ -176,6 +179,8 @@ async function benchAutoClassify(work: string, client: OrthancClient, metrics: S
     // Where the two cores go, per image: what bounds throughput once both are busy.
     ['CPU per image: sidecar (all threads)', ms((sidecarCpu.user + sidecarCpu.system) / 1000 / count)],
     ['CPU per image: Orthanc', ms(orthancCpuMs / count)],
+    // Announced instances the sidecar read the tags of and found no input (its own objects among them).
+    ['instances announced and skipped, per image', (skipped / count).toFixed(2)],
     ['CPU per image ÷ wall time per image (2 cores)', `${(((sidecarCpu.user + sidecarCpu.system) / 1000 + orthancCpuMs) / (seconds * 1000)).toFixed(2)} cores busy`],
   ]);
 }

@@ -17,9 +17,15 @@ local eventPath = '/api/internal/orthanc-event'
 -- sidecar's own SRs are among them, so skipping them also keeps the hook from reacting to itself.
 local srSopClassPrefix = '1.2.840.10008.5.1.4.1.1.88.'
 
-local function isStructuredReport(tags)
+-- Parametric Map Storage: the sidecar's heatmaps (inference-service/src/sr/codes.ts, held equal by the same
+-- test). Never an input either, and without this each image's heatmaps came back to the sidecar as an arrival.
+local parametricMapSopClass = '1.2.840.10008.5.1.4.1.1.30'
+
+local function isOneOfOurKinds(tags)
   local sopClassUid = tags['SOPClassUID'] or ''
-  return tags['Modality'] == 'SR' or string.sub(sopClassUid, 1, string.len(srSopClassPrefix)) == srSopClassPrefix
+  return tags['Modality'] == 'SR'
+    or string.sub(sopClassUid, 1, string.len(srSopClassPrefix)) == srSopClassPrefix
+    or sopClassUid == parametricMapSopClass
 end
 
 if sidecarUrl == nil or sidecarUrl == '' then
@@ -30,7 +36,7 @@ else
 
   function OnStoredInstance(instanceId, tags, metadata, origin)
     -- Nothing a Lua script stored (e.g. a modified copy) is an arrival from outside.
-    if isStructuredReport(tags) or (origin ~= nil and origin['RequestOrigin'] == 'Lua') then
+    if isOneOfOurKinds(tags) or (origin ~= nil and origin['RequestOrigin'] == 'Lua') then
       return
     end
     local headers = { ['Content-Type'] = 'application/json' }

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { imageObjectUids } from '../../inference-service/src/service/imageObjects.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { findingsSrUids } from '../../inference-service/src/sr/index.ts';
 import { distinctCopies } from '../support/orthanc.ts';
@@ -174,6 +175,27 @@ describe('the sidecar app', { shuffle: false }, () => {
       for (let tries = 0; !(await h.orthanc.client.instanceIdByUid(srUid)); tries++) {
         if (tries > 300) throw new Error(`the SR ${srUid} of the announced instance was never stored`);
         await sleep(100);
+      }
+    });
+
+    it('should skip the objects it stored when they are announced, without reading them from Orthanc', async () => {
+      const [copy] = distinctCopies(await readRealImage(), 2).slice(1);
+      if (!copy) throw new Error('no copy');
+      const { ID } = await h.orthanc.client.uploadInstance(copy);
+      const auto = h.build({ autoClassify: true });
+      expect(await auto.service.classifyOrthancInstance(ID, 'hook')).toMatchObject({ kind: 'classified' });
+      const uids = imageObjectUids(readDicomDataset(copy).dataset.SOPInstanceUID as string, auto.service.model.onnxSha256);
+      const ids = (await Promise.all([uids.result, uids.report, uids.heatmaps].map((o) => h.orthanc.client.instanceIdByUid(o.SOPInstanceUID)))).filter(
+        (id): id is string => id !== undefined,
+      );
+      expect(ids.length).toBeGreaterThanOrEqual(2);
+      // The changes feed announces each of them: this process knows them; another has to read their tags.
+      const other = h.build({ autoClassify: true });
+      for (const id of ids) {
+        expect(await auto.service.classifyOrthancInstance(id, 'changes')).toEqual({ kind: 'skipped', item: { reason: `Orthanc instance ${id} is an object this sidecar stored` } });
+        const read = await other.service.classifyOrthancInstance(id, 'changes');
+        expect(read).toMatchObject({ kind: 'skipped', item: { reason: expect.any(String) } });
+        expect(read.kind === 'skipped' && read.item.reason).not.toMatch(/this sidecar stored/);
       }
     });
 

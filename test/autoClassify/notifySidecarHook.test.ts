@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiPaths } from '../../inference-service/src/config/defaults.ts';
 import { structuredReportSopClassPrefix } from '../../inference-service/src/finding/rules.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
+import { parametricMapSopClassUid } from '../../inference-service/src/sr/codes.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
 import { orthancPaths } from '../../tooling/orthanc/settings.ts';
 import { startTestOrthanc, type TestOrthanc } from '../support/orthanc.ts';
@@ -73,10 +75,15 @@ describe('orthanc/lua/notify-sidecar.lua', () => {
   });
 
   describe('when images and a structured report arrive', () => {
-    it('should post each image to the sidecar with its token, skip the SR, and post again for AlreadyStored', async () => {
+    it('should post each image to the sidecar with its token, skip the SR and the heatmaps, and post again for AlreadyStored', async () => {
+      // A CT (which the hook does post) that claims the Parametric Map SOP class, as the sidecar's heatmaps do.
+      const { dataset: ctDataset } = readDicomDataset(ct);
+      const heatmapsLike = writePart10({ ...ctDataset, SOPClassUID: parametricMapSopClassUid, SOPInstanceUID: `${String(ctDataset.SOPInstanceUID)}.30` });
       const sr = await orthanc.client.uploadInstance(structuredReport);
       const first = await orthanc.client.uploadInstance(image);
       const ctUpload = await orthanc.client.uploadInstance(ct);
+      const heatmaps = await orthanc.client.uploadInstance(heatmapsLike);
+      expect(heatmaps.Status).toBe('Success');
       const again = await orthanc.client.uploadInstance(image);
       expect(again.Status).toBe('AlreadyStored');
 
@@ -90,7 +97,7 @@ describe('orthanc/lua/notify-sidecar.lua', () => {
         expect(event.headers['content-type']).toBe('application/json');
         expect(event.body).toEqual({ orthancInstanceId: expect.any(String) });
       }
-      expect(events.some((e) => (e.body as { orthancInstanceId: string }).orthancInstanceId === sr.ID)).toBe(false);
+      expect(events.some((e) => [sr.ID, heatmaps.ID].includes((e.body as { orthancInstanceId: string }).orthancInstanceId))).toBe(false);
     });
   });
 
@@ -113,9 +120,10 @@ describe('orthanc/lua/notify-sidecar.lua', () => {
 
 describe('orthanc/lua/notify-sidecar.lua as Lua source', () => {
   // Lua cannot import the product's rules, so its two literals are held to them here.
-  it('should use the product SR prefix and event path, letter for letter', async () => {
+  it('should use the product SR prefix, Parametric Map class and event path, letter for letter', async () => {
     const lua = await readFile(orthancPaths.notifySidecarScript, 'utf8');
     expect(lua.match(/^local srSopClassPrefix = '([^']*)'$/m)?.[1]).toBe(structuredReportSopClassPrefix);
+    expect(lua.match(/^local parametricMapSopClass = '([^']*)'$/m)?.[1]).toBe(parametricMapSopClassUid);
     expect(lua.match(/^local eventPath = '([^']*)'$/m)?.[1]).toBe(apiPaths.orthancEvent);
   });
 });

@@ -128,6 +128,12 @@ export class ClassificationService {
   // 20,000 images is hours of a busy site's arrivals and a few MB; five minutes covers the changes feed
   // catching up behind the hook, even on a loaded queue.
   readonly #recentlyDone = new RecentlyDone<InstanceOutcome & { kind: 'classified' }>({ maxEntries: 20_000, ttlMs: 5 * 60_000 });
+  /**
+   * The Orthanc IDs of the objects this process just stored. The changes feed announces each of them
+   * (three per image); reading their tags only to find them ineligible cost Orthanc a parse of each file
+   * and the sidecar the JSON of an SR's whole content tree.
+   */
+  readonly #ownObjects = new RecentlyDone<true>({ maxEntries: 60_000, ttlMs: 5 * 60_000 });
   readonly #batcher: ModelBatcher<PreparedImage, PipelineResult>;
   readonly #objects: ImageObjectBuilder;
   readonly #rules: ClassifyRules | undefined;
@@ -203,6 +209,10 @@ export class ClassificationService {
     source: Exclude<ClassifySource, 'api' | 'file'>,
     options: { readonly waitForRoom?: boolean } = {},
   ): Promise<InstanceOutcome> {
+    if (this.#ownObjects.get(orthancId)) {
+      this.#metrics.imagesSkipped.inc();
+      return { kind: 'skipped', item: { reason: `Orthanc instance ${orthancId} is an object this sidecar stored` } };
+    }
     const done = this.#recentlyDone.get(orthancId);
     if (done) {
       this.#metrics.srsDeduplicated.inc();
@@ -411,7 +421,11 @@ export class ClassificationService {
     const storing: Partial<Record<BuiltObject['kind'], Promise<{ readonly attempt: OutboxStoreResult; readonly ms: number }>>> = {};
     const objects = await this.#objects.build(classified, this.#software, ({ kind, object }) => {
       const started = performance.now();
-      const store = this.#outbox.store(object, instance).then((attempt) => ({ attempt, ms: elapsed(started) }));
+      const store = this.#outbox.store(object, instance).then((attempt) => {
+        // Known before the changes feed is read again, so its announcement costs nothing.
+        if ('orthancId' in attempt) this.#ownObjects.set(attempt.orthancId, true);
+        return { attempt, ms: elapsed(started) };
+      });
       // Awaited below; a build that throws meanwhile must not leave it unhandled.
       store.catch(() => undefined);
       storing[kind] = store;

@@ -17,7 +17,7 @@ import { silentLogger, type Logger } from '../log.ts';
 import type { OrthancClient } from '../orthanc/orthancClient.ts';
 import type { FindingsSr } from '../sr/index.ts';
 import type { SidecarMetrics } from './metrics.ts';
-import { SrNotStoredError, storeSr, type SrStoreFailureReason, type SrStoreOutcome } from './storeSr.ts';
+import { SrNotStoredError, storeSr, type SrStoreFailureReason, type StoredObject } from './storeSr.ts';
 
 export interface SrOutboxOptions {
   readonly orthanc: OrthancClient;
@@ -68,7 +68,7 @@ export interface UnstoredSr {
 }
 
 export type OutboxStoreResult =
-  | { readonly status: SrStoreOutcome }
+  | StoredObject
   | { readonly status: 'pending' | 'failed'; readonly entry: UnstoredSr };
 
 interface Entry {
@@ -145,10 +145,10 @@ export class SrOutbox {
     let failure: SrNotStoredError | undefined;
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
-        const status = await storeSr(this.#orthanc, sr);
+        const stored = await storeSr(this.#orthanc, sr);
         await this.#stored(sr, image);
         this.#acceptingAgain();
-        return { status };
+        return stored;
       } catch (error) {
         if (!(error instanceof SrNotStoredError)) throw error;
         this.#metrics.srStoreFailures.inc({ reason: error.reason });
@@ -208,14 +208,14 @@ export class SrOutbox {
     await entry.written?.catch(() => undefined);
     const dataset = this.dataset(uid) as DicomDataset;
     try {
-      const status = await storeSr(this.#orthanc, { part10: entry.part10, dataset, SOPInstanceUID: uid });
+      const stored = await storeSr(this.#orthanc, { part10: entry.part10, dataset, SOPInstanceUID: uid });
       this.#entries.delete(uid);
       await this.#forget(uid);
       await this.#stored({ SOPInstanceUID: uid, SeriesInstanceUID: entry.listing.sr.SeriesInstanceUID }, entry.listing.image);
-      this.#log.info('stored an SR that had been refused before', { srSOPInstanceUID: uid, attempts: entry.listing.attempts + 1, status });
+      this.#log.info('stored an SR that had been refused before', { srSOPInstanceUID: uid, attempts: entry.listing.attempts + 1, status: stored.status });
       this.#report();
       this.#acceptingAgain();
-      return { status };
+      return stored;
     } catch (error) {
       if (!(error instanceof SrNotStoredError)) throw error;
       this.#metrics.srStoreFailures.inc({ reason: error.reason });

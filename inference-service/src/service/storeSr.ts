@@ -39,12 +39,18 @@ export class SrNotStoredError extends Error {
 
 export type SrStoreOutcome = 'stored' | 'already-stored';
 
+/** An object Orthanc holds, and the ID Orthanc gave it (its changes feed names it by that ID). */
+export interface StoredObject {
+  readonly status: SrStoreOutcome;
+  readonly orthancId: string;
+}
+
 /**
  * Uploads the SR once. Resolves only when the SR is in Orthanc; rejects with `SrNotStoredError` naming the
  * reason otherwise. Sending the same bytes again is safe: the UIDs are deterministic, so a store that did
  * happen before a lost answer comes back as AlreadyStored, which is checked to be the same SR.
  */
-export async function storeSr(orthanc: OrthancClient, sr: Pick<FindingsSr, 'part10' | 'dataset' | 'SOPInstanceUID'>): Promise<SrStoreOutcome> {
+export async function storeSr(orthanc: OrthancClient, sr: Pick<FindingsSr, 'part10' | 'dataset' | 'SOPInstanceUID'>): Promise<StoredObject> {
   let status: string;
   let orthancId: string;
   try {
@@ -54,7 +60,7 @@ export async function storeSr(orthanc: OrthancClient, sr: Pick<FindingsSr, 'part
   } catch (error) {
     throw asNotStored(error, sr.SOPInstanceUID);
   }
-  if (status === 'Success') return 'stored';
+  if (status === 'Success') return { status: 'stored', orthancId };
   if (status === 'FilteredOut') {
     throw new SrNotStoredError(srStoreFailureReasons.filteredOut, `Orthanc refused SR ${sr.SOPInstanceUID} (Status FilteredOut: a filter in Orthanc did not accept it)`);
   }
@@ -62,7 +68,7 @@ export async function storeSr(orthanc: OrthancClient, sr: Pick<FindingsSr, 'part
     throw new SrNotStoredError(srStoreFailureReasons.unexpectedStatus, `Orthanc answered the store of SR ${sr.SOPInstanceUID} with Status '${status}'`);
   }
   await assertSameSr(orthanc, orthancId, sr);
-  return 'already-stored';
+  return { status: 'already-stored', orthancId };
 }
 
 /** What is stored under our UID must be our SR for the same image and model, not something else. */
