@@ -21,6 +21,8 @@ export const testPackages = [
   'libopenjp2-tools',
   'netpbm',
   'python3-pydicom',
+  // pydicom reads pixel data only through NumPy, which it merely recommends: the Parametric Map test reads the heatmaps with it.
+  'python3-numpy',
   'dicom3tools',
   'pixelmed-apps',
   'chromium',
