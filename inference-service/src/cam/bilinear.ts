@@ -21,8 +21,11 @@ export function axisSample(p: number, inSize: number, outSize: number): AxisSamp
 
 /** The upsampled value at output pixel (px, py) of a `height × width` row-major map upsampled to `outSize²`. */
 export function bilinearAt(map: ArrayLike<number>, width: number, height: number, outSize: number, px: number, py: number): number {
-  const x = axisSample(px, width, outSize);
-  const y = axisSample(py, height, outSize);
+  return interpolate(map, width, axisSample(px, width, outSize), axisSample(py, height, outSize));
+}
+
+/** The value between the samples `x` and `y` name, for callers that reuse the axis samples of many pixels. */
+export function interpolate(map: ArrayLike<number>, width: number, x: AxisSample, y: AxisSample): number {
   const row0 = y.i0 * width;
   const row1 = y.i1 * width;
   const top = (map[row0 + x.i0] ?? 0) * (1 - x.t) + (map[row0 + x.i1] ?? 0) * x.t;

@@ -1,6 +1,6 @@
 import type { FeatureMaps } from '../model/findingsModel.ts';
 import type { CropGeometry } from '../xray/types.ts';
-import { axisSample, bilinearAt, extremeCandidates } from './bilinear.ts';
+import { axisSample, extremeCandidates, interpolate, type AxisSample } from './bilinear.ts';
 import type { ClassifierWeight } from './classifierWeight.ts';
 
 export interface CamOptions {
@@ -67,12 +67,13 @@ function weightedSums(data: Float32Array, weight: ClassifierWeight, findings: re
   const { channels } = weight;
   const out = new Float64Array(findings.length * cells);
   for (let k = 0; k < channels; k++) {
-    const a = data.subarray(k * cells, (k + 1) * cells);
+    // An offset, not a subarray per channel: a thousand views per image were most of this function's garbage.
+    const a = k * cells;
     for (let f = 0; f < findings.length; f++) {
       const w = weight.data[(findings[f] ?? 0) * channels + k] ?? 0;
       if (w === 0) continue;
       const base = f * cells;
-      for (let i = 0; i < cells; i++) out[base + i] = (out[base + i] ?? 0) + w * (a[i] ?? 0);
+      for (let i = 0; i < cells; i++) out[base + i] = (out[base + i] ?? 0) + w * (data[a + i] ?? 0);
     }
   }
   return out;
@@ -119,48 +120,62 @@ export function computeCams(
   const xs = axisTable(width, size);
   const ys = width === height ? xs : axisTable(height, size);
   const maps = weightedSums(data, weight, findings, cells);
+  // The candidate pixels' axis samples, made once per image for every finding.
+  const columnSamples = columns.map((px) => axisSample(px, width, size));
+  const rowSamples = rows.map((py) => axisSample(py, height, size));
+  const rowProfiles = new Float64Array(rows.length * width);
+  const columnProfiles = new Float64Array(columns.length * height);
 
   return findings.map((c, f) => {
     const map = maps.subarray(f * cells, (f + 1) * cells);
-    let peak = { px: 0, py: 0, value: Number.NEGATIVE_INFINITY };
+    // Three numbers rather than an object per new best: a map rising along the scan made one per pixel.
+    let peakX = 0;
+    let peakY = 0;
+    let peakValue = Number.NEGATIVE_INFINITY;
     let min = Number.POSITIVE_INFINITY;
-    for (const py of rows) {
-      for (const px of columns) {
-        const v = bilinearAt(map, width, height, size, px, py);
-        if (v > peak.value || (v === peak.value && (py < peak.py || (py === peak.py && px < peak.px)))) peak = { px, py, value: v };
+    for (let r = 0; r < rows.length; r++) {
+      const py = rows[r] as number;
+      for (let q = 0; q < columns.length; q++) {
+        const px = columns[q] as number;
+        const v = interpolate(map, width, columnSamples[q] as AxisSample, rowSamples[r] as AxisSample);
+        if (v > peakValue || (v === peakValue && (py < peakY || (py === peakY && px < peakX)))) {
+          peakX = px;
+          peakY = py;
+          peakValue = v;
+        }
         if (v < min) min = v;
       }
     }
-    const threshold = min + level * (peak.value - min);
+    const threshold = min + level * (peakValue - min);
 
-    // Row profiles at the candidate rows: along x the upsampled map at those rows is (1−t)·h[i0] + t·h[i1].
-    const profiles = rows.map((py) => {
-      const y = axisSample(py, height, size);
-      const line = new Float64Array(width);
-      for (let j = 0; j < width; j++) line[j] = (map[y.i0 * width + j] ?? 0) * (1 - y.t) + (map[y.i1 * width + j] ?? 0) * y.t;
-      return line;
-    });
-    const columnProfiles = columns.map((px) => {
-      const x = axisSample(px, width, size);
-      const line = new Float64Array(height);
-      for (let i = 0; i < height; i++) line[i] = (map[i * width + x.i0] ?? 0) * (1 - x.t) + (map[i * width + x.i1] ?? 0) * x.t;
-      return line;
-    });
-    const reaches = (p: number, axis: AxisTable, lines: Float64Array[]): boolean => {
+    // Row profiles at the candidate rows: along x the upsampled map at those rows is (1−t)·h[i0] + t·h[i1];
+    // column profiles likewise. Written into buffers shared by all findings (each is done before the next).
+    for (let r = 0; r < rows.length; r++) {
+      const y = rowSamples[r] as AxisSample;
+      for (let j = 0; j < width; j++) rowProfiles[r * width + j] = (map[y.i0 * width + j] ?? 0) * (1 - y.t) + (map[y.i1 * width + j] ?? 0) * y.t;
+    }
+    for (let q = 0; q < columns.length; q++) {
+      const x = columnSamples[q] as AxisSample;
+      for (let i = 0; i < height; i++) columnProfiles[q * height + i] = (map[i * width + x.i0] ?? 0) * (1 - x.t) + (map[i * width + x.i1] ?? 0) * x.t;
+    }
+    /** Whether any of `count` profiles of `length` values reaches the threshold at output pixel p. */
+    const reaches = (p: number, axis: AxisTable, profiles: Float64Array, count: number, length: number): boolean => {
       const i0 = axis.i0[p] ?? 0;
       const i1 = axis.i1[p] ?? 0;
       const t = axis.t[p] ?? 0;
-      for (const line of lines) if ((line[i0] ?? 0) * (1 - t) + (line[i1] ?? 0) * t >= threshold) return true;
+      for (let l = 0; l < count; l++) {
+        if ((profiles[l * length + i0] ?? 0) * (1 - t) + (profiles[l * length + i1] ?? 0) * t >= threshold) return true;
+      }
       return false;
     };
-    const first = (axis: AxisTable, lines: Float64Array[]): number => {
+    const first = (axis: AxisTable, profiles: Float64Array, count: number, length: number): number => {
       let p = 0;
-      while (p < size - 1 && !reaches(p, axis, lines)) p++;
+      while (p < size - 1 && !reaches(p, axis, profiles, count, length)) p++;
       return p;
     };
-    const last = (axis: AxisTable, lines: Float64Array[]): number => {
+    const last = (axis: AxisTable, profiles: Float64Array, count: number, length: number): number => {
       let p = size - 1;
-      while (p > 0 && !reaches(p, axis, lines)) p--;
+      while (p > 0 && !reaches(p, axis, profiles, count, length)) p--;
       return p;
     };
 
@@ -169,13 +184,13 @@ export function computeCams(
       map: Float32Array.from(map),
       width,
       height,
-      peak: { x: crop.x + peak.px, y: crop.y + peak.py, value: peak.value },
+      peak: { x: crop.x + peakX, y: crop.y + peakY, value: peakValue },
       min,
       region: {
-        x0: crop.x + first(xs, profiles),
-        x1: crop.x + last(xs, profiles),
-        y0: crop.y + first(ys, columnProfiles),
-        y1: crop.y + last(ys, columnProfiles),
+        x0: crop.x + first(xs, rowProfiles, rows.length, width),
+        x1: crop.x + last(xs, rowProfiles, rows.length, width),
+        y0: crop.y + first(ys, columnProfiles, columns.length, height),
+        y1: crop.y + last(ys, columnProfiles, columns.length, height),
         level,
         threshold,
       },

@@ -53,6 +53,9 @@ function valueBytes(vr: Encoding['vr'], value: unknown): Uint8Array | undefined 
   if (vr === 'UI' && value.length > 64) return undefined;
   // dcmjs strips a UT's trailing spaces and pads to even with a space; a UI is padded with NUL (PS3.5 6.2).
   if (vr === 'UT' && value.endsWith(' ')) return undefined;
-  const padded = value.length % 2 === 0 ? value : `${value}${vr === 'UI' ? '\0' : ' '}`;
-  return Uint8Array.from(padded, (c) => c.charCodeAt(0));
+  // A loop, not Uint8Array.from(string): that walks the string's iterator, a string and a result per character.
+  const bytes = new Uint8Array(value.length + (value.length % 2));
+  for (let i = 0; i < value.length; i++) bytes[i] = value.charCodeAt(i);
+  if (value.length % 2 === 1) bytes[value.length] = vr === 'UI' ? 0 : 0x20;
+  return bytes;
 }

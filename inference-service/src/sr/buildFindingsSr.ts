@@ -139,8 +139,12 @@ export function seriesDescription(what: string, card: ModelCard, isDemo: boolean
   return `${what} (AI) - ${isDemo ? demoNotice : card.id}`;
 }
 
+const nonAscii = /[\u0080-\uffff]/;
+
 export function hasNonAscii(value: unknown): boolean {
-  if (typeof value === 'string') return [...value].some((c) => c.charCodeAt(0) > 0x7f);
+  if (typeof value === 'string') return nonAscii.test(value);
+  // Binary values (pixel data, floats) hold no text, and their elements need no walk.
+  if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) return false;
   if (Array.isArray(value)) return value.some(hasNonAscii);
   if (typeof value === 'object' && value !== null) return Object.values(value).some(hasNonAscii);
   return false;
