@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { KeptAliveHttpAgent, KeptAliveHttpsAgent, noteKeepAlive } from './keptAliveAgent.ts';
 
 /** One answer, read whole: Orthanc's bodies are JSON or one DICOM file. */
 export interface HttpAnswer {
@@ -38,8 +39,8 @@ export class HttpExchangeError extends Error {
  * (measured here), and the sidecar makes five such calls per image.
  */
 export class HttpExchange {
-  readonly #httpAgent = new http.Agent({ keepAlive: true });
-  readonly #httpsAgent = new https.Agent({ keepAlive: true });
+  readonly #httpAgent = new KeptAliveHttpAgent();
+  readonly #httpsAgent = new KeptAliveHttpsAgent();
 
   async send(url: string, options: HttpExchangeOptions): Promise<HttpAnswer> {
     try {
@@ -83,6 +84,7 @@ export class HttpExchange {
         }
       });
       request.on('response', (response) => {
+        noteKeepAlive(response.socket, response.headers['keep-alive']);
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks) }));
