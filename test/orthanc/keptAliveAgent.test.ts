@@ -11,7 +11,8 @@ function getSystem(orthanc: TestOrthanc, agent: http.Agent): Promise<{ status: n
     const request = http.request(new URL('/system', orthanc.url), { agent, auth: `${username}:${password}` }, (response) => {
       noteKeepAlive(response.socket, response.headers['keep-alive']);
       response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, keepAlive: response.headers['keep-alive'], reused: request.reusedSocket }));
+      const keepAlive = response.headers['keep-alive'];
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, keepAlive: typeof keepAlive === 'string' ? keepAlive : undefined, reused: request.reusedSocket }));
     });
     request.on('error', reject);
     request.end();
