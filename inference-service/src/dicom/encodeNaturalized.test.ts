@@ -88,6 +88,19 @@ describe('encodeNaturalized', () => {
     );
   });
 
+  it("keeps dcmjs's bytes of an element for the next object, told apart by value, binary values by their bytes", () => {
+    const withPixels = (bytes: number[]): DicomDataset => ({ ...header, PixelData: new Uint8Array(bytes).buffer });
+    // The second of each pair meets the kept bytes of the first (same keyword and VR, other value).
+    for (const [a, b] of [
+      [withPixels([1, 2, 3, 4]), withPixels([5, 6, 7, 8])],
+      [{ ...header, PatientName: 'Doe^Jane' }, { ...header, PatientName: 'Doe^John' }],
+      [{ ...header, PatientName: 'Doe^Jane' }, { ...header, PatientName: 'Doe^Jane' }],
+    ] as const) {
+      expect(same(writePart10(a), writePart10WithDcmjs(a))).toBe(true);
+      expect(same(writePart10(b), writePart10WithDcmjs(b))).toBe(true);
+    }
+  });
+
   it.each([
     ['a keyword dcmjs does not know (it would skip it)', { ...header, NotADicomKeyword: 'x' }],
     ['an item that is not a data set', { ...header, ContentSequence: ['text'] }],
