@@ -19,6 +19,7 @@ import { startSidecar, type RunningSidecar } from '../../inference-service/src/s
 import { startTestOrthanc, type TestOrthanc, orthancEnv } from '../support/orthanc.ts';
 import { readRealImage } from '../api/harness.ts';
 import { readLocalUser } from '../../inference-service/src/access/localUser.ts';
+import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 
 const token = 'viewer-suite-token-0123456789';
 const imageStudy = '1.2.276.0.7230010.3.1.2.8323329.6904.1517875201.850818';
@@ -123,14 +124,20 @@ describe('the viewer session', () => {
       // One audit record per action, each naming the user and the client's address.
       const audit = (await readFile(join(dir, 'data', 'audit.log'), 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
       const mine = audit.filter((record) => record.user === user.username);
+      // The heatmaps object exists when a finding is positive: the answer says whether this one has it.
+      const heatmaps = ((await classify.json()) as ClassifyReport).results.flatMap((r) => (r.heatmaps ? [r.heatmaps] : []));
       expect(mine.map((record) => [record.action, record.outcome])).toEqual([
         ['login', 'success'],
         ['study-list', 'success'],
         ['classify', 'success'],
         ['sr-written', 'success'],
         ['sr-written', 'success'],
+        ...heatmaps.map(() => ['heatmaps-written', 'success']),
         ['logout', 'success'],
       ]);
+      for (const [i, reference] of heatmaps.entries()) {
+        expect(mine.filter((r) => r.action === 'heatmaps-written')[i]).toMatchObject({ SOPInstanceUID: reference.SOPInstanceUID, SeriesInstanceUID: reference.SeriesInstanceUID });
+      }
       for (const record of mine) expect(record.client).toBe('127.0.0.1');
 
       // The same records as RFC 5424 syslog messages (facility 13 "log audit", severity notice = PRI 109).

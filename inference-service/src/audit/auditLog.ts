@@ -14,6 +14,7 @@ export const auditActions = [
   'store',
   'classify',
   'sr-written',
+  'heatmaps-written',
   'model-change',
   'login',
   'logout',

@@ -116,6 +116,11 @@ export function classifyRoutes(options: ClassifyRoutesOptions) {
             const { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } = written;
             options.audit.record({ ...who, action: 'sr-written', outcome: 'success', StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, detail: `${what} for image ${result.SOPInstanceUID}` });
           }
+          // The heatmaps are derived from the image too (a Parametric Map), stored when a finding is positive.
+          if (result.heatmaps) {
+            const { StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID } = result.heatmaps;
+            options.audit.record({ ...who, action: 'heatmaps-written', outcome: 'success', StudyInstanceUID, SeriesInstanceUID, SOPInstanceUID, detail: `Parametric Map for image ${result.SOPInstanceUID}` });
+          }
         }
         return c.json(report, 200);
       },
