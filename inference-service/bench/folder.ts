@@ -21,11 +21,15 @@ export function spread(values: readonly number[], digits = 1): string {
   return `${median.toFixed(digits)} (${sorted[0]!.toFixed(digits)}–${sorted.at(-1)!.toFixed(digits)})`;
 }
 
-/** The model alone at batch 8, with `inFlight` batches queued at once (images/s). */
+/** A few batches in every lane, so that what modelOnly times (and the CPU counted around it) is steady state. */
+async function warmUp(model: FindingsModel, tensor: Float32Array): Promise<void> {
+  const batch = Array.from({ length: 8 }, () => tensor);
+  await Promise.all(Array.from({ length: 2 * model.parallelRuns }, () => model.run(batch)));
+}
+
+/** The model alone at batch 8, `batches` batches with two per session queued at once (images/s). */
 async function modelOnly(model: FindingsModel, tensor: Float32Array, batches: number): Promise<number> {
   const batch = Array.from({ length: 8 }, () => tensor);
-  const inFlight = 2 * model.parallelRuns;
-  await Promise.all(Array.from({ length: inFlight }, () => model.run(batch)));
   const t0 = performance.now();
   let started = 0;
   const lane = async () => {
@@ -34,7 +38,7 @@ async function modelOnly(model: FindingsModel, tensor: Float32Array, batches: nu
       await model.run(batch);
     }
   };
-  await Promise.all(Array.from({ length: inFlight }, lane));
+  await Promise.all(Array.from({ length: 2 * model.parallelRuns }, lane));
   return (batches * 8 * 1000) / (performance.now() - t0);
 }
 
@@ -102,9 +106,10 @@ export async function benchFolder(): Promise<void> {
     await folderPass(before, dir);
     // Interleaved rounds: the host's speed drifts, and each ratio is taken within one round.
     for (let round = 0; round < 3; round += 1) {
+      await warmUp(latency, tensor);
       const l = await modelOnly(latency, tensor, 16);
-      // modelOnly's images: its warm-up (two batches per session) and the 16 it times.
-      const t = await cpuPerImage(8 * (16 + 2 * throughput.value.parallelRuns), { model: throughput.tids }, () => modelOnly(throughput.value, tensor, 16));
+      await warmUp(throughput.value, tensor);
+      const t = await cpuPerImage(16 * 8, { model: throughput.tids }, () => modelOnly(throughput.value, tensor, 16));
       const f = await cpuPerImage(64, threads, () => folderPass(cli, dir));
       figures.latency.push(l);
       figures.throughput.push(t.value);
