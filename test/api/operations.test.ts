@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
+import { QueueFullError } from '../../inference-service/src/service/workQueue.ts';
 import { imageObjectUids } from '../../inference-service/src/service/imageObjects.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { findingsSrUids } from '../../inference-service/src/sr/index.ts';
@@ -197,6 +198,32 @@ describe('the sidecar app', { shuffle: false }, () => {
         expect(read).toMatchObject({ kind: 'skipped', item: { reason: expect.any(String) } });
         expect(read.kind === 'skipped' && read.item.reason).not.toMatch(/this sidecar stored/);
       }
+    });
+
+    it('should read an arrival\'s tags once when the hook\'s turn was refused and the changes feed names it again', async () => {
+      const [copy] = distinctCopies(await readRealImage(), 3).slice(2);
+      if (!copy) throw new Error('no copy');
+      const { ID } = await h.orthanc.client.uploadInstance(copy);
+      const auto = h.build({ autoClassify: true, maxQueue: 1 });
+      const reads = vi.spyOn(auto.orthanc, 'instanceTags');
+      // Every place in the queue taken: the hook's turn is refused, as in a burst.
+      const held = Array.from({ length: auto.queue.available }, () => auto.queue.reserve());
+      await expect(auto.service.classifyOrthancInstance(ID, 'hook')).rejects.toBeInstanceOf(QueueFullError);
+      for (const place of held) place.release();
+      expect(await auto.service.classifyOrthancInstance(ID, 'changes')).toMatchObject({ kind: 'classified' });
+      expect(reads.mock.calls).toEqual([[ID]]);
+    });
+
+    it('should find an arrival gone when it was deleted after its tags were read', async () => {
+      const [copy] = distinctCopies(await readRealImage(), 4).slice(3);
+      if (!copy) throw new Error('no copy');
+      const { ID } = await h.orthanc.client.uploadInstance(copy);
+      const auto = h.build({ autoClassify: true, maxQueue: 1 });
+      const held = Array.from({ length: auto.queue.available }, () => auto.queue.reserve());
+      await expect(auto.service.classifyOrthancInstance(ID, 'hook')).rejects.toBeInstanceOf(QueueFullError);
+      for (const place of held) place.release();
+      await h.orthanc.client.deleteInstance(ID);
+      expect(await auto.service.classifyOrthancInstance(ID, 'changes')).toEqual({ kind: 'skipped', item: { reason: `Orthanc instance ${ID} is no longer stored` } });
     });
 
     it('should skip an announced instance that is gone, without retrying', async () => {

@@ -134,6 +134,14 @@ export class ClassificationService {
    * and the sidecar the JSON of an SR's whole content tree.
    */
   readonly #ownObjects = new RecentlyDone<true>({ maxEntries: 60_000, ttlMs: 5 * 60_000 });
+  /**
+   * The tags of instances announced a moment ago. The hook and the changes feed name every arrival; when
+   * the hook's turn was refused (queue full) or is still in work, the feed's turn read them again, and
+   * Orthanc parsed the whole file for each read. Under one Orthanc ID (a hash of the UIDs, never
+   * overwritten) they change only if the instance is deleted and another file with the same UIDs stored;
+   * a minute bounds that, and the prepare worker checks the file itself again.
+   */
+  readonly #announcedTags = new RecentlyDone<OrthancSimplifiedTags>({ maxEntries: 2_000, ttlMs: 60_000 });
   readonly #batcher: ModelBatcher<PreparedImage, PipelineResult>;
   readonly #objects: ImageObjectBuilder;
   readonly #rules: ClassifyRules | undefined;
@@ -218,9 +226,10 @@ export class ClassificationService {
       this.#metrics.srsDeduplicated.inc();
       return { kind: 'classified', item: { ...done.item, sr: { ...done.item.sr, alreadyExisted: true }, timingsMs: { total: 0 } } };
     }
+    const known = this.#announcedTags.get(orthancId);
     let tags: OrthancSimplifiedTags;
     try {
-      tags = await this.#orthanc.instanceTags(orthancId);
+      tags = known ?? (await this.#orthanc.instanceTags(orthancId));
     } catch (error) {
       // Deleted between the event and now: nothing to classify, and retrying will not change that.
       if (error instanceof OrthancHttpError && error.isNotFound) {
@@ -228,13 +237,24 @@ export class ClassificationService {
       }
       throw error;
     }
+    this.#announcedTags.set(orthancId, tags);
     const instance = storedInstance(orthancId, tags);
     const eligibility = await this.#eligibility(orthancId, tags, instance.SOPInstanceUID);
     if (!eligibility.eligible) {
       this.#metrics.imagesSkipped.inc();
       return { kind: 'skipped', item: { SeriesInstanceUID: instance.SeriesInstanceUID, SOPInstanceUID: instance.SOPInstanceUID, reason: eligibility.reason } };
     }
-    const [outcome] = await this.#classifyInstances([instance], source, { bounded: source !== 'changes' && options.waitForRoom !== true });
+    let outcome: InstanceOutcome | undefined;
+    try {
+      [outcome] = await this.#classifyInstances([instance], source, { bounded: source !== 'changes' && options.waitForRoom !== true });
+    } catch (error) {
+      // Deleted since its tags were kept: ask Orthanc again, which says it is gone (or what is there now).
+      if (known && error instanceof OrthancHttpError && error.isNotFound) {
+        this.#announcedTags.delete(orthancId);
+        return this.classifyOrthancInstance(orthancId, source, options);
+      }
+      throw error;
+    }
     if (!outcome) throw new Error(`classifyOrthancInstance: no outcome for instance ${orthancId}`);
     return outcome;
   }
