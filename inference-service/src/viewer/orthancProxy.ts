@@ -1,12 +1,13 @@
 import type { Context } from 'hono';
 import { apiErrorCodes, errorBody } from '../api/errors.ts';
 import { type AllowedDicomWebRequest, allowDicomWebRequest, type DicomWebRoots, isRefusal, serializeQuery } from './dicomWebAllowList.ts';
+import { UpstreamExchange } from './upstreamExchange.ts';
 
 /**
  * A reverse proxy from the viewer's origin to Orthanc's DICOMweb and WADO-URI. Orthanc sends no CORS
  * headers, so the browser must reach it same-origin; the proxy adds Orthanc's credentials on the server
  * so the browser never holds them. It forwards DICOMweb reads only (dicomWebAllowList.ts). Bodies are
- * streamed both ways (multipart/related stays byte-exact).
+ * streamed both ways (multipart/related stays byte-exact), over kept-alive connections (upstreamExchange.ts).
  */
 
 export interface OrthancTarget {
@@ -101,6 +102,7 @@ export function orthancProxy(options: OrthancProxyOptions): (c: Context) => Prom
   const base = target.url.replace(/\/+$/, '');
   const authorization =
     target.username !== undefined && target.password !== undefined ? basicAuthorization(target.username, target.password) : undefined;
+  const exchange = new UpstreamExchange();
 
   return async (c) => {
     const incoming = new URL(c.req.url);
@@ -124,15 +126,8 @@ export function orthancProxy(options: OrthancProxyOptions): (c: Context) => Prom
     const hasBody = decision.action === 'store';
     let upstream: Response;
     try {
-      upstream = await fetch(upstreamUrl, {
-        method,
-        headers,
-        body: hasBody ? c.req.raw.body : null,
-        // Node's fetch needs this to stream a request body (STOW-RS uploads) instead of buffering it.
-        ...(hasBody ? { duplex: 'half' } : {}),
-        redirect: 'manual',
-        signal: c.req.raw.signal,
-      } as RequestInit);
+      // node:http follows no redirect: an answer that points elsewhere goes back to the browser as it is.
+      upstream = await exchange.send(new URL(upstreamUrl), { method, headers, body: hasBody ? c.req.raw.body : null, signal: c.req.raw.signal });
     } catch (error) {
       options.onAnswered?.(c, decision, 502);
       const reason = error instanceof Error ? error.message : String(error);

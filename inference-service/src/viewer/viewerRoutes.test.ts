@@ -1,5 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -310,6 +310,34 @@ describe('viewerRoutes', () => {
       expect(seen.headers.forwarded).toBe('host=viewer.test;proto=http');
       expect(res.headers.get('x-hop')).toBeNull();
       expect(res.headers.get('www-authenticate')).toBeNull();
+    });
+
+    it("should send the viewer's reads to Orthanc over one kept-alive connection", async () => {
+      // A TCP pass-through in front of the real Orthanc counts the connections the proxy opens.
+      let connections = 0;
+      const relay = createTcpServer((socket) => {
+        connections += 1;
+        const upstream = connect(Number(new URL(orthanc.url).port), '127.0.0.1');
+        socket.pipe(upstream).pipe(socket);
+        socket.on('error', () => upstream.destroy());
+        upstream.on('error', () => socket.destroy());
+      });
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      try {
+        const app = routes({ orthanc: { url: `http://127.0.0.1:${(relay.address() as AddressInfo).port}`, username: orthanc.credentials.username, password: orthanc.credentials.password } });
+        const path = `/dicom-web/studies/${realUids.study}/series/${realUids.series}/instances/${realUids.instance}/frames/1`;
+        for (let i = 0; i < 5; i++) {
+          const res = await app.request(path, { headers: { Accept: 'multipart/related; type="application/octet-stream"; transfer-syntax=*' } });
+          expect(res.status).toBe(200);
+          expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(100_000);
+        }
+        expect(connections).toBe(1);
+      } finally {
+        await new Promise<void>((resolve) => {
+          relay.close(() => resolve());
+          relay.unref();
+        });
+      }
     });
 
     it('should stream a STOW-RS body to Orthanc unchanged', async () => {
