@@ -1,6 +1,4 @@
-import http from 'node:http';
-import https from 'node:https';
-import { KeptAliveHttpAgent, KeptAliveHttpsAgent, noteKeepAlive } from './keptAliveAgent.ts';
+import { KeptAliveConnections, metClosedSocket, noteKeepAlive } from './keptAliveAgent.ts';
 
 /** One answer, read whole: Orthanc's bodies are JSON or one DICOM file. */
 export interface HttpAnswer {
@@ -39,8 +37,7 @@ export class HttpExchangeError extends Error {
  * (measured here), and the sidecar makes five such calls per image.
  */
 export class HttpExchange {
-  readonly #httpAgent = new KeptAliveHttpAgent();
-  readonly #httpsAgent = new KeptAliveHttpsAgent();
+  readonly #connections = new KeptAliveConnections();
 
   async send(url: string, options: HttpExchangeOptions): Promise<HttpAnswer> {
     try {
@@ -57,27 +54,24 @@ export class HttpExchange {
 
   /** Closes the idle kept-alive sockets, so a process can exit without waiting for them. */
   close(): void {
-    this.#httpAgent.destroy();
-    this.#httpsAgent.destroy();
+    this.#connections.destroy();
   }
 
   #once(url: string, options: HttpExchangeOptions): Promise<HttpAnswer> {
     const target = new URL(url);
-    const secure = target.protocol === 'https:';
     const headers: Record<string, string | number> = { ...options.headers };
     const body = typeof options.body === 'string' ? Buffer.from(options.body, 'utf8') : options.body;
     if (body !== undefined) headers['Content-Length'] = body.byteLength;
     return new Promise<HttpAnswer>((resolve, reject) => {
-      const request = (secure ? https : http).request(target, {
+      const request = this.#connections.request(target, {
         method: options.method,
         headers,
-        agent: secure ? this.#httpsAgent : this.#httpAgent,
         signal: AbortSignal.timeout(options.timeoutMs),
       });
       request.on('error', (error: NodeJS.ErrnoException) => {
         if (error.name === 'AbortError' || error.name === 'TimeoutError') {
           reject(new HttpExchangeError(`no answer within ${options.timeoutMs} ms`, { cause: error, timedOut: true }));
-        } else if (request.reusedSocket && error.code === 'ECONNRESET') {
+        } else if (metClosedSocket(request, error)) {
           reject(new StaleSocketError(error.message, { cause: error }));
         } else {
           reject(new HttpExchangeError(error.code ?? error.message, { cause: error }));

@@ -49,3 +49,24 @@ export class KeptAliveHttpsAgent extends https.Agent {
     return keep(socket) ?? super.keepSocketAlive(socket);
   }
 }
+
+/** Requests over the kept-alive agent of the URL's scheme; what HttpExchange and the viewer proxy send through. */
+export class KeptAliveConnections {
+  readonly #httpAgent = new KeptAliveHttpAgent();
+  readonly #httpsAgent = new KeptAliveHttpsAgent();
+
+  request(url: URL, options: http.RequestOptions): http.ClientRequest {
+    return url.protocol === 'https:' ? https.request(url, { ...options, agent: this.#httpsAgent }) : http.request(url, { ...options, agent: this.#httpAgent });
+  }
+
+  /** Closes the idle sockets, so a process can exit without waiting for them. */
+  destroy(): void {
+    this.#httpAgent.destroy();
+    this.#httpsAgent.destroy();
+  }
+}
+
+/** Whether a request failed on a kept-alive socket the server had closed while it was idle. */
+export function metClosedSocket(request: http.ClientRequest, error: NodeJS.ErrnoException): boolean {
+  return request.reusedSocket && error.code === 'ECONNRESET';
+}

@@ -237,7 +237,8 @@ export class ClassificationService {
       }
       throw error;
     }
-    this.#announcedTags.set(orthancId, tags);
+    // Kept from the first read only: a minute from when Orthanc answered, however often it is announced.
+    if (!known) this.#announcedTags.set(orthancId, tags);
     const instance = storedInstance(orthancId, tags);
     const eligibility = await this.#eligibility(orthancId, tags, instance.SOPInstanceUID);
     if (!eligibility.eligible) {

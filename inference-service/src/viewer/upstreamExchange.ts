@@ -1,7 +1,6 @@
-import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
-import { KeptAliveHttpAgent, KeptAliveHttpsAgent, noteKeepAlive } from '../orthanc/keptAliveAgent.ts';
+import { KeptAliveConnections, metClosedSocket, noteKeepAlive } from '../orthanc/keptAliveAgent.ts';
 
 /** What the proxy sends on: the allowed request, rebuilt. */
 export interface UpstreamRequest {
@@ -25,8 +24,7 @@ class StaleSocketError extends Error {}
  * sides. A 127 KB frame from Orthanc on localhost took 6.3–8.2 ms through fetch and 1.3–1.7 ms here.
  */
 export class UpstreamExchange {
-  readonly #httpAgent = new KeptAliveHttpAgent();
-  readonly #httpsAgent = new KeptAliveHttpsAgent();
+  readonly #connections = new KeptAliveConnections();
 
   async send(url: URL, request: UpstreamRequest): Promise<Response> {
     try {
@@ -40,16 +38,10 @@ export class UpstreamExchange {
   }
 
   #once(url: URL, request: UpstreamRequest): Promise<Response> {
-    const secure = url.protocol === 'https:';
     return new Promise<Response>((resolve, reject) => {
-      const outgoing = (secure ? https : http).request(url, {
-        method: request.method,
-        headers: Object.fromEntries(request.headers),
-        agent: secure ? this.#httpsAgent : this.#httpAgent,
-        signal: request.signal,
-      });
+      const outgoing = this.#connections.request(url, { method: request.method, headers: Object.fromEntries(request.headers), signal: request.signal });
       outgoing.on('error', (error: NodeJS.ErrnoException) => {
-        reject(outgoing.reusedSocket && error.code === 'ECONNRESET' ? new StaleSocketError(error.message, { cause: error }) : error);
+        reject(metClosedSocket(outgoing, error) ? new StaleSocketError(error.message, { cause: error }) : error);
       });
       outgoing.on('response', (incoming) => {
         noteKeepAlive(incoming.socket, incoming.headers['keep-alive']);
