@@ -14,6 +14,7 @@ import { modelsDirEnv } from '../../inference-service/src/config/paths.ts';
 import { configEnv, dataFiles } from '../../inference-service/src/config/defaults.ts';
 import { localCredentialsFile } from '../../inference-service/src/orthanc/localCredentials.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
+import { startFlags } from '../../tooling/startFlags.ts';
 import { localOrthancEnv } from '../../tooling/orthanc/settings.ts';
 import { repoRoot } from './paths.ts';
 
@@ -32,21 +33,13 @@ export interface NpmStart {
 
 const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
 
-/** The Node flags `npm start` gives scripts/start.ts (package.json), so a test runs it as users do. */
-async function startFlags(): Promise<string[]> {
-  const { scripts } = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const command = /tsx ((?:--\S+ )*)scripts\/start\.ts/.exec(scripts['start'] ?? '');
-  if (!command) throw new Error(`package.json's start script does not run scripts/start.ts with tsx: ${scripts['start']}`);
-  return (command[1] ?? '').split(' ').filter(Boolean);
-}
-
 export async function startNpmStart(env: Record<string, string> = {}, options: { port?: number; timeoutMs?: number } = {}): Promise<NpmStart> {
   const timeoutMs = options.timeoutMs ?? 180_000;
   const dataDir = await mkdtemp(join(tmpdir(), 'cxr-npm-start-'));
   const port = options.port ?? (await findFreePort());
   const orthancHttpPort = await findFreePort();
   const orthancDicomPort = await findFreePort();
-  const child: ChildProcess = spawn(tsx, [...(await startFlags()), resolve(repoRoot, 'scripts/start.ts')], {
+  const child: ChildProcess = spawn(tsx, [...(await startFlags(repoRoot)), resolve(repoRoot, 'scripts/start.ts')], {
     cwd: repoRoot,
     env: {
       PATH: process.env.PATH ?? '',
