@@ -1,5 +1,6 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { Logger } from '../../log.ts';
+import { RefusedArrivals } from '../../autoClassify/refusedArrivals.ts';
 import { QueueUnavailableError, type ArrivalQueue } from '../../queue/arrivalQueue.ts';
 import type { SidecarMetrics } from '../../service/metrics.ts';
 import { QueueFullError } from '../../service/workQueue.ts';
@@ -35,6 +36,7 @@ export function orthancEventRoutes(options: {
   logger: Logger;
 }) {
   const logger = options.logger.child({ tag: 'hook' });
+  const refused = new RefusedArrivals(logger);
   return new OpenAPIHono({ defaultHook: validationFailed }).openapi(
     eventRoute,
     (c) => {
@@ -45,7 +47,8 @@ export function orthancEventRoutes(options: {
         (error: unknown) => {
           const kind = error instanceof QueueFullError ? 'hook-queue-full' : error instanceof QueueUnavailableError ? 'hook-queue-unavailable' : 'hook-failed';
           options.metrics.errors.inc({ kind });
-          logger.warn('classification on arrival failed; the changes follower will retry', { orthancInstanceId, error });
+          if (error instanceof QueueFullError) refused.refused(orthancInstanceId, error.maxQueue);
+          else logger.warn('classification on arrival failed; the changes follower will retry', { orthancInstanceId, error });
         },
       );
       return c.json({ accepted: true, orthancInstanceId }, 202);
