@@ -17,6 +17,8 @@ import { benchViewer } from './viewer.ts';
 
 const only = process.argv.slice(2);
 const shippedFlagsEnv = 'CXR_BENCH_SHIPPED_FLAGS';
+/** This process is the child a sidecar section started with npm start's flags: it runs that section only. */
+const inShippedChild = process.env[shippedFlagsEnv] === '1';
 const sections: Record<string, () => Promise<void>> = {
   core: benchCore,
   startup: benchStartup,
@@ -36,7 +38,7 @@ const sections: Record<string, () => Promise<void>> = {
  * objects, and without it the bench measured a heap that marks more often than the product's.
  */
 function asShipped(section: string, run: () => Promise<void>): () => Promise<void> {
-  if (process.env[shippedFlagsEnv] === '1') return run;
+  if (inShippedChild) return run;
   return async () => {
     const repoRoot = resolve(import.meta.dirname, '../..');
     const flags = await startFlags(repoRoot);
@@ -51,6 +53,6 @@ function asShipped(section: string, run: () => Promise<void>): () => Promise<voi
 // `npm run bench -- core viewer` runs those sections; without arguments all but the split sidecar ones.
 for (const [name, run] of Object.entries(sections)) {
   if (only.length ? !only.includes(name) : name.startsWith('sidecar-')) continue;
-  if (process.env[shippedFlagsEnv] !== '1') console.log(`\n=== ${name} ===`);
+  if (!inShippedChild) console.log(`\n=== ${name} ===`);
   await run();
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../log.ts';
 /**
  * The hook's arrivals the full work queue refused, told to the operator once per burst rather than once
  * each. A refusal loses nothing (the changes follower classifies every instance once there is room), so
- * it is not a warning: a burst of 120 images used to write a hundred warnings, each with its stack, which
+ * it is not a warning: one burst of 120 images wrote 52 warnings, each with its stack, which
  * hid the warnings that do need someone. The first refusal after a quiet interval is said at once, the
  * rest as a count at the end of each interval while they go on; each instance is still at debug.
  */
