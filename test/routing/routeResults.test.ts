@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { Delivery } from '../../inference-service/src/routing/resultRouter.ts';
 import { parseRoutingFile } from '../../inference-service/src/routing/routingFile.ts';
+import { imageObjectUids } from '../../inference-service/src/service/imageObjects.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { findFreePort } from '../../tooling/freePort.ts';
@@ -265,6 +266,47 @@ describe('routing results to destinations', { shuffle: false }, () => {
       const metrics = await (await second.app.request('/metrics', { headers: auth })).text();
       expect(metrics).toContain(`cxr_routed_total{destination="pacs"} ${objects.length}`);
       expect(metrics).toMatch(/cxr_route_outbox\{destination="pacs",state="failed"\} 0/);
+    } finally {
+      first.sidecar.router?.stop();
+      second?.router?.stop();
+    }
+  }, 90_000);
+
+  it('should keep an object held while its store is under way, however many others reach the destination meanwhile', async () => {
+    const first = await routingSidecar();
+    let second: SidecarParts | undefined;
+    try {
+      const image = String(readDicomDataset(copies[4] as Uint8Array).dataset.SOPInstanceUID);
+      const uids = Object.values(imageObjectUids(image, first.sidecar.service.model.onnxSha256)).map((o) => o.SOPInstanceUID);
+      const subject = { StudyInstanceUID: imageStudy, SeriesInstanceUID: '1.2.3', SOPInstanceUID: image };
+      // What the outbox does before each store; these uploads are "under way" until the end of the test.
+      for (const uid of uids) await first.sidecar.router?.hold({ SOPInstanceUID: uid, SeriesInstanceUID: '1.2.3.5' }, subject);
+      // Another image's objects reach both destinations: each delivery hurries what waits for that destination.
+      const other = await classify(first.sidecar, copies[5] as Uint8Array);
+      await until('the other image is at both destinations', async () => {
+        const present = await Promise.all(other.objects.flatMap((uid) => [holds(pacs, uid), holds(archive, uid)]));
+        return present.every(Boolean);
+      });
+      // The held ones were not tried (they would have been forgotten as never stored): still held, untried.
+      const held = (await routingListing(first.sidecar)).pending;
+      expect(held.map((d) => d.object.SOPInstanceUID).sort()).toEqual([...uids, ...uids].sort());
+      for (const d of held) expect(d).toMatchObject({ awaitingStore: true, attempts: 0 });
+
+      // Orthanc takes the objects, and the sidecar dies before any `route` says so.
+      const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
+      dataDirs.push(plainDir);
+      const { objects } = await classify(h.build({ dataDir: plainDir }), copies[4] as Uint8Array);
+      first.sidecar.router?.stop();
+      // The next start finds them held on disk, and Orthanc holding them: they reach both destinations.
+      second = (await routingSidecar({ dataDir: first.dataDir })).sidecar;
+      await until('nothing is left to send', async () => {
+        const listing = await routingListing(second as SidecarParts);
+        return listing.pending.length === 0 && listing.failed.length === 0;
+      });
+      for (const uid of objects) {
+        expect(await holds(pacs, uid)).toBe(true);
+        expect(await holds(archive, uid)).toBe(true);
+      }
     } finally {
       first.sidecar.router?.stop();
       second?.router?.stop();

@@ -296,11 +296,17 @@ export class ResultRouter {
     this.#report();
   }
 
-  /** A destination just took an object: the ones waiting for it need not wait out their backoff. */
+  /**
+   * A destination just took an object: the ones waiting for it need not wait out their backoff. Not a
+   * held one: it waits for its store, not for the destination, and tried now it would be forgotten as
+   * "never stored" while its upload is under way; a worker killed after Orthanc took it would then leave
+   * a stored object no one routes (the one object a scale-out run lost at the PACS).
+   */
   #reachableAgain(destination: string): void {
     const now = this.#now();
     for (const entry of this.#entries.values()) {
-      if (entry.listing.destination === destination && entry.listing.state === 'pending' && !entry.attempting && entry.nextAttempt > now) entry.nextAttempt = now;
+      const { listing } = entry;
+      if (listing.destination === destination && listing.state === 'pending' && !listing.awaitingStore && !entry.attempting && entry.nextAttempt > now) entry.nextAttempt = now;
     }
   }
 
