@@ -1,3 +1,7 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import { writePart10 } from '../../inference-service/src/dicom/writePart10.ts';
@@ -5,7 +9,8 @@ import type { SidecarParts } from '../../inference-service/src/sidecar.ts';
 import { buildFindingsSr, findingsSrUids, readFindingsSrIdentity } from '../../inference-service/src/sr/index.ts';
 import { storeSr, SrNotStoredError } from '../../inference-service/src/service/storeSr.ts';
 import { imageObjectUids } from '../../inference-service/src/service/imageObjects.ts';
-import type { UnstoredSr } from '../../inference-service/src/service/srOutbox.ts';
+import { createMetrics } from '../../inference-service/src/service/metrics.ts';
+import { SrOutbox, type UnstoredSr } from '../../inference-service/src/service/srOutbox.ts';
 import type { ClassifyReport } from '../../inference-service/src/service/types.ts';
 import { distinctCopies } from '../support/orthanc.ts';
 import { srRefusal, type SrRefusal } from '../support/refuseSrs.ts';
@@ -168,6 +173,43 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
         return uids.includes(objects.result.SOPInstanceUID) && uids.includes(objects.report.SOPInstanceUID);
       });
       expect((await outbox(second)).pending.filter((e) => e.image.SOPInstanceUID === SOPInstanceUID)).toEqual([]);
+    });
+  });
+
+  describe('an SR stored on a retry, at a site that routes its results', () => {
+    it('should be routed while its kept copy is still on disk, so a stop in between loses neither', async () => {
+      const directory = await mkdtemp(join(tmpdir(), 'cxr-outbox-route-'));
+      const image = distinctCopies(await readRealImage(), 20)[19] as Uint8Array;
+      const prepared = await h.pipeline.prepare(image);
+      const [classified] = await h.pipeline.run([prepared]);
+      const sr = buildFindingsSr({ image: prepared.dataset, result: classified!.result, card: h.pipeline.model.card });
+      const subject = { StudyInstanceUID: imageStudy, SeriesInstanceUID: String(prepared.dataset.SeriesInstanceUID), SOPInstanceUID: String(prepared.dataset.SOPInstanceUID) };
+      // What routing sees when it is told "stored": whether the outbox still keeps the SR then.
+      const keptWhenRouted: boolean[] = [];
+      const waiting = new SrOutbox({
+        orthanc: h.orthanc.client,
+        metrics: createMetrics(),
+        directory,
+        retryInBackground: false,
+        onStored: async (object) => {
+          keptWhenRouted.push(existsSync(join(directory, `${object.SOPInstanceUID}.dcm`)) && existsSync(join(directory, `${object.SOPInstanceUID}.json`)));
+        },
+      });
+      try {
+        await refusal.refuse();
+        expect(await waiting.store(sr, subject)).toMatchObject({ status: 'pending' });
+        expect(keptWhenRouted).toEqual([]);
+        await refusal.accept();
+        expect(await waiting.retryNow(sr.SOPInstanceUID)).toMatchObject({ status: 'stored' });
+        expect(keptWhenRouted).toEqual([true]);
+        // Routed, then forgotten.
+        expect(waiting.list()).toEqual([]);
+        expect(await readdir(directory)).toEqual([]);
+      } finally {
+        waiting.stop();
+        await refusal.accept();
+        await rm(directory, { recursive: true, force: true });
+      }
     });
   });
 

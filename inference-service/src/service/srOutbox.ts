@@ -209,9 +209,12 @@ export class SrOutbox {
     const dataset = this.dataset(uid) as DicomDataset;
     try {
       const stored = await storeSr(this.#orthanc, { part10: entry.part10, dataset, SOPInstanceUID: uid });
+      // Routed before its file goes: its held deliveries may have been tried and forgotten while it
+      // waited here, so a stop in between would leave it stored and never routed. Kept, it is stored
+      // again at the next start ("already stored") and routed then.
+      await this.#stored({ SOPInstanceUID: uid, SeriesInstanceUID: entry.listing.sr.SeriesInstanceUID }, entry.listing.image);
       this.#entries.delete(uid);
       await this.#forget(uid);
-      await this.#stored({ SOPInstanceUID: uid, SeriesInstanceUID: entry.listing.sr.SeriesInstanceUID }, entry.listing.image);
       this.#log.info('stored an SR that had been refused before', { srSOPInstanceUID: uid, attempts: entry.listing.attempts + 1, status: stored.status });
       this.#report();
       this.#acceptingAgain();
