@@ -155,7 +155,11 @@ describe('two sidecar workers on a shared queue, two Orthancs on one index, resu
     // Exactly those in the shared index: nothing for a lateral view, no second object for any image.
     expect(await first.client.findInstances({ Query: {} })).toHaveLength(imageCount + expected.length);
     // And every one at the PACS, over DICOM (C-STORE from the source Orthanc's AE title).
-    expect(await allStored(pacs, expected, 120_000)).toEqual([]);
+    const missingAtPacs = await allStored(pacs, expected, 120_000);
+    // Where each missing one stands with the live workers, so a failure says whose delivery it was.
+    const routingOf = async (w: Worker) => `${w.name}: ${await (await fetch(`${w.url}${apiPaths.routing}`, { headers: { authorization: `Bearer ${token}` } })).text()}`;
+    const standing = missingAtPacs.length === 0 ? [] : await Promise.all(workers.map(routingOf));
+    expect(missingAtPacs, standing.join('\n')).toEqual([]);
     expect(await pacs.client.findInstances({ Query: {} })).toHaveLength(expected.length);
     const sample = await pacs.client.instanceIdByUid(expected[0]!);
     expect((await pacs.client.instanceMetadata(sample ?? '')).RemoteAET).toBe('CXRFINDINGS');
