@@ -162,7 +162,9 @@ export function createSidecar(options: {
     logger,
     directory: join(settings.dataDir, dataFiles.srOutbox),
     ...(settings.srRetryMaxDelayMs !== undefined ? { maxDelayMs: settings.srRetryMaxDelayMs } : {}),
-    ...(router ? { onStoring: (object, image) => router.hold(object, image), onStored: (object, image) => router.route(object, image) } : {}),
+    ...(router
+      ? { onStoring: (object, image) => router.hold(object, image), onStored: (object, image) => router.route(object, image), onAbandoned: (object) => router.abandoned(object) }
+      : {}),
   });
   const rules = routing && (routing.include.length > 0 || routing.exclude.length > 0) ? new ClassifyRules(routing, { excluded: createRuleMetrics(metrics.registry) }) : undefined;
   const service = new ClassificationService({

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,6 +209,38 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
         waiting.stop();
         await refusal.accept();
         await rm(directory, { recursive: true, force: true });
+      }
+    });
+  });
+
+  describe('a store that ends in neither Orthanc nor the outbox', () => {
+    it('should say so to whoever held its deliveries, and fail the store', async () => {
+      // The outbox's directory cannot be made (a file stands where it would be): a refused SR cannot be kept.
+      const parent = await mkdtemp(join(tmpdir(), 'cxr-outbox-broken-'));
+      await writeFile(join(parent, 'outbox'), 'not a directory');
+      const image = distinctCopies(await readRealImage(), 20)[17] as Uint8Array;
+      const prepared = await h.pipeline.prepare(image);
+      const [classified] = await h.pipeline.run([prepared]);
+      const sr = buildFindingsSr({ image: prepared.dataset, result: classified!.result, card: h.pipeline.model.card });
+      const subject = { StudyInstanceUID: imageStudy, SeriesInstanceUID: String(prepared.dataset.SeriesInstanceUID), SOPInstanceUID: String(prepared.dataset.SOPInstanceUID) };
+      const told = { storing: [] as string[], stored: [] as string[], abandoned: [] as string[] };
+      const broken = new SrOutbox({
+        orthanc: h.orthanc.client,
+        metrics: createMetrics(),
+        directory: join(parent, 'outbox'),
+        retryInBackground: false,
+        onStoring: async (object) => void told.storing.push(object.SOPInstanceUID),
+        onStored: async (object) => void told.stored.push(object.SOPInstanceUID),
+        onAbandoned: (object) => void told.abandoned.push(object.SOPInstanceUID),
+      });
+      try {
+        await refusal.refuse();
+        await expect(broken.store(sr, subject)).rejects.toMatchObject({ code: 'EEXIST' });
+        expect(told).toEqual({ storing: [sr.SOPInstanceUID], stored: [], abandoned: [sr.SOPInstanceUID] });
+      } finally {
+        broken.stop();
+        await refusal.accept();
+        await rm(parent, { recursive: true, force: true });
       }
     });
   });

@@ -313,6 +313,39 @@ describe('routing results to destinations', { shuffle: false }, () => {
     }
   }, 90_000);
 
+  it('should try a held delivery once its store is given up: send it if Orthanc has the object, forget it if not', async () => {
+    const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
+    dataDirs.push(plainDir);
+    const { objects } = await classify(h.build({ dataDir: plainDir }), copies[6] as Uint8Array);
+    const neverStored = '2.25.2234567890123456789012345678901234567';
+    const image = { StudyInstanceUID: imageStudy, SeriesInstanceUID: '1.2.3', SOPInstanceUID: '1.2.3.4' };
+    const { sidecar } = await routingSidecar();
+    try {
+      const held = [...objects, neverStored].map((uid) => ({ SOPInstanceUID: uid, SeriesInstanceUID: '1.2.3.5' }));
+      for (const object of held) await sidecar.router?.hold(object, image);
+      // Their stores are "under way": nothing is tried, however long that takes.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(await holds(pacs, objects[0] as string)).toBe(false);
+      for (const d of (await routingListing(sidecar)).pending) expect(d).toMatchObject({ awaitingStore: true, attempts: 0 });
+
+      // What the outbox says when a store ends in neither Orthanc nor the outbox.
+      for (const object of held) sidecar.router?.abandoned(object);
+      await until('nothing is left to send', async () => {
+        const listing = await routingListing(sidecar);
+        return listing.pending.length === 0 && listing.failed.length === 0;
+      });
+      for (const uid of objects) {
+        expect(await holds(pacs, uid)).toBe(true);
+        expect(await holds(archive, uid)).toBe(true);
+      }
+      const metrics = await (await sidecar.app.request('/metrics', { headers: auth })).text();
+      expect(metrics).toContain(`cxr_routed_total{destination="pacs"} ${objects.length}`);
+      expect(metrics).toMatch(/cxr_route_outbox\{destination="pacs",state="failed"\} 0/);
+    } finally {
+      sidecar.router?.stop();
+    }
+  }, 90_000);
+
   it('should refuse the listing to anyone without the administer role, and describe it in the OpenAPI document', async () => {
     const { sidecar } = await routingSidecar();
     try {

@@ -9,7 +9,10 @@
  *
  * The deliveries are written before the object is stored (`hold`), not after: a worker killed between
  * Orthanc's answer and the write would otherwise leave a stored object no one routes, since whoever runs
- * the image again finds its result there and does no more work.
+ * the image again finds its result there and does no more work. A held delivery is tried only once its
+ * store has ended: stored (`route`), given up (`abandoned`), or cut short by a stop (the next `load`).
+ * Tried while the upload is under way it would be forgotten as "never stored", and a stop right after
+ * Orthanc took the object would leave it routed nowhere.
  */
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,8 +48,9 @@ export interface Delivery {
   /** Absent for a failed delivery: it waits for `retryFailed()`. */
   readonly nextAttemptAt?: string;
   /**
-   * Kept before its object was stored, and not yet known to be stored (a run that stopped in between
-   * left it): sent if Orthanc has the object, forgotten if not, since whoever stores it routes it then.
+   * Kept before its object was stored, and not yet known to be stored: not tried while its store is
+   * under way. Once that store is given up, or a run that stopped in between left it, it is sent if
+   * Orthanc has the object and forgotten if not, since whoever stores it later routes it then.
    */
   readonly awaitingStore?: true;
 }
@@ -98,11 +102,8 @@ interface Entry {
 
 const uidPattern = /^[0-9]+(\.[0-9]+)*$/;
 
-/**
- * How long a held delivery waits for its store before it is tried anyway: a store that ends in neither
- * success nor the SR outbox (an error thrown past it) must not leave the delivery held for ever.
- */
-const holdMs = 120_000;
+/** When a held delivery is due: not until its store has ended (see the file's comment). */
+const whenStored = Number.POSITIVE_INFINITY;
 
 export class ResultRouter {
   readonly #destinations: ReadonlyMap<string, Destination>;
@@ -144,10 +145,23 @@ export class ResultRouter {
 
   /**
    * An object is about to be stored: keep its deliveries on disk first (see the file's comment). They are
-   * sent once `route` says it is stored, or after `holdMs` if nothing does.
+   * sent once `route` says it is stored, or tried once `abandoned` says its store ended otherwise.
    */
   async hold(object: RoutedObject, image: RoutedImage): Promise<void> {
     await this.#queue(object, image, { awaitingStore: true });
+  }
+
+  /**
+   * The store of a held object ended without saying whether Orthanc has it (an error past the SR
+   * outbox): its deliveries are tried now, sent if the object is there and forgotten if not.
+   */
+  abandoned(object: RoutedObject): void {
+    const now = this.#now();
+    for (const destination of this.#destinations.keys()) {
+      const entry = this.#entries.get(keyOf(destination, object.SOPInstanceUID));
+      if (entry?.listing.awaitingStore && !entry.attempting) entry.nextAttempt = now;
+    }
+    this.#schedule();
   }
 
   /**
@@ -184,7 +198,7 @@ export class ResultRouter {
           queuedAt: at,
           ...(options.awaitingStore ? { awaitingStore: true as const } : {}),
         },
-        nextAttempt: this.#now() + (options.awaitingStore ? holdMs : 0),
+        nextAttempt: options.awaitingStore ? whenStored : this.#now(),
         attempting: undefined,
       };
       this.#entries.set(key, entry);
@@ -315,9 +329,9 @@ export class ResultRouter {
     if (this.#stopped || this.#sending) return;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    const pending = [...this.#entries.values()].filter((e) => e.listing.state === 'pending' && !e.attempting);
-    if (pending.length === 0) return;
-    const next = Math.min(...pending.map((e) => e.nextAttempt));
+    const due = [...this.#entries.values()].filter((e) => e.listing.state === 'pending' && !e.attempting && Number.isFinite(e.nextAttempt));
+    if (due.length === 0) return;
+    const next = Math.min(...due.map((e) => e.nextAttempt));
     this.#timer = setTimeout(
       () => {
         this.#timer = undefined;

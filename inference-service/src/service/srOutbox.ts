@@ -43,6 +43,11 @@ export interface SrOutboxOptions {
    * be in Orthanc, so a crash between the two loses none. Its failure fails the store (nothing stored yet).
    */
   readonly onStoring?: (object: { readonly SOPInstanceUID: string; readonly SeriesInstanceUID: string }, image: SrSubject) => Promise<void>;
+  /**
+   * Called when a store that `onStoring` announced ends in neither Orthanc nor this outbox (an error
+   * thrown past both, such as the outbox's own disk failing): Orthanc may or may not hold the object.
+   */
+  readonly onAbandoned?: (object: { readonly SOPInstanceUID: string; readonly SeriesInstanceUID: string }) => void;
 }
 
 /** The image an SR is about, for the listing. */
@@ -93,6 +98,7 @@ export class SrOutbox {
   readonly #now: () => number;
   readonly #onStored: SrOutboxOptions['onStored'];
   readonly #onStoring: SrOutboxOptions['onStoring'];
+  readonly #onAbandoned: SrOutboxOptions['onAbandoned'];
   readonly #entries = new Map<string, Entry>();
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
@@ -109,6 +115,7 @@ export class SrOutbox {
     this.#now = options.now ?? Date.now;
     this.#onStored = options.onStored;
     this.#onStoring = options.onStoring;
+    this.#onAbandoned = options.onAbandoned;
   }
 
   get pendingCount(): number {
@@ -142,6 +149,15 @@ export class SrOutbox {
     const existing = this.#entries.get(sr.SOPInstanceUID);
     if (existing) return this.#attempt(sr.SOPInstanceUID, existing);
     await this.#onStoring?.(sr, image);
+    try {
+      return await this.#storeNew(sr, image);
+    } catch (error) {
+      this.#onAbandoned?.(sr);
+      throw error;
+    }
+  }
+
+  async #storeNew(sr: FindingsSr, image: SrSubject): Promise<OutboxStoreResult> {
     let failure: SrNotStoredError | undefined;
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
