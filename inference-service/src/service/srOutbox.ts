@@ -225,9 +225,9 @@ export class SrOutbox {
     const dataset = this.dataset(uid) as DicomDataset;
     try {
       const stored = await storeSr(this.#orthanc, { part10: entry.part10, dataset, SOPInstanceUID: uid });
-      // Routed before its file goes: its held deliveries may have been tried and forgotten while it
-      // waited here, so a stop in between would leave it stored and never routed. Kept, it is stored
-      // again at the next start ("already stored") and routed then.
+      // Routed before its file goes: a restart while it waited here tried its held deliveries and forgot
+      // them (Orthanc did not have it), so a stop in between would leave it stored and never routed. Kept,
+      // it is stored again at the next start ("already stored") and routed then.
       await this.#stored({ SOPInstanceUID: uid, SeriesInstanceUID: entry.listing.sr.SeriesInstanceUID }, entry.listing.image);
       this.#entries.delete(uid);
       await this.#forget(uid);
