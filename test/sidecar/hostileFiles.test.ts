@@ -42,6 +42,16 @@ function watchResponsiveness(url: string) {
   };
 }
 
+/**
+ * The sidecar's own answers within a second: metrics is the sidecar alone, so a main thread held by a
+ * decode shows there. Health also asks Orthanc (a 2 s probe), which shares the host with the other test
+ * files: it must answer 200 throughout (the poll throws otherwise) within its probe, not within a second.
+ */
+function expectResponsive(slowest: { readonly health: number; readonly metrics: number }): void {
+  expect(slowest.metrics).toBeLessThan(1_000);
+  expect(slowest.health).toBeLessThan(3_000);
+}
+
 describe('hostile files sent to the sidecar server', () => {
   let orthanc: TestOrthanc;
   let dataDir: string;
@@ -104,8 +114,7 @@ describe('hostile files sent to the sidecar server', () => {
     expect(answer.body.error?.code).toBe(code);
     expect(answer.body.error?.message).toMatch(named);
     expect(answer.ms).toBeLessThan(10_000);
-    expect(watch.slowest.health).toBeLessThan(1_000);
-    expect(watch.slowest.metrics).toBeLessThan(1_000);
+    expectResponsive(watch.slowest);
     expect(peakRss).toBeLessThan(rssBound);
   });
 
@@ -119,8 +128,7 @@ describe('hostile files sent to the sidecar server', () => {
     } finally {
       await watch.stop();
     }
-    expect(watch.slowest.health).toBeLessThan(1_000);
-    expect(watch.slowest.metrics).toBeLessThan(1_000);
+    expectResponsive(watch.slowest);
     // Two 4000² decodes take ~2 s on a quiet host; a loaded one needs more than the default 5 s.
   }, 60_000);
 
