@@ -3,10 +3,11 @@
  * a destination Orthanc standing for the PACS and reached by C-STORE from the source Orthanc
  * (`/modalities/pacs/store`), and a second destination Orthanc reached by STOW-RS at its /dicom-web.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dataFiles } from '../../inference-service/src/config/defaults.ts';
 import { readDicomDataset } from '../../inference-service/src/dicom/index.ts';
 import type { Delivery } from '../../inference-service/src/routing/resultRouter.ts';
 import { parseRoutingFile } from '../../inference-service/src/routing/routingFile.ts';
@@ -343,6 +344,36 @@ describe('routing results to destinations', { shuffle: false }, () => {
       expect(metrics).toMatch(/cxr_route_outbox\{destination="pacs",state="failed"\} 0/);
     } finally {
       sidecar.router?.stop();
+    }
+  }, 90_000);
+
+  it('should keep on disk what is stored after it stopped sending, and send it at the next start', async () => {
+    const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
+    dataDirs.push(plainDir);
+    const { image, objects } = await classify(h.build({ dataDir: plainDir }), copies[7] as Uint8Array);
+    const subject = { StudyInstanceUID: imageStudy, SeriesInstanceUID: '1.2.3', SOPInstanceUID: image };
+    const first = await routingSidecar();
+    let second: SidecarParts | undefined;
+    try {
+      // A stopping sidecar: the outbox's last retry ends after routing stopped, and says "stored".
+      first.sidecar.router?.stop();
+      for (const uid of objects) await first.sidecar.router?.route({ SOPInstanceUID: uid, SeriesInstanceUID: '1.2.3.5' }, subject);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await holds(pacs, objects[0] as string)).toBe(false);
+      expect((await readdir(join(first.dataDir, dataFiles.routeOutbox))).length).toBe(2 * objects.length);
+
+      second = (await routingSidecar({ dataDir: first.dataDir })).sidecar;
+      await until('nothing is left to send', async () => {
+        const listing = await routingListing(second as SidecarParts);
+        return listing.pending.length === 0 && listing.failed.length === 0;
+      });
+      for (const uid of objects) {
+        expect(await holds(pacs, uid)).toBe(true);
+        expect(await holds(archive, uid)).toBe(true);
+      }
+    } finally {
+      first.sidecar.router?.stop();
+      second?.router?.stop();
     }
   }, 90_000);
 

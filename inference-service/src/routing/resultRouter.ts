@@ -173,7 +173,7 @@ export class ResultRouter {
   }
 
   async #queue(object: RoutedObject, image: RoutedImage, options: { readonly awaitingStore: boolean }): Promise<void> {
-    if (this.#stopped || !uidPattern.test(object.SOPInstanceUID)) return;
+    if (!uidPattern.test(object.SOPInstanceUID)) return;
     const at = new Date(this.#now()).toISOString();
     for (const destination of this.#destinations.values()) {
       const key = keyOf(destination.name, object.SOPInstanceUID);
@@ -241,6 +241,10 @@ export class ResultRouter {
     }
   }
 
+  /**
+   * Stops sending. Deliveries queued after this are still written to disk, not sent: a store the outbox
+   * was retrying as the sidecar stopped can end after it, and its delivery is then the next start's.
+   */
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
