@@ -128,6 +128,25 @@ describe('routing results to destinations', { shuffle: false }, () => {
     return { image, objects: [result.sr.SOPInstanceUID, result.report.SOPInstanceUID, ...(result.heatmaps ? [result.heatmaps.SOPInstanceUID] : [])] };
   }
 
+  /** An image's objects stored by a sidecar without routing: in Orthanc, at no destination. */
+  async function classifyUnrouted(copy: Uint8Array): Promise<{ image: string; objects: string[] }> {
+    const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
+    dataDirs.push(plainDir);
+    return classify(h.build({ dataDir: plainDir }), copy);
+  }
+
+  /** Waits until the sidecar has nothing left to send, then finds every object at both destinations. */
+  async function deliveredEverywhere(sidecar: SidecarParts, objects: readonly string[]): Promise<void> {
+    await until('nothing is left to send', async () => {
+      const listing = await routingListing(sidecar);
+      return listing.pending.length === 0 && listing.failed.length === 0;
+    });
+    for (const uid of objects) {
+      expect(await holds(pacs, uid)).toBe(true);
+      expect(await holds(archive, uid)).toBe(true);
+    }
+  }
+
   it('should deliver both SRs of a classified image to the PACS by C-STORE and to the archive by STOW-RS, and count them', async () => {
     const { sidecar } = await routingSidecar();
     try {
@@ -235,10 +254,7 @@ describe('routing results to destinations', { shuffle: false }, () => {
   }, 90_000);
 
   it('should send what a sidecar that died between storing and routing had stored, and forget what it never stored', async () => {
-    // The objects of an image classified by a sidecar without routing: in Orthanc, at no destination.
-    const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
-    dataDirs.push(plainDir);
-    const { objects } = await classify(h.build({ dataDir: plainDir }), copies[3] as Uint8Array);
+    const { objects } = await classifyUnrouted(copies[3] as Uint8Array);
     const neverStored = '2.25.1234567890123456789012345678901234567';
     const image = { StudyInstanceUID: imageStudy, SeriesInstanceUID: '1.2.3', SOPInstanceUID: '1.2.3.4' };
     const first = await routingSidecar();
@@ -255,14 +271,7 @@ describe('routing results to destinations', { shuffle: false }, () => {
       first.sidecar.router?.stop();
 
       second = (await routingSidecar({ dataDir: first.dataDir })).sidecar;
-      await until('nothing is left to send', async () => {
-        const listing = await routingListing(second as SidecarParts);
-        return listing.pending.length === 0 && listing.failed.length === 0;
-      });
-      for (const uid of objects) {
-        expect(await holds(pacs, uid)).toBe(true);
-        expect(await holds(archive, uid)).toBe(true);
-      }
+      await deliveredEverywhere(second, objects);
       // The one never stored is forgotten, not failed: whoever stores it later routes it then.
       const metrics = await (await second.app.request('/metrics', { headers: auth })).text();
       expect(metrics).toContain(`cxr_routed_total{destination="pacs"} ${objects.length}`);
@@ -294,20 +303,11 @@ describe('routing results to destinations', { shuffle: false }, () => {
       for (const d of held) expect(d).toMatchObject({ awaitingStore: true, attempts: 0 });
 
       // Orthanc takes the objects, and the sidecar dies before any `route` says so.
-      const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
-      dataDirs.push(plainDir);
-      const { objects } = await classify(h.build({ dataDir: plainDir }), copies[4] as Uint8Array);
+      const { objects } = await classifyUnrouted(copies[4] as Uint8Array);
       first.sidecar.router?.stop();
       // The next start finds them held on disk, and Orthanc holding them: they reach both destinations.
       second = (await routingSidecar({ dataDir: first.dataDir })).sidecar;
-      await until('nothing is left to send', async () => {
-        const listing = await routingListing(second as SidecarParts);
-        return listing.pending.length === 0 && listing.failed.length === 0;
-      });
-      for (const uid of objects) {
-        expect(await holds(pacs, uid)).toBe(true);
-        expect(await holds(archive, uid)).toBe(true);
-      }
+      await deliveredEverywhere(second, objects);
     } finally {
       first.sidecar.router?.stop();
       second?.router?.stop();
@@ -315,9 +315,7 @@ describe('routing results to destinations', { shuffle: false }, () => {
   }, 90_000);
 
   it('should try a held delivery once its store is given up: send it if Orthanc has the object, forget it if not', async () => {
-    const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
-    dataDirs.push(plainDir);
-    const { objects } = await classify(h.build({ dataDir: plainDir }), copies[6] as Uint8Array);
+    const { objects } = await classifyUnrouted(copies[6] as Uint8Array);
     const neverStored = '2.25.2234567890123456789012345678901234567';
     const image = { StudyInstanceUID: imageStudy, SeriesInstanceUID: '1.2.3', SOPInstanceUID: '1.2.3.4' };
     const { sidecar } = await routingSidecar();
@@ -331,14 +329,7 @@ describe('routing results to destinations', { shuffle: false }, () => {
 
       // What the outbox says when a store ends in neither Orthanc nor the outbox.
       for (const object of held) sidecar.router?.abandoned(object);
-      await until('nothing is left to send', async () => {
-        const listing = await routingListing(sidecar);
-        return listing.pending.length === 0 && listing.failed.length === 0;
-      });
-      for (const uid of objects) {
-        expect(await holds(pacs, uid)).toBe(true);
-        expect(await holds(archive, uid)).toBe(true);
-      }
+      await deliveredEverywhere(sidecar, objects);
       const metrics = await (await sidecar.app.request('/metrics', { headers: auth })).text();
       expect(metrics).toContain(`cxr_routed_total{destination="pacs"} ${objects.length}`);
       expect(metrics).toMatch(/cxr_route_outbox\{destination="pacs",state="failed"\} 0/);
@@ -348,9 +339,7 @@ describe('routing results to destinations', { shuffle: false }, () => {
   }, 90_000);
 
   it('should keep on disk what is stored after it stopped sending, and send it at the next start', async () => {
-    const plainDir = await mkdtemp(join(tmpdir(), 'cxr-no-routing-'));
-    dataDirs.push(plainDir);
-    const { image, objects } = await classify(h.build({ dataDir: plainDir }), copies[7] as Uint8Array);
+    const { image, objects } = await classifyUnrouted(copies[7] as Uint8Array);
     const subject = { StudyInstanceUID: imageStudy, SeriesInstanceUID: '1.2.3', SOPInstanceUID: image };
     const first = await routingSidecar();
     let second: SidecarParts | undefined;
@@ -363,14 +352,7 @@ describe('routing results to destinations', { shuffle: false }, () => {
       expect((await readdir(join(first.dataDir, dataFiles.routeOutbox))).length).toBe(2 * objects.length);
 
       second = (await routingSidecar({ dataDir: first.dataDir })).sidecar;
-      await until('nothing is left to send', async () => {
-        const listing = await routingListing(second as SidecarParts);
-        return listing.pending.length === 0 && listing.failed.length === 0;
-      });
-      for (const uid of objects) {
-        expect(await holds(pacs, uid)).toBe(true);
-        expect(await holds(archive, uid)).toBe(true);
-      }
+      await deliveredEverywhere(second, objects);
     } finally {
       first.sidecar.router?.stop();
       second?.router?.stop();
