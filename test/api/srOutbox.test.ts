@@ -176,14 +176,19 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
     });
   });
 
+  /** The findings SR of an image (not in Orthanc) and the image it is about, as the outbox is given them. */
+  async function findingsSrOf(image: Uint8Array) {
+    const prepared = await h.pipeline.prepare(image);
+    const [classified] = await h.pipeline.run([prepared]);
+    const sr = buildFindingsSr({ image: prepared.dataset, result: classified!.result, card: h.pipeline.model.card });
+    const { SeriesInstanceUID, SOPInstanceUID } = prepared.dataset;
+    return { sr, subject: { StudyInstanceUID: imageStudy, SeriesInstanceUID: String(SeriesInstanceUID), SOPInstanceUID: String(SOPInstanceUID) } };
+  }
+
   describe('an SR stored on a retry, at a site that routes its results', () => {
     it('should be routed while its kept copy is still on disk, so a stop in between loses neither', async () => {
       const directory = await mkdtemp(join(tmpdir(), 'cxr-outbox-route-'));
-      const image = distinctCopies(await readRealImage(), 20)[19] as Uint8Array;
-      const prepared = await h.pipeline.prepare(image);
-      const [classified] = await h.pipeline.run([prepared]);
-      const sr = buildFindingsSr({ image: prepared.dataset, result: classified!.result, card: h.pipeline.model.card });
-      const subject = { StudyInstanceUID: imageStudy, SeriesInstanceUID: String(prepared.dataset.SeriesInstanceUID), SOPInstanceUID: String(prepared.dataset.SOPInstanceUID) };
+      const { sr, subject } = await findingsSrOf(distinctCopies(await readRealImage(), 20)[19] as Uint8Array);
       // What routing sees when it is told "stored": whether the outbox still keeps the SR then.
       const keptWhenRouted: boolean[] = [];
       const waiting = new SrOutbox({
@@ -218,11 +223,7 @@ describe('SRs Orthanc refuses (a Lua ReceivedInstanceFilter answering FilteredOu
       // The outbox's directory cannot be made (a file stands where it would be): a refused SR cannot be kept.
       const parent = await mkdtemp(join(tmpdir(), 'cxr-outbox-broken-'));
       await writeFile(join(parent, 'outbox'), 'not a directory');
-      const image = distinctCopies(await readRealImage(), 20)[17] as Uint8Array;
-      const prepared = await h.pipeline.prepare(image);
-      const [classified] = await h.pipeline.run([prepared]);
-      const sr = buildFindingsSr({ image: prepared.dataset, result: classified!.result, card: h.pipeline.model.card });
-      const subject = { StudyInstanceUID: imageStudy, SeriesInstanceUID: String(prepared.dataset.SeriesInstanceUID), SOPInstanceUID: String(prepared.dataset.SOPInstanceUID) };
+      const { sr, subject } = await findingsSrOf(distinctCopies(await readRealImage(), 20)[17] as Uint8Array);
       const told = { storing: [] as string[], stored: [] as string[], abandoned: [] as string[] };
       const broken = new SrOutbox({
         orthanc: h.orthanc.client,
