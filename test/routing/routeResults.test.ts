@@ -88,7 +88,7 @@ describe('routing results to destinations', { shuffle: false }, () => {
     h = await startHarness({
       orthanc: { dicomPort: sourceDicomPort, dicomModalities: { pacs: { AET: 'PACS', Host: '127.0.0.1', Port: pacs.dicomPort as number } } },
     });
-    copies = distinctCopies(await readRealImage(), 8);
+    copies = distinctCopies(await readRealImage(), 10);
     for (const copy of copies) await h.orthanc.client.uploadInstance(copy);
   }, 60_000);
 
@@ -356,6 +356,24 @@ describe('routing results to destinations', { shuffle: false }, () => {
     } finally {
       first.sidecar.router?.stop();
       second?.router?.stop();
+    }
+  }, 90_000);
+
+  it('should route what a lost run stored and never routed once the shared queue hands the image out again', async () => {
+    const { image, objects } = await classifyUnrouted(copies[8] as Uint8Array);
+    const orthancId = (await h.orthanc.client.instanceIdByUid(image)) as string;
+    const { sidecar } = await routingSidecar();
+    try {
+      // A first run finds the image done and routes nothing: whoever stored it routed it.
+      expect(await sidecar.service.classifyOrthancInstance(orthancId, 'changes')).toMatchObject({ kind: 'classified', item: { sr: { alreadyExisted: true } } });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect((await routingListing(sidecar)).pending).toEqual([]);
+      expect(await holds(pacs, objects[0] as string)).toBe(false);
+      // A rerun (its worker died between storing and routing, its held deliveries on a disk gone with it).
+      expect(await sidecar.service.classifyOrthancInstance(orthancId, 'changes', { rerun: true })).toMatchObject({ kind: 'classified', item: { sr: { alreadyExisted: true } } });
+      await deliveredEverywhere(sidecar, objects);
+    } finally {
+      sidecar.router?.stop();
     }
   }, 90_000);
 

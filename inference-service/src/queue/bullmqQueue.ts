@@ -141,7 +141,9 @@ export class BullmqArrivalQueue implements ArrivalQueue {
 
   async #process(job: Job<ArrivalJobData>): Promise<{ readonly result: string }> {
     const { orthancInstanceId, source } = job.data;
-    const outcome = await this.#options.service.classifyOrthancInstance(orthancInstanceId, source, { waitForRoom: true });
+    // Handed out again after a lost run (stalled) or a failed attempt: that run may have stored and not routed.
+    const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
+    const outcome = await this.#options.service.classifyOrthancInstance(orthancInstanceId, source, { waitForRoom: true, rerun });
     this.#log.debug(`job: instance ${outcome.kind}`, { jobId: job.id, ...outcome.item });
     return { result: outcome.kind };
   }

@@ -215,13 +215,22 @@ export class ClassificationService {
   async classifyOrthancInstance(
     orthancId: string,
     source: Exclude<ClassifySource, 'api' | 'file'>,
-    options: { readonly waitForRoom?: boolean } = {},
+    options: {
+      readonly waitForRoom?: boolean;
+      /**
+       * The shared queue handed this image out again after a run that was lost (its worker died, or Redis
+       * went away). That run may have stored every object and died before routing them, its deliveries
+       * kept on a disk that may never come back: objects found complete are routed again.
+       */
+      readonly rerun?: boolean;
+    } = {},
   ): Promise<InstanceOutcome> {
     if (this.#ownObjects.get(orthancId)) {
       this.#metrics.imagesSkipped.inc();
       return { kind: 'skipped', item: { reason: `Orthanc instance ${orthancId} is an object this sidecar stored` } };
     }
-    const done = this.#recentlyDone.get(orthancId);
+    // Not for a rerun: this worker may have found it done while the lost run's deliveries were still held.
+    const done = options.rerun ? undefined : this.#recentlyDone.get(orthancId);
     if (done) {
       this.#metrics.srsDeduplicated.inc();
       return { kind: 'classified', item: { ...done.item, sr: { ...done.item.sr, alreadyExisted: true }, timingsMs: { total: 0 } } };
@@ -247,7 +256,7 @@ export class ClassificationService {
     }
     let outcome: InstanceOutcome | undefined;
     try {
-      [outcome] = await this.#classifyInstances([instance], source, { bounded: source !== 'changes' && options.waitForRoom !== true });
+      [outcome] = await this.#classifyInstances([instance], source, { bounded: source !== 'changes' && options.waitForRoom !== true, rerun: options.rerun === true });
     } catch (error) {
       // Deleted since its tags were kept: ask Orthanc again, which says it is gone (or what is there now).
       if (known && error instanceof OrthancHttpError && error.isNotFound) {
@@ -335,7 +344,7 @@ export class ClassificationService {
     orthancId: string,
     instance: StoredInstance,
     companions: { readonly report: string; readonly heatmaps: string },
-  ): Promise<{ readonly complete: true; readonly findings: FindingProbabilities | undefined } | { readonly complete: false } | undefined> {
+  ): Promise<{ readonly complete: true; readonly findings: FindingProbabilities | undefined; readonly withHeatmaps: boolean } | { readonly complete: false } | undefined> {
     let dataset: DicomDataset;
     try {
       dataset = readDicomDataset(await this.#orthanc.instanceFile(orthancId)).dataset;
@@ -356,7 +365,7 @@ export class ClassificationService {
       this.#logger.info('the image’s result is stored but not all its objects; classifying it again to complete them', { SOPInstanceUID: instance.SOPInstanceUID, missing });
       return { complete: false };
     }
-    return { complete: true, findings: readStoredFindings(dataset, this.#pipeline.model.card.labels) };
+    return { complete: true, findings: readStoredFindings(dataset, this.#pipeline.model.card.labels), withHeatmaps: needed.includes(companions.heatmaps) };
   }
 
   /**
@@ -366,10 +375,10 @@ export class ClassificationService {
    * through in order, `concurrency` images at a time: the queue bounds the images in memory, not the
    * size of a study.
    */
-  async #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource, options: { bounded?: boolean } = {}): Promise<InstanceOutcome[]> {
+  async #classifyInstances(instances: readonly StoredInstance[], source: ClassifySource, options: { bounded?: boolean; rerun?: boolean } = {}): Promise<InstanceOutcome[]> {
     const keyOf = (instance: StoredInstance) => `${instance.SOPInstanceUID}|${this.model.onnxSha256}`;
     const one = (instance: StoredInstance, runOptions: { bounded?: boolean }): Promise<InstanceOutcome> => {
-      const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source), runOptions));
+      const { promise, coalesced } = this.#inFlight.run(keyOf(instance), () => this.#queue.run(() => this.#classifyStored(instance, source, options.rerun === true), runOptions));
       if (coalesced) this.#logger.debug('joined an in-flight classification', { SOPInstanceUID: instance.SOPInstanceUID, source });
       return promise.then((outcome) => {
         if (outcome.kind === 'classified') this.#recentlyDone.set(instance.orthancId, outcome);
@@ -394,7 +403,7 @@ export class ClassificationService {
   }
 
   /** The work for one stored image: dedupe check, fetch, classify, build and store the SR. */
-  async #classifyStored(instance: StoredInstance, source: ClassifySource): Promise<InstanceOutcome> {
+  async #classifyStored(instance: StoredInstance, source: ClassifySource, rerun = false): Promise<InstanceOutcome> {
     const started = performance.now();
     const { result: uids, report, heatmaps: heatmapUids } = imageObjectUids(instance.SOPInstanceUID, this.model.onnxSha256);
     // Already classified, its objects waiting for Orthanc: try them again now rather than compute them again.
@@ -410,6 +419,7 @@ export class ClassificationService {
     const existing = existingId ? await this.#existingResult(existingId, instance, { report: report.SOPInstanceUID, heatmaps: heatmapUids.SOPInstanceUID }) : undefined;
     if (existing?.complete) {
       this.#metrics.srsDeduplicated.inc();
+      if (rerun) await this.#outbox.routeStored([uids, report, ...(existing.withHeatmaps ? [heatmapUids] : [])], instance);
       // Only a person asking sees the findings; the hook and the follower just needed to know.
       const findings = source === 'api' ? existing.findings : undefined;
       return classifiedOutcome(instance, findings, { ...uids, alreadyExisted: true }, report, { lookup: elapsed(started), total: elapsed(started) });

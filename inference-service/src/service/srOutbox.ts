@@ -177,6 +177,14 @@ export class SrOutbox {
     return { status: entry.listing.state, entry: entry.listing };
   }
 
+  /**
+   * Objects Orthanc already holds, found by a run that did no work, are announced as stored again: their
+   * routing is queued (a destination that has them takes the same UIDs as the same instances).
+   */
+  async routeStored(objects: readonly { readonly SOPInstanceUID: string; readonly SeriesInstanceUID: string }[], image: SrSubject): Promise<void> {
+    for (const object of objects) await this.#stored(object, image);
+  }
+
   /** Tries a waiting SR now (a caller asked about its image again). */
   retryNow(srSOPInstanceUID: string): Promise<OutboxStoreResult> | undefined {
     const entry = this.#entries.get(srSOPInstanceUID);
