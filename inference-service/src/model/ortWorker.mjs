@@ -33,7 +33,13 @@ if (session) {
       const results = await session.run(feeds, message.fetches);
       const outputs = {};
       for (const name of message.fetches) outputs[name] = { data: results[name].data, dims: [...results[name].dims] };
-      parentPort.postMessage({ type: 'result', id: message.id, outputs });
+      // onnxruntime-node copies each output into an ArrayBuffer of its own, which can move rather than be copied again.
+      const buffers = [];
+      for (const { data } of Object.values(outputs)) {
+        const whole = data.buffer instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+        if (whole && !buffers.includes(data.buffer)) buffers.push(data.buffer);
+      }
+      parentPort.postMessage({ type: 'result', id: message.id, outputs }, buffers);
     } catch (error) {
       parentPort.postMessage({ type: 'error', id: message.id, message: error instanceof Error ? error.message : String(error) });
     }

@@ -3,6 +3,7 @@
  * thread as their classes, so every failure comes back as data and preparePool.ts makes it a
  * ClassifyError again; the raw pixel buffers stay here (the SR needs the data set's attributes only).
  */
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { DicomReadError, type DicomDataset, type DicomLimits } from '../dicom/index.ts';
 import type { ClassifyErrorCode } from './classifyError.ts';
 import { ClassifyError } from './classifyError.ts';
@@ -29,11 +30,22 @@ function plainCopy(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, plainCopy(v)]));
 }
 
+/**
+ * A result whose tensor moves to the caller instead of being copied (piscina's Transferable): the copy, 200 kB
+ * an image, was garbage on the sidecar's main thread. The tensor is this task's own.
+ */
+function movingTensor(result: PrepareTaskResult & { ok: true }): PrepareTaskResult {
+  const { tensor } = result.prepared.input;
+  const { buffer } = tensor;
+  if (!(buffer instanceof ArrayBuffer) || tensor.byteOffset !== 0 || tensor.byteLength !== buffer.byteLength) return result;
+  return move({ [transferableSymbol]: [buffer], [valueSymbol]: result }) as unknown as PrepareTaskResult;
+}
+
 export default async function prepareTask(task: PrepareTask): Promise<PrepareTaskResult> {
   try {
     const prepared = await prepareImage(task.part10, task.resolution, { ...task.options, limits: task.limits, keepImage: false });
     const { PixelData: _pixels, ...dataset } = prepared.dataset;
-    return { ok: true, prepared: { ...prepared, dataset: plainCopy(dataset) as DicomDataset } };
+    return movingTensor({ ok: true, prepared: { ...prepared, dataset: plainCopy(dataset) as DicomDataset } });
   } catch (error) {
     if (error instanceof ClassifyError) {
       const cause = error.cause;
