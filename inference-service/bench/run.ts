@@ -6,30 +6,24 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { startFlags } from '../../tooling/startFlags.ts';
-import { benchCore } from './core.ts';
-import { benchFolder } from './folder.ts';
-import { benchRealSizeJ2k } from './realSizeJ2k.ts';
-import { benchScale } from './scale.ts';
-import { benchImport } from './importer.ts';
-import { benchSidecar } from './sidecar.ts';
-import { benchStartup } from './startup.ts';
-import { benchViewer } from './viewer.ts';
 
 const only = process.argv.slice(2);
 const shippedFlagsEnv = 'CXR_BENCH_SHIPPED_FLAGS';
 /** This process is the child a sidecar section started with npm start's flags: it runs that section only. */
 const inShippedChild = process.env[shippedFlagsEnv] === '1';
+// Each section's modules are loaded only when it runs: a sidecar section's heap then holds the sidecar and
+// not the viewer section's Playwright (34 MB of heap), which every full collection of the sidecar marked.
 const sections: Record<string, () => Promise<void>> = {
-  core: benchCore,
-  startup: benchStartup,
-  folder: benchFolder,
-  j2k: benchRealSizeJ2k,
-  import: benchImport,
-  sidecar: asShipped('sidecar', () => benchSidecar()),
-  'sidecar-requests': asShipped('sidecar-requests', () => benchSidecar(['requests'])),
-  'sidecar-arrivals': asShipped('sidecar-arrivals', () => benchSidecar(['arrivals'])),
-  viewer: benchViewer,
-  scale: benchScale,
+  core: async () => (await import('./core.ts')).benchCore(),
+  startup: async () => (await import('./startup.ts')).benchStartup(),
+  folder: async () => (await import('./folder.ts')).benchFolder(),
+  j2k: async () => (await import('./realSizeJ2k.ts')).benchRealSizeJ2k(),
+  import: async () => (await import('./importer.ts')).benchImport(),
+  sidecar: asShipped('sidecar', async () => (await import('./sidecar.ts')).benchSidecar()),
+  'sidecar-requests': asShipped('sidecar-requests', async () => (await import('./sidecar.ts')).benchSidecar(['requests'])),
+  'sidecar-arrivals': asShipped('sidecar-arrivals', async () => (await import('./sidecar.ts')).benchSidecar(['arrivals'])),
+  viewer: async () => (await import('./viewer.ts')).benchViewer(),
+  scale: async () => (await import('./scale.ts')).benchScale(),
 };
 
 /**
