@@ -7,7 +7,8 @@
  *
  * At-least-once is safe here because the work itself is idempotent: the SRs' UIDs derive from the
  * image's SOP Instance UID and the model's hash, a repeated job first finds the SR already stored, and a
- * second store is Orthanc's AlreadyStored.
+ * second store is Orthanc's AlreadyStored. A job is done only once Orthanc holds its objects: one whose
+ * objects Orthanc refused is retried like a failure, since only Redis outlives the worker that kept them.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker, type Job } from 'bullmq';
@@ -145,6 +146,13 @@ export class BullmqArrivalQueue implements ArrivalQueue {
     const rerun = job.stalledCounter > 0 || job.attemptsMade > 0;
     const outcome = await this.#options.service.classifyOrthancInstance(orthancInstanceId, source, { waitForRoom: true, rerun });
     this.#log.debug(`job: instance ${outcome.kind}`, { jobId: job.id, ...outcome.item });
+    if (outcome.kind === 'pending') {
+      // Orthanc did not store the objects: they wait in this worker's outbox, on a disk that need not outlive
+      // it (a Kubernetes emptyDir). The job stays in Redis and runs again with backoff until they are stored:
+      // from this outbox while this worker lives, computed again by another worker if it does not.
+      const { reason, message } = outcome.item.srNotStored;
+      throw new Error(`the image's objects are not stored yet (${reason}: ${message}); this worker's outbox keeps them, the job runs again`);
+    }
     return { result: outcome.kind };
   }
 
