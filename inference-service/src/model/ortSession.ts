@@ -175,7 +175,7 @@ class WorkerSession implements OrtSession {
 }
 
 /** The buffers of `views` that each view fills alone: moving one that a view shares would take its neighbours along. */
-export function wholeBuffers(views: readonly ArrayBufferView[]): ArrayBuffer[] {
+function wholeBuffers(views: readonly ArrayBufferView[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const view of views) {
     if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) buffers.add(view.buffer);
