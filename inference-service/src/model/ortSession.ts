@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { ownBuffer } from '../ownBuffer.ts';
 
 export interface TensorData {
   readonly data: Float32Array;
@@ -162,7 +163,8 @@ class WorkerSession implements OrtSession {
     const id = this.#nextId++;
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.worker.postMessage({ type: 'run', id, feeds, fetches }, wholeBuffers(Object.values(feeds).map((t) => t.data)));
+      const buffers = new Set(Object.values(feeds).flatMap((t) => ownBuffer(t.data) ?? []));
+      this.worker.postMessage({ type: 'run', id, feeds, fetches }, [...buffers]);
     });
   }
 
@@ -172,13 +174,4 @@ class WorkerSession implements OrtSession {
     this.worker.postMessage({ type: 'release' });
     await exited;
   }
-}
-
-/** The buffers of `views` that each view fills alone: moving one that a view shares would take its neighbours along. */
-function wholeBuffers(views: readonly ArrayBufferView[]): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  for (const view of views) {
-    if (view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength) buffers.add(view.buffer);
-  }
-  return [...buffers];
 }

@@ -9,6 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import { DicomReadError, dicomLimitDefaults, type DicomLimits } from '../dicom/index.ts';
+import { ownBuffer } from '../ownBuffer.ts';
 import { ClassifyError } from './classifyError.ts';
 import type { PreparedImage, PrepareOptions } from './prepareImage.ts';
 import type { PrepareTask, PrepareTaskResult } from './prepareTask.ts';
@@ -78,11 +79,10 @@ export class PreparePool {
     const timeoutMs = limits.timeoutMs ?? this.#timeoutMs;
     let result: PrepareTaskResult;
     try {
-      // Only a buffer the bytes fill alone can move: a view into a larger one would take its neighbours along.
-      const movable = options.handOver === true && part10.buffer instanceof ArrayBuffer && part10.byteOffset === 0 && part10.byteLength === part10.buffer.byteLength;
+      const movable = options.handOver === true ? ownBuffer(part10) : undefined;
       result = await this.#piscina.run(
         { part10, limits: options.limits ?? this.#limits, resolution: this.#resolution, options: { ...options, keepImage: false } },
-        { signal: AbortSignal.timeout(timeoutMs), ...(movable ? { transferList: [part10.buffer as ArrayBuffer] } : {}) },
+        { signal: AbortSignal.timeout(timeoutMs), ...(movable ? { transferList: [movable] } : {}) },
       );
     } catch (error) {
       throw this.#asClassifyError(error, timeoutMs);

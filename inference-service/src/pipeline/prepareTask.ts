@@ -5,6 +5,7 @@
  */
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { DicomReadError, type DicomDataset, type DicomLimits } from '../dicom/index.ts';
+import { ownBuffer } from '../ownBuffer.ts';
 import type { ClassifyErrorCode } from './classifyError.ts';
 import { ClassifyError } from './classifyError.ts';
 import { prepareImage, type PreparedImage, type PrepareOptions } from './prepareImage.ts';
@@ -35,9 +36,8 @@ function plainCopy(value: unknown): unknown {
  * an image, was garbage on the sidecar's main thread. The tensor is this task's own.
  */
 function movingTensor(result: PrepareTaskResult & { ok: true }): PrepareTaskResult {
-  const { tensor } = result.prepared.input;
-  const { buffer } = tensor;
-  if (!(buffer instanceof ArrayBuffer) || tensor.byteOffset !== 0 || tensor.byteLength !== buffer.byteLength) return result;
+  const buffer = ownBuffer(result.prepared.input.tensor);
+  if (!buffer) return result;
   return move({ [transferableSymbol]: [buffer], [valueSymbol]: result }) as unknown as PrepareTaskResult;
 }
 
