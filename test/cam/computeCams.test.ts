@@ -141,6 +141,29 @@ describe('computeCams', () => {
     });
   });
 
+  describe('the weighted sums', () => {
+    it('should be the channel-order sums, for a channel count that is not a multiple of four', () => {
+      let seed = 11;
+      const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
+      const channels = 1027;
+      const numClasses = 5;
+      const data = Float32Array.from({ length: channels * 49 }, () => Math.max(0, random()));
+      const weight: ClassifierWeight = { data: Float32Array.from({ length: numClasses * channels }, random), numClasses, channels };
+      const findings = [4, 0, 2];
+      const cams = computeCams({ data, channels, height: 7, width: 7 }, weight, { x: 0, y: 0, size: 224, resolution: 224 }, { width: 224, height: 224 }, { findings });
+      for (const [f, c] of findings.entries()) {
+        const expected = new Float32Array(49);
+        for (let i = 0; i < 49; i++) {
+          let sum = 0;
+          for (let k = 0; k < channels; k++) sum += (weight.data[c * channels + k] ?? 0) * (data[k * 49 + i] ?? 0);
+          expected[i] = sum;
+        }
+        expect(cams[f]?.finding).toBe(c);
+        expect(Array.from(cams[f]?.map ?? [])).toEqual(Array.from(expected));
+      }
+    });
+  });
+
   describe('inputs that do not fit', () => {
     const maps: FeatureMaps = { data: new Float32Array(2 * 49), channels: 2, height: 7, width: 7 };
     it('should say when classifier and feature maps disagree on channels', () => {
