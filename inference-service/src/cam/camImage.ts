@@ -31,18 +31,17 @@ export function camImage(
   const ys = gridAxis(grid.height, image.height, crop.y, crop.size, height);
   const line = new Float64Array(width);
   out.fill(0);
-  for (let v = 0; v < grid.height; v++) {
-    if (ys.inCrop[v] === 0) continue;
-    const i0 = ys.i0[v] ?? 0;
-    const i1 = ys.i1[v] ?? 0;
+  const { i0: x0, i1: x1, t: xt } = xs;
+  for (let v = ys.first; v < ys.end; v++) {
+    const row0 = (ys.i0[v] ?? 0) * width;
+    const row1 = (ys.i1[v] ?? 0) * width;
     const ty = ys.t[v] ?? 0;
     // The row interpolated once at the map's width, then each cell only blends two of its values.
-    for (let j = 0; j < width; j++) line[j] = ((map[i0 * width + j] ?? 0) * (1 - ty) + (map[i1 * width + j] ?? 0) * ty - cam.min) * scale;
+    for (let j = 0; j < width; j++) line[j] = ((map[row0 + j] ?? 0) * (1 - ty) + (map[row1 + j] ?? 0) * ty - cam.min) * scale;
     const base = v * grid.width;
-    for (let u = 0; u < grid.width; u++) {
-      if (xs.inCrop[u] === 0) continue;
-      const t = xs.t[u] ?? 0;
-      const value = (line[xs.i0[u] ?? 0] ?? 0) * (1 - t) + (line[xs.i1[u] ?? 0] ?? 0) * t;
+    for (let u = xs.first; u < xs.end; u++) {
+      const t = xt[u] ?? 0;
+      const value = (line[x0[u] ?? 0] ?? 0) * (1 - t) + (line[x1[u] ?? 0] ?? 0) * t;
       // Rounding can leave a hair outside [0, 1]; the stored range is exactly what the mapping says.
       out[base + u] = value < 0 ? 0 : value > 1 ? 1 : value;
     }
@@ -51,11 +50,12 @@ export function camImage(
 }
 
 /**
- * Per grid cell along one axis: where its centre falls in the original image, whether that is inside the
- * crop, and the two map samples (and weight) the crop's upsampling blends there.
+ * Per grid cell along one axis: the two map samples (and weight) the crop's upsampling blends where its
+ * centre falls in the original image, for the cells whose centres lie inside the crop: those from `first`
+ * up to `end` (the crop is one interval, and a cell's centre moves with its index).
  */
 function gridAxis(cells: number, imageSize: number, cropOffset: number, cropSize: number, mapSize: number) {
-  const axis = { i0: new Int32Array(cells), i1: new Int32Array(cells), t: new Float64Array(cells), inCrop: new Uint8Array(cells) };
+  const axis = { i0: new Int32Array(cells), i1: new Int32Array(cells), t: new Float64Array(cells), first: cells, end: 0 };
   for (let u = 0; u < cells; u++) {
     const c = ((u + 0.5) * imageSize) / cells - 0.5 - cropOffset;
     if (c < -0.5 || c >= cropSize - 0.5) continue;
@@ -63,7 +63,8 @@ function gridAxis(cells: number, imageSize: number, cropOffset: number, cropSize
     axis.i0[u] = s.i0;
     axis.i1[u] = s.i1;
     axis.t[u] = s.t;
-    axis.inCrop[u] = 1;
+    axis.first = Math.min(axis.first, u);
+    axis.end = u + 1;
   }
   return axis;
 }
