@@ -21,7 +21,7 @@ describe('loadConfig', () => {
         concurrency: configDefaults.concurrency,
         intraOpThreads: configDefaults.intraOpThreads,
         ortSpinning: false,
-        modelLayout: 'latency',
+        modelLayout: 'adaptive',
         bodyLimitBytes: configDefaults.bodyLimitMb * 1024 * 1024,
         requestTimeoutMs: configDefaults.requestTimeoutMs,
         apiTokenGenerated: false,

@@ -36,7 +36,7 @@ describe('FindingsModel', () => {
       const model = await FindingsModel.create({ onnxPath: smallPath, card, intraOpThreads: 1 });
       try {
         expect(model.card.id).toBe(card.id);
-        expect(await model.run([], { featureMaps: true })).toEqual({ probabilities: [], logits: [], featureMaps: [] });
+        expect(await model.run([], { featureMaps: true })).toEqual({ probabilities: [], logits: [], featureMaps: [], threads: 0 });
         const { probabilities, logits } = await model.run([fixtureInput(2)]);
         expect(logits[0]).toHaveLength(18);
         expect(probabilities[0]).toHaveLength(18);
@@ -46,7 +46,7 @@ describe('FindingsModel', () => {
     });
   });
 
-  describe('the two session layouts', () => {
+  describe('the session layouts', () => {
     it('should give the same outputs from N one-thread sessions as from one session of N threads, N runs at once', async () => {
       const latency = await FindingsModel.create({ onnxPath: smallPath, card, intraOpThreads: 2, layout: 'latency' });
       const throughput = await FindingsModel.create({ onnxPath: smallPath, card, intraOpThreads: 2, layout: 'throughput' });
@@ -66,8 +66,28 @@ describe('FindingsModel', () => {
       }
     });
 
+    it('should answer alike in the adaptive layout, a run alone on the N-thread session and runs side by side on the one-thread ones', async () => {
+      const latency = await FindingsModel.create({ onnxPath: smallPath, card, intraOpThreads: 2, layout: 'latency' });
+      const adaptive = await FindingsModel.create({ onnxPath: smallPath, card, intraOpThreads: 2, layout: 'adaptive' });
+      try {
+        expect([adaptive.layout, adaptive.parallelRuns]).toEqual(['adaptive', 2]);
+        const inputs = [fixtureInput(1), fixtureInput(2), fixtureInput(3)];
+        const expected = await latency.run(inputs);
+        const alone = await adaptive.run([inputs[0]!], { alone: true });
+        const sideBySide = await Promise.all(inputs.map((input) => adaptive.run([input])));
+        expect([alone.threads, ...sideBySide.map((run) => run.threads), expected.threads]).toEqual([2, 1, 1, 1, 2]);
+        for (const [i, run] of [alone, ...sideBySide].entries()) {
+          const want = Array.from(expected.logits[i === 0 ? 0 : i - 1]!);
+          Array.from(run.logits[0]!).forEach((v, k) => expect(Math.abs(v - want[k]!)).toBeLessThan(1e-4));
+        }
+        expect(adaptive.failure).toBeUndefined();
+      } finally {
+        await Promise.all([latency.dispose(), adaptive.dispose()]);
+      }
+    });
+
     it('should refuse a layout that does not exist', async () => {
-      await expect(FindingsModel.create({ onnxPath: smallPath, card, layout: 'fastest' as never })).rejects.toThrow(/layout must be one of latency, throughput, got 'fastest'/);
+      await expect(FindingsModel.create({ onnxPath: smallPath, card, layout: 'fastest' as never })).rejects.toThrow(/layout must be one of latency, throughput, adaptive, got 'fastest'/);
     });
   });
 

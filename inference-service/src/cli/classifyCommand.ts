@@ -141,8 +141,10 @@ export async function runClassifyCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`--batch must be a positive integer, got '${values.batch}'`);
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads must be a positive integer, got '${values.threads}'`);
   const layoutArg = values.layout;
-  if (layoutArg !== undefined && !(modelLayouts as readonly string[]).includes(layoutArg)) {
-    throw new Error(`--layout must be one of ${modelLayouts.join(', ')}, got '${layoutArg}'`);
+  // 'adaptive' is the sidecar's: it needs a batcher that knows when a run is alone, which a command does not have.
+  const cliLayouts = modelLayouts.filter((layout) => layout !== 'adaptive');
+  if (layoutArg !== undefined && !(cliLayouts as readonly string[]).includes(layoutArg)) {
+    throw new Error(`--layout must be one of ${cliLayouts.join(', ')}, got '${layoutArg}'`);
   }
   if (values.pacs) {
     if (positionals.length > 0) throw new Error('--pacs classifies what is in Orthanc: give no files (use --study UID for one study)');

@@ -75,10 +75,12 @@ export const configDefaults = {
   /**
    * 'latency': one onnxruntime session with all CXR_INTRA_OP_THREADS threads, a lone click answered
    * soonest; 'throughput': that many one-thread sessions on their own worker threads, more images per
-   * second. The sidecar's interactive work is the click, so it takes 'latency' unless told; the CLI takes
-   * 'throughput' for a folder and 'latency' for one file (see ModelLayout for the figures).
+   * second; 'adaptive': both, a lone image on the first and images that queue on the others. The sidecar
+   * takes clicks and arrivals, so 'adaptive' unless told (arrivals at 1.07× the latency layout's rate,
+   * median of six alternated rounds; ~220 MB more memory); the CLI takes 'throughput' for a folder and
+   * 'latency' for one file.
    */
-  modelLayout: 'latency',
+  modelLayout: 'adaptive',
   /**
    * Spinning threads answer a lone click 2–3 ms sooner on a quiet host, but arrivals go ~6 % slower, and on
    * a busy host (vCPUs taken away) a spinning run took 47 ms against 33 sleeping: off (see FindingsModelOptions).

@@ -22,6 +22,8 @@ export interface FindingsOutput {
   readonly logits: Float32Array[];
   /** Per image, only when asked for: the post-ReLU last feature maps, [channels, height, width] row-major. */
   readonly featureMaps?: FeatureMaps[];
+  /** The threads of the session that ran the batch (the 'adaptive' layout has sessions of N threads and of 1). */
+  readonly threads: number;
 }
 
 export interface FindingsModelOptions {
@@ -40,7 +42,7 @@ export interface FindingsModelOptions {
    * spinning run slows far more (median 47 against 33 ms sleeping, measured at the same moment). Off unless asked for.
    */
   readonly spinning?: boolean;
-  /** 'latency' (the default) or 'throughput'; see ModelLayout. 'throughput' always runs on worker threads. */
+  /** 'latency' (the default), 'throughput' or 'adaptive'; see ModelLayout. The last two always run on worker threads. */
   readonly layout?: ModelLayout;
 }
 
@@ -61,6 +63,9 @@ export class FindingsModel {
     readonly layout: ModelLayout,
     /** How many runs compute at once: callers with more work than that keep this many in flight. */
     readonly parallelRuns: number,
+    private readonly intraOpThreads: number,
+    /** 'adaptive' only: the session of all the threads, for a run that has the machine to itself. */
+    private readonly alone?: OrtSession,
   ) {}
 
   static async create({
@@ -77,27 +82,40 @@ export class FindingsModel {
     if (!(modelLayouts as readonly string[]).includes(layout)) {
       throw new Error(`FindingsModel.create: layout must be one of ${modelLayouts.join(', ')}, got '${String(layout)}'`);
     }
-    const sessions = layout === 'throughput' ? intraOpThreads : 1;
-    const sessionOptions = {
-      intraOpNumThreads: layout === 'throughput' ? 1 : intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
-    } satisfies ort.InferenceSession.SessionOptions;
+    const oneThreadSessions = layout === 'latency' ? 0 : intraOpThreads;
+    const options = (threads: number) =>
+      ({
+        intraOpNumThreads: threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
+      }) satisfies ort.InferenceSession.SessionOptions;
+    const made: OrtSession[] = [];
+    const make = async (create: () => Promise<OrtSession>) => {
+      const session = await create();
+      made.push(session);
+      return session;
+    };
     let session: OrtSession;
+    let alone: OrtSession | undefined;
     try {
-      session = layout === 'throughput' ? await createSessionPool(onnxPath, sessionOptions, sessions) : await createOrtSession(onnxPath, sessionOptions, thread);
+      session =
+        layout === 'latency'
+          ? await make(() => createOrtSession(onnxPath, options(intraOpThreads), thread))
+          : await make(() => createSessionPool(onnxPath, options(1), oneThreadSessions));
+      alone = layout === 'adaptive' ? await make(() => createOrtSession(onnxPath, options(intraOpThreads), 'worker')) : undefined;
     } catch (cause) {
+      await Promise.all(made.map((one) => one.release()));
       throw new Error(`FindingsModel.create: onnxruntime cannot load ${onnxPath}`, { cause });
     }
     try {
-      FindingsModel.checkInterface(session, card, onnxPath);
+      for (const one of made) FindingsModel.checkInterface(one, card, onnxPath);
     } catch (error) {
-      await session.release();
+      await Promise.all(made.map((one) => one.release()));
       throw error;
     }
-    return new FindingsModel(session, card, onnxPath, layout, sessions);
+    return new FindingsModel(session, card, onnxPath, layout, Math.max(1, oneThreadSessions), intraOpThreads, alone);
   }
 
   private static checkInterface(session: OrtSession, card: ModelCard, onnxPath: string): void {
@@ -128,12 +146,13 @@ export class FindingsModel {
   /**
    * Classifies a batch in one `session.run`. Each input is one image's `resolution²` float32 values in
    * TorchXRayVision's scale. The feature maps are fetched only when asked for, so the usual path copies out
-   * nothing but the logits.
+   * nothing but the logits. `alone`: nothing else is running or waiting, so the 'adaptive' layout gives this
+   * run all the threads (other layouts have one kind of session and ignore it).
    */
-  async run(inputs: readonly Float32Array[], options: { featureMaps?: boolean } = {}): Promise<FindingsOutput> {
+  async run(inputs: readonly Float32Array[], options: { featureMaps?: boolean; alone?: boolean } = {}): Promise<FindingsOutput> {
     const { resolution } = this.card.input;
     const pixels = resolution * resolution;
-    if (inputs.length === 0) return { probabilities: [], logits: [], ...(options.featureMaps ? { featureMaps: [] } : {}) };
+    if (inputs.length === 0) return { probabilities: [], logits: [], threads: 0, ...(options.featureMaps ? { featureMaps: [] } : {}) };
     const batch = new Float32Array(inputs.length * pixels);
     inputs.forEach((input, i) => {
       if (input.length !== pixels) {
@@ -144,7 +163,9 @@ export class FindingsModel {
     const feeds = { [denseNetOnnxNames.input]: { data: batch, dims: [inputs.length, 1, resolution, resolution] } };
     const fetches: string[] = [denseNetOnnxNames.logits];
     if (options.featureMaps) fetches.push(denseNetOnnxNames.features);
-    const results = await this.session.run(feeds, fetches);
+    const session = options.alone && this.alone ? this.alone : this.session;
+    const threads = session === this.alone || this.layout === 'latency' ? this.intraOpThreads : 1;
+    const results = await session.run(feeds, fetches);
 
     const numClasses = this.card.labels.length;
     const logitsData = results[denseNetOnnxNames.logits]?.data;
@@ -153,7 +174,7 @@ export class FindingsModel {
     }
     const logits = inputs.map((_, i) => logitsData.slice(i * numClasses, (i + 1) * numClasses));
     const probabilities = logits.map((l) => calibratedProbabilities(l, this.card.operatingThresholds));
-    if (!options.featureMaps) return { probabilities, logits };
+    if (!options.featureMaps) return { probabilities, logits, threads };
 
     const features = results[denseNetOnnxNames.features];
     const [, channels = 0, height = 0, width = 0] = features?.dims ?? [];
@@ -163,15 +184,15 @@ export class FindingsModel {
     const data = features.data;
     const size = channels * height * width;
     const featureMaps = inputs.map((_, i) => ({ data: data.slice(i * size, (i + 1) * size), channels, height, width }));
-    return { probabilities, logits, featureMaps };
+    return { probabilities, logits, featureMaps, threads };
   }
 
   /** Why the model can no longer classify (its worker thread stopped), or undefined while it can. */
   get failure(): Error | undefined {
-    return this.session.failure;
+    return this.session.failure ?? this.alone?.failure;
   }
 
   async dispose(): Promise<void> {
-    await this.session.release();
+    await Promise.all([this.session.release(), this.alone?.release()]);
   }
 }

@@ -64,14 +64,14 @@ export class FindingsPipeline {
   }
 
   /** Runs the model over prepared images in batches of at most `maxBatch`. */
-  async run(prepared: readonly PreparedImage[], options: { featureMaps?: boolean } = {}): Promise<ClassifiedImage[]> {
+  async run(prepared: readonly PreparedImage[], options: { featureMaps?: boolean; alone?: boolean } = {}): Promise<ClassifiedImage[]> {
     const out: ClassifiedImage[] = [];
     for (let start = 0; start < prepared.length; start += this.maxBatch) {
       const batch = prepared.slice(start, start + this.maxBatch);
       const t0 = performance.now();
       const output = await this.model.run(
         batch.map((p) => p.input.tensor),
-        { featureMaps: options.featureMaps === true },
+        { featureMaps: options.featureMaps === true, alone: options.alone === true },
       );
       const inferenceMs = (performance.now() - t0) / batch.length;
       batch.forEach((p, i) => {

@@ -162,9 +162,10 @@ export class ClassificationService {
     }
     this.model = { id: card.id, kind: card.kind, onnxSha256, ...(card.warning ? { warning: card.warning } : {}) };
     // Feature maps for the regions of the TID 1500 result (class activation maps).
-    this.#batcher = new ModelBatcher((items) => this.#pipeline.run(items, { featureMaps: true }), {
+    this.#batcher = new ModelBatcher((items, { alone }) => this.#pipeline.run(items, { featureMaps: true, alone }), {
       maxBatch: options.maxBatch ?? 8,
       maxConcurrent: options.pipeline.model.parallelRuns,
+      exclusiveAlone: options.pipeline.model.layout === 'adaptive',
     });
     this.#objects = new ImageObjectBuilder(options.pipeline, { heatmaps: options.heatmaps ?? true });
   }

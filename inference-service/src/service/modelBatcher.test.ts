@@ -58,6 +58,52 @@ describe('ModelBatcher', () => {
       expect(mostInFlight).toBe(2);
     });
 
+    it('should run an item that finds nothing running or waiting alone, holding every run, with exclusiveAlone', async () => {
+      const started: { items: number[]; alone: boolean }[] = [];
+      const releases: (() => void)[] = [];
+      const batcher = new ModelBatcher<number, number>(
+        async (items, { alone }) => {
+          started.push({ items: [...items], alone });
+          await new Promise<void>((resolve) => releases.push(resolve));
+          return items.map((x) => -x);
+        },
+        { maxBatch: 8, maxConcurrent: 2, exclusiveAlone: true },
+      );
+      const first = batcher.run(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      // Four more while it runs: none starts beside it, though a second run is nominally free.
+      const rest = [2, 3, 4, 5].map((x) => batcher.run(x));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(started).toEqual([{ items: [1], alone: true }]);
+      releases.shift()!();
+      expect(await first).toBe(-1);
+      // The run's end frees its slots, and the next drain is one turn of the event loop later.
+      for (let turn = 0; turn < 3; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      // Then they are shared between both runs, neither alone.
+      expect(started.slice(1)).toEqual([
+        { items: [2, 3], alone: false },
+        { items: [4, 5], alone: false },
+      ]);
+      for (const release of releases) release();
+      expect(await Promise.all(rest)).toEqual([-2, -3, -4, -5]);
+      // Two arriving together while nothing runs are not alone.
+      const pair = Promise.all([6, 7].map((x) => batcher.run(x)));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(started.slice(3)).toEqual([
+        { items: [6], alone: false },
+        { items: [7], alone: false },
+      ]);
+      for (const release of releases.splice(0)) release();
+      expect(await pair).toEqual([-6, -7]);
+    });
+
+    it('should never say alone without exclusiveAlone', async () => {
+      const alones: boolean[] = [];
+      const batcher = new ModelBatcher<number, number>(async (items, { alone }) => (alones.push(alone), items), { maxBatch: 8, maxConcurrent: 2 });
+      expect(await batcher.run(1)).toBe(1);
+      expect(alones).toEqual([false]);
+    });
+
     it('should refuse a maxConcurrent that is not a positive integer', () => {
       expect(() => new ModelBatcher<number, number>(async (items) => items, { maxBatch: 2, maxConcurrent: 0 })).toThrow(/maxConcurrent must be a positive integer, got 0/);
     });

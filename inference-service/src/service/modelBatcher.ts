@@ -7,6 +7,10 @@
  * With a model that computes several runs at once (the 'throughput' layout: one session per thread),
  * up to `maxConcurrent` batches are in flight, the waiting images shared evenly between the free runs
  * so no session idles while another has a long batch.
+ *
+ * `exclusiveAlone` (the 'adaptive' layout): an image that finds nothing running and nothing else waiting
+ * runs alone, told so, and holds every slot until it is done, since it computes on all the threads; what
+ * arrives meanwhile waits and is shared between the one-thread runs once it ends.
  */
 
 interface Pending<I, O> {
@@ -15,15 +19,25 @@ interface Pending<I, O> {
   readonly reject: (reason: unknown) => void;
 }
 
+/** What a batch is told when it starts. */
+export interface BatchStart {
+  /** Nothing else was running or waiting, and nothing else runs until it ends (`exclusiveAlone`). */
+  readonly alone: boolean;
+}
+
 export class ModelBatcher<I, O> {
-  readonly #runBatch: (items: readonly I[]) => Promise<readonly O[]>;
+  readonly #runBatch: (items: readonly I[], start: BatchStart) => Promise<readonly O[]>;
   readonly #maxBatch: number;
   readonly #maxConcurrent: number;
+  readonly #exclusiveAlone: boolean;
   readonly #pending: Pending<I, O>[] = [];
   #running = 0;
   #scheduled = false;
 
-  constructor(runBatch: (items: readonly I[]) => Promise<readonly O[]>, options: { maxBatch: number; maxConcurrent?: number }) {
+  constructor(
+    runBatch: (items: readonly I[], start: BatchStart) => Promise<readonly O[]>,
+    options: { maxBatch: number; maxConcurrent?: number; exclusiveAlone?: boolean },
+  ) {
     if (!Number.isInteger(options.maxBatch) || options.maxBatch < 1) {
       throw new RangeError(`ModelBatcher: maxBatch must be a positive integer, got ${options.maxBatch}`);
     }
@@ -34,6 +48,7 @@ export class ModelBatcher<I, O> {
     this.#runBatch = runBatch;
     this.#maxBatch = options.maxBatch;
     this.#maxConcurrent = maxConcurrent;
+    this.#exclusiveAlone = options.exclusiveAlone === true;
   }
 
   run(item: I): Promise<O> {
@@ -50,6 +65,10 @@ export class ModelBatcher<I, O> {
     // arrive meanwhile join these batches.
     setImmediate(() => {
       this.#scheduled = false;
+      if (this.#exclusiveAlone && this.#running === 0 && this.#pending.length === 1) {
+        this.#start(this.#pending.splice(0, 1), true);
+        return;
+      }
       while (this.#running < this.#maxConcurrent && this.#pending.length > 0) {
         const free = this.#maxConcurrent - this.#running;
         const size = Math.min(this.#maxBatch, Math.ceil(this.#pending.length / free));
@@ -58,9 +77,11 @@ export class ModelBatcher<I, O> {
     });
   }
 
-  #start(batch: Pending<I, O>[]): void {
-    this.#running += 1;
-    this.#runBatch(batch.map((p) => p.item))
+  /** A batch that runs alone takes every slot of the concurrent runs, others one. */
+  #start(batch: Pending<I, O>[], alone = false): void {
+    const slots = alone ? this.#maxConcurrent : 1;
+    this.#running += slots;
+    this.#runBatch(batch.map((p) => p.item), { alone })
       .then(
         (outputs) => {
           batch.forEach((p, i) => {
@@ -74,7 +95,7 @@ export class ModelBatcher<I, O> {
         },
       )
       .finally(() => {
-        this.#running -= 1;
+        this.#running -= slots;
         this.#drain();
       });
   }
