@@ -84,7 +84,7 @@ describe('ModelBatcher', () => {
         { items: [2, 3], alone: false },
         { items: [4, 5], alone: false },
       ]);
-      for (const release of releases) release();
+      for (const release of releases.splice(0)) release();
       expect(await Promise.all(rest)).toEqual([-2, -3, -4, -5]);
       // Two arriving together while nothing runs are not alone.
       const pair = Promise.all([6, 7].map((x) => batcher.run(x)));
