@@ -11,3 +11,14 @@ export async function startFlags(repoRoot: string): Promise<string[]> {
   if (!command) throw new Error(`package.json's start script does not run scripts/start.ts with tsx: ${scripts['start']}`);
   return (command[1] ?? '').split(' ').filter(Boolean);
 }
+
+/**
+ * The Node flags on the `cxr-findings` command's `#!` line (inference-service/bin/cxr-findings.mjs), which
+ * `npx cxr-findings` runs with: the bench's folder section runs the CLI's path with them.
+ */
+export async function binFlags(repoRoot: string): Promise<string[]> {
+  const [first = ''] = (await readFile(join(repoRoot, 'inference-service/bin/cxr-findings.mjs'), 'utf8')).split('\n', 1);
+  const line = /^#!\/usr\/bin\/env (?:-S )?node((?: --\S+)*)$/.exec(first);
+  if (!line) throw new Error(`inference-service/bin/cxr-findings.mjs does not start with a '#!/usr/bin/env -S node [flags]' line: ${first}`);
+  return (line[1] ?? '').split(' ').filter(Boolean);
+}

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
-import { startFlags } from '../../tooling/startFlags.ts';
+import { binFlags, startFlags } from '../../tooling/startFlags.ts';
 
 const only = process.argv.slice(2);
 const shippedFlagsEnv = 'CXR_BENCH_SHIPPED_FLAGS';
@@ -16,7 +16,7 @@ const inShippedChild = process.env[shippedFlagsEnv] === '1';
 const sections: Record<string, () => Promise<void>> = {
   core: async () => (await import('./core.ts')).benchCore(),
   startup: async () => (await import('./startup.ts')).benchStartup(),
-  folder: async () => (await import('./folder.ts')).benchFolder(),
+  folder: asShipped('folder', async () => (await import('./folder.ts')).benchFolder(), 'cli'),
   j2k: async () => (await import('./realSizeJ2k.ts')).benchRealSizeJ2k(),
   import: async () => (await import('./importer.ts')).benchImport(),
   sidecar: asShipped('sidecar', async () => (await import('./sidecar.ts')).benchSidecar()),
@@ -27,16 +27,18 @@ const sections: Record<string, () => Promise<void>> = {
 };
 
 /**
- * The sidecar sections run the sidecar in this process, so they run in a child with the Node flags the
- * sidecar ships with (`npm start`, the Docker image's CMD): its young generation is sized for an image's
- * objects, and without it the bench measured a heap that marks more often than the product's.
+ * The sidecar sections run the sidecar in this process, and the folder section the CLI's path, so they run
+ * in a child with the Node flags what they measure ships with (`npm start` and the Docker image's CMD for
+ * the sidecar, the `cxr-findings` command's `#!` line for the CLI): without them the bench measured a
+ * heap that marks more often than the product's.
  */
-function asShipped(section: string, run: () => Promise<void>): () => Promise<void> {
+function asShipped(section: string, run: () => Promise<void>, what: 'sidecar' | 'cli' = 'sidecar'): () => Promise<void> {
   if (inShippedChild) return run;
   return async () => {
     const repoRoot = resolve(import.meta.dirname, '../..');
-    const flags = await startFlags(repoRoot);
-    console.log(`(the sidecar runs with npm start's Node flags: ${flags.join(' ') || 'none'})`);
+    const flags = what === 'sidecar' ? await startFlags(repoRoot) : await binFlags(repoRoot);
+    const source = what === 'sidecar' ? "npm start's" : "the cxr-findings command's";
+    console.log(`(the ${what} runs with ${source} Node flags: ${flags.join(' ') || 'none'})`);
     const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
     const child = spawn(tsx, [...flags, import.meta.filename, section], { stdio: 'inherit', env: { ...process.env, [shippedFlagsEnv]: '1' } });
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];
