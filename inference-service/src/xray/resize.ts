@@ -99,12 +99,9 @@ function resampleRegion(source: ResizeSource, region: PixelRegion, width: number
   // Rows first: each output row is a weighted sum of whole input rows (a contiguous multiply-add the JIT
   // runs fast), then that one line is reduced to `width` columns. No full-size intermediate image.
   const src = source.samples;
-  const out = new Float32Array(width * height);
   const simd = (source.staged ?? stageRegion(src, source.width, region))?.rowSums(ky);
-  if (simd) {
-    for (let oy = 0; oy < height; oy++) reduceColumns(simd.line(oy), kx, out, oy, slope, intercept * ySums[oy]!, xSums);
-    return out;
-  }
+  if (simd) return simd.resample(kx, slope, ySums.map((sum) => intercept * sum), xSums);
+  const out = new Float32Array(width * height);
   const lineA = new Float64Array(region.width);
   const lineB = new Float64Array(region.width);
   const columnFirst = kx.start[0]!;

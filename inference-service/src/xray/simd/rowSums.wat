@@ -127,4 +127,48 @@
     (local.set $acc (v128.or (local.get $acc) (i8x16.shuffle 4 5 6 7 0 1 2 3 4 5 6 7 0 1 2 3 (local.get $acc) (local.get $acc))))
     (local.set $acc (v128.or (local.get $acc) (i8x16.shuffle 2 3 0 1 2 3 0 1 2 3 0 1 2 3 0 1 (local.get $acc) (local.get $acc))))
     (i32.and (i32x4.extract_lane 0 (local.get $acc)) (i32.const 0xffff)))
+
+;;
+  ;; columnSums reduces one line of row sums to an output row, two output columns a step (one per lane):
+  ;;   out[o] = f32(slope · Σ_k weights[o][k] · line[start[o] + k] + ones · xSums[o])
+  ;; each column's taps added one after another from 0, in the order of resize.ts's scalar reduceColumns,
+  ;; so the same doubles and the same float32s. A pair's 16-byte record at `meta` holds the byte offsets of
+  ;; its two first taps in the line and its tap count, the larger of the two; the shorter column's extra
+  ;; weights are 0, which adds +0 to a sum of non-negative products, an exact no-op. The pair's weights are
+  ;; interleaved (column a, column b) at `weights`, `weightStep` bytes a pair; its two xSums at `xSums`.
+  ;; `pairs` pairs, each storing two float32s (an odd width's last pair: a padding lane's, never read).
+  (func (export "columnSums")
+    (param $line i32) (param $meta i32) (param $weights i32) (param $weightStep i32) (param $xSums i32)
+    (param $pairs i32) (param $slope f64) (param $ones f64) (param $out i32)
+    (local $a i32) (local $b i32) (local $k i32) (local $w i32) (local $acc v128) (local $v v128)
+    (local $slopes v128) (local $oness v128)
+    (local.set $slopes (f64x2.splat (local.get $slope)))
+    (local.set $oness (f64x2.splat (local.get $ones)))
+    (block $done (loop $pair
+      (br_if $done (i32.eqz (local.get $pairs)))
+      (local.set $a (i32.add (local.get $line) (i32.load offset=0 (local.get $meta))))
+      (local.set $b (i32.add (local.get $line) (i32.load offset=4 (local.get $meta))))
+      (local.set $k (i32.load offset=8 (local.get $meta)))
+      (local.set $w (local.get $weights))
+      (local.set $acc (f64x2.splat (f64.const 0)))
+      (block $summed (loop $tap
+        (br_if $summed (i32.eqz (local.get $k)))
+        (local.set $v (v128.load64_lane 1 (local.get $b) (v128.load64_zero (local.get $a))))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.mul (v128.load (local.get $w)) (local.get $v))))
+        (local.set $a (i32.add (local.get $a) (i32.const 8)))
+        (local.set $b (i32.add (local.get $b) (i32.const 8)))
+        (local.set $w (i32.add (local.get $w) (i32.const 16)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br $tap)))
+      (local.set $v (f32x4.demote_f64x2_zero (f64x2.add
+        (f64x2.mul (local.get $slopes) (local.get $acc))
+        (f64x2.mul (local.get $oness) (v128.load (local.get $xSums))))))
+      (v128.store64_lane 0 (local.get $out) (local.get $v))
+      (local.set $out (i32.add (local.get $out) (i32.const 8)))
+      (local.set $meta (i32.add (local.get $meta) (i32.const 16)))
+      (local.set $weights (i32.add (local.get $weights) (local.get $weightStep)))
+      (local.set $xSums (i32.add (local.get $xSums) (i32.const 16)))
+      (local.set $pairs (i32.sub (local.get $pairs) (i32.const 1)))
+      (br $pair)))
+  )
 )

@@ -47,6 +47,33 @@ describe('simdRowSums', () => {
     for (const { simd, scalar } of bothLines(src, columns, region, outputRows)) expect(simd).toEqual(scalar);
   });
 
+  // resize.ts's reduceColumns by its definition: each column's taps added in order from 0, then mapped.
+  it.each([
+    ['8-bit, 1024 → 224, an inverted (MONOCHROME1) map', Uint8Array, 255, 1024, 1024, 224, 224, -8.03, 1024],
+    ['16-bit, 3000 → 224', Uint16Array, 65535, 3000, 3000, 224, 224, 0.03125, -1024],
+    ['16-bit, an odd output width (the last pair half padding)', Uint16Array, 4095, 1001, 1000, 223, 225, 0.5, -1024],
+    ['8-bit, upsampling 13 → 31 (2 taps a column)', Uint8Array, 255, 13, 13, 31, 17, 8.03, -1024],
+    ['16-bit, one output column', Uint16Array, 65535, 9, 9, 1, 3, 1, 0],
+  ] as const)('resamples as the scalar column loop does, to the bit: %s', (_name, make, max, columns, rows, width, height, slope, intercept) => {
+    const src = samples(make as new (n: number) => Uint8Array | Uint16Array, columns * rows, max);
+    const region = { x: 0, y: 0, width: columns, height: rows };
+    const kx = axisKernel(columns, width);
+    const ky = axisKernel(rows, height);
+    const xSums = Float64Array.from({ length: width }, (_, o) => 0.75 + o / (4 * width));
+    const ones = Float64Array.from({ length: height }, (_, o) => intercept * (0.5 + o / (2 * height)));
+    const simd = stageRegion(src, columns, region)!.rowSums(ky);
+    const expected = new Float32Array(width * height);
+    for (let oy = 0; oy < height; oy++) {
+      const line = simd.line(oy);
+      for (let ox = 0; ox < width; ox++) {
+        let acc = 0;
+        for (let k = 0; k < kx.length[ox]!; k++) acc += kx.weights[ox * kx.stride + k]! * line[kx.start[ox]! + k]!;
+        expected[oy * width + ox] = slope * acc + ones[oy]! * xSums[ox]!;
+      }
+    }
+    expect(simd.resample(kx, slope, ones, xSums)).toEqual(expected);
+  });
+
   it('stays exact as a thread moves between small, large and oversized images (its memory grows, or a one-off instance is made)', () => {
     const sides = [300, 2000, 5000, 300, 2500];
     for (const side of sides) {

@@ -23,11 +23,20 @@ export interface StagedRegion {
 export interface SimdRowSums {
   /** Output row `oy`'s line of row sums, indexed by region column. A view valid until the next call. */
   line(oy: number): Float64Array;
+  /**
+   * The whole output: each output row's line reduced to columns by `kx`'s taps, as resize.ts's scalar
+   * reduceColumns does (same sums, in the same order), and mapped to `slope · sum + ones[oy] · xSums[ox]`.
+   */
+  resample(kx: AxisKernel, slope: number, ones: Float64Array, xSums: Float64Array): Float32Array;
 }
 
 interface Exports {
   readonly rowSumsU16: (src: number, step: number, weights: number, n: number, line: number, blocks: number) => void;
   readonly orU16: (p: number, blocks: number) => number;
+  readonly columnSums: (
+    line: number, meta: number, weights: number, weightStep: number, xSums: number,
+    pairs: number, slope: number, ones: number, out: number,
+  ) => void;
 }
 
 // Compiled once per thread (1 kB); a new instance only when the kept memory is too small.
@@ -64,16 +73,76 @@ export function stageRegion(src: SampleArray, rowStep: number, region: PixelRegi
     rowSums(ky) {
       const weightsAt = Math.ceil(slackEnd / 8) * 8;
       const lineAt = weightsAt + ky.weights.length * 8;
-      const { memory, exports } = grown(instance, lineAt + blocks * 64);
+      const lineBytes = blocks * 64;
+      const lineOf = (memory: WebAssembly.Memory) => new Float64Array(memory.buffer, lineAt, blocks * 8);
+      const { memory, exports } = grown(instance, lineAt + lineBytes);
       new Float64Array(memory.buffer, weightsAt, ky.weights.length).set(ky.weights);
-      const line = new Float64Array(memory.buffer, lineAt, blocks * 8);
+      const sumRow = (line: Float64Array, oy: number) => {
+        line.fill(0);
+        exports.rowSumsU16(ky.start[oy]! * width * 2, width * 2, weightsAt + oy * ky.stride * 8, ky.length[oy]!, lineAt, blocks);
+      };
       return {
         line(oy) {
-          line.fill(0);
-          exports.rowSumsU16(ky.start[oy]! * width * 2, width * 2, weightsAt + oy * ky.stride * 8, ky.length[oy]!, lineAt, blocks);
+          // A fresh view each time: resample may have grown the memory, which detaches older views.
+          const line = lineOf(memory);
+          sumRow(line, oy);
           return line;
         },
+        resample(kx, slope, ones, xSums) {
+          const tables = columnTables(kx, xSums, lineAt + lineBytes);
+          const outAt = tables.end;
+          const outBytes = tables.pairs * 8;
+          const grownMemory = grown(instance, outAt + outBytes * ky.outputSize).memory;
+          tables.write(grownMemory);
+          const lineNow = lineOf(grownMemory);
+          for (let oy = 0; oy < ky.outputSize; oy++) {
+            sumRow(lineNow, oy);
+            exports.columnSums(lineAt, tables.metaAt, tables.weightsAt, tables.weightStep, tables.xSumsAt, tables.pairs, slope, ones[oy]!, outAt + oy * outBytes);
+          }
+          const out = new Float32Array(kx.outputSize * ky.outputSize);
+          const rows = new Float32Array(grownMemory.buffer, outAt, (outBytes / 4) * ky.outputSize);
+          if (kx.outputSize % 2 === 0) out.set(rows);
+          else for (let oy = 0; oy < ky.outputSize; oy++) out.set(rows.subarray(oy * (outBytes / 4), oy * (outBytes / 4) + kx.outputSize), oy * kx.outputSize);
+          return out;
+        },
       };
+    },
+  };
+}
+
+/**
+ * columnSums' tables for `kx`, laid out from byte `from`: after the line, slack zeros for the taps a pair's
+ * shorter column reads past the line's end (at most a tap table's stride); then, per pair of output
+ * columns, its record (byte offsets of the two first taps, the tap count), its interleaved weights and
+ * its two xSums.
+ */
+function columnTables(kx: AxisKernel, xSums: Float64Array, from: number) {
+  const pairs = Math.ceil(kx.outputSize / 2);
+  const slackAt = from;
+  const metaAt = slackAt + kx.stride * 8;
+  const weightsAt = metaAt + pairs * 16;
+  const weightStep = kx.stride * 16;
+  const xSumsAt = weightsAt + pairs * weightStep;
+  const end = xSumsAt + pairs * 16;
+  return {
+    pairs, metaAt, weightsAt, weightStep, xSumsAt, end,
+    write(memory: WebAssembly.Memory) {
+      new Float64Array(memory.buffer, slackAt, kx.stride).fill(0);
+      const meta = new Int32Array(memory.buffer, metaAt, pairs * 4);
+      const weights = new Float64Array(memory.buffer, weightsAt, pairs * kx.stride * 2).fill(0);
+      const sums = new Float64Array(memory.buffer, xSumsAt, pairs * 2).fill(0);
+      for (let p = 0; p < pairs; p++) {
+        const a = 2 * p;
+        // An odd width's last pair: its second lane repeats the column with no weights, and is not copied out.
+        const b = a + 1 < kx.outputSize ? a + 1 : undefined;
+        meta[p * 4] = kx.start[a]! * 8;
+        meta[p * 4 + 1] = kx.start[b ?? a]! * 8;
+        meta[p * 4 + 2] = Math.max(kx.length[a]!, b === undefined ? 0 : kx.length[b]!);
+        for (let k = 0; k < kx.length[a]!; k++) weights[(p * kx.stride + k) * 2] = kx.weights[a * kx.stride + k]!;
+        if (b !== undefined) for (let k = 0; k < kx.length[b]!; k++) weights[(p * kx.stride + k) * 2 + 1] = kx.weights[b * kx.stride + k]!;
+        sums[p * 2] = xSums[a]!;
+        if (b !== undefined) sums[p * 2 + 1] = xSums[b]!;
+      }
     },
   };
 }
