@@ -74,7 +74,6 @@ export async function benchCore(): Promise<void> {
     await rm(largeDir, { recursive: true, force: true });
   }
   // A folder through the CLI's path, and the model-only limits: the 'folder' section (folder.ts).
-
 }
 
 /**
@@ -85,7 +84,7 @@ function comparePython(file: string, label: string, runs: number): void {
   const script = resolve(import.meta.dirname, 'python_baseline.py');
   const result = spawnSync('/usr/bin/python3', [script, file, String(runs)], { encoding: 'utf8' });
   if (result.status !== 0) {
-    console.log('\nPython baseline not run (needs Debian python3-torch, python3-skimage, python3-pydicom).');
+    console.log(`\nPython baseline not run on the ${label} (needs Debian python3-torch, python3-skimage, python3-pydicom).`);
     return;
   }
   const python = JSON.parse(result.stdout) as { decode: number; preprocess: number; inference: number };
