@@ -43,8 +43,8 @@ export interface PixelRegion {
  * its ~16 input rows are summed into one line, which is then reduced to `width` columns. For 1024² → 224²
  * that is 224·16 row passes plus 224²·16 taps, instead of a 15-tap Gaussian over every pixel on both axes
  * followed by sampling. Sums run in float64 and round once to float32 (skimage rounds after each step).
- * The row sums of 8- and 16-bit unsigned frames run in WebAssembly SIMD (simd/simdRowSums.ts); other
- * sample types in scalar loops that take output rows in pairs (rowPass.ts). A 3000² 16-bit crop took ~60 ms
+ * The row and column sums of 8- and 16-bit unsigned frames run in WebAssembly SIMD (simd/simdRowSums.ts);
+ * other sample types in scalar loops that take output rows in pairs (rowPass.ts, reduceColumns). A 3000² 16-bit crop took ~60 ms
  * in one generic loop, ~26–31 in loops per sample type, ~14 with the SIMD row sums and BitsStored check.
  *
  * Last, like skimage's `_clip_warp_output`: the result is clipped to the region's own [min, max] (taken
@@ -148,7 +148,7 @@ function resampleRegion(source: ResizeSource, region: PixelRegion, width: number
 }
 
 /**
- * One output row from its line of row sums: the x taps, then the affine map (`ones` is intercept·resize(1)'s
+ * One output row from its line of row sums (the scalar path; simdRowSums' resample does the same in WebAssembly): the x taps, then the affine map (`ones` is intercept·resize(1)'s
  * row factor). Eight taps to a step (1024 → 224 has 16): a quarter less time per image than one tap a step
  * (1.3 → 0.9 ms), with the additions in the same order, so the same sums to the bit.
  */

@@ -1,4 +1,4 @@
-;; The resize's row sums for 16-bit unsigned samples (see simdRowSums.ts, which assembles nothing: the
+;; The resize's row and column sums for 16-bit unsigned samples (see simdRowSums.ts, which assembles nothing: the
 ;; bytes in rowSumsModule.ts are this file assembled by tooling/setup/assembleWasm.ts).
 ;;
 ;; rowSumsU16 adds `n` rows of samples, weighted, into a line of float64 sums, 8 samples per block:
@@ -128,7 +128,6 @@
     (local.set $acc (v128.or (local.get $acc) (i8x16.shuffle 2 3 0 1 2 3 0 1 2 3 0 1 2 3 0 1 (local.get $acc) (local.get $acc))))
     (i32.and (i32x4.extract_lane 0 (local.get $acc)) (i32.const 0xffff)))
 
-;;
   ;; columnSums reduces one line of row sums to an output row, two output columns a step (one per lane):
   ;;   out[o] = f32(slope · Σ_k weights[o][k] · line[start[o] + k] + ones · xSums[o])
   ;; each column's taps added one after another from 0, in the order of resize.ts's scalar reduceColumns,
