@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { assembleWat, moduleSource, rowSums } from '../../../../tooling/setup/assembleWasm.ts';
 import { readFile } from 'node:fs/promises';
-import { axisKernel } from '../axisKernel.ts';
+import { axisKernel, type AxisKernel } from '../axisKernel.ts';
 import type { PixelRegion } from '../resize.ts';
 import { rowPass } from '../rowPass.ts';
-import { stageRegion } from './simdRowSums.ts';
+import { stageRegion, type SimdRowSums } from './simdRowSums.ts';
 
 /** Deterministic samples spanning the container's range (a hashed ramp, so no two rows repeat). */
 function samples<T extends Uint8Array | Uint16Array>(make: new (n: number) => T, n: number, max: number): T {
@@ -28,6 +28,29 @@ function bothLines(src: Uint8Array | Uint16Array, rowStep: number, region: Pixel
   return lines;
 }
 
+/**
+ * resize.ts's reduceColumns by its definition, on the SIMD row sums' lines: each column's taps added in order
+ * from 0, then mapped to `slope · sum + ones[oy] · xSums[ox]` and rounded to float32.
+ */
+function columnLoop(simd: SimdRowSums, kx: AxisKernel, height: number, slope: number, ones: Float64Array, xSums: Float64Array): Float32Array {
+  const width = kx.outputSize;
+  const expected = new Float32Array(width * height);
+  for (let oy = 0; oy < height; oy++) {
+    const line = simd.line(oy);
+    for (let ox = 0; ox < width; ox++) {
+      let acc = 0;
+      for (let k = 0; k < kx.length[ox]!; k++) acc += kx.weights[ox * kx.stride + k]! * line[kx.start[ox]! + k]!;
+      expected[oy * width + ox] = slope * acc + ones[oy]! * xSums[ox]!;
+    }
+  }
+  return expected;
+}
+
+/** A resize's column factors, made up but not flat, so a column or row swapped shows. */
+function factors(n: number, scale: number): Float64Array {
+  return Float64Array.from({ length: n }, (_, o) => scale * (0.5 + o / (2 * n)));
+}
+
 describe('simdRowSums', () => {
   it('is the assembled rowSums.wat, byte for byte', async () => {
     const committed = await readFile(rowSums.module, 'utf8');
@@ -47,7 +70,6 @@ describe('simdRowSums', () => {
     for (const { simd, scalar } of bothLines(src, columns, region, outputRows)) expect(simd).toEqual(scalar);
   });
 
-  // resize.ts's reduceColumns by its definition: each column's taps added in order from 0, then mapped.
   it.each([
     ['8-bit, 1024 → 224, an inverted (MONOCHROME1) map', Uint8Array, 255, 1024, 1024, 224, 224, -8.03, 1024],
     ['16-bit, 3000 → 224', Uint16Array, 65535, 3000, 3000, 224, 224, 0.03125, -1024],
@@ -56,22 +78,11 @@ describe('simdRowSums', () => {
     ['16-bit, one output column', Uint16Array, 65535, 9, 9, 1, 3, 1, 0],
   ] as const)('resamples as the scalar column loop does, to the bit: %s', (_name, make, max, columns, rows, width, height, slope, intercept) => {
     const src = samples(make as new (n: number) => Uint8Array | Uint16Array, columns * rows, max);
-    const region = { x: 0, y: 0, width: columns, height: rows };
     const kx = axisKernel(columns, width);
-    const ky = axisKernel(rows, height);
-    const xSums = Float64Array.from({ length: width }, (_, o) => 0.75 + o / (4 * width));
-    const ones = Float64Array.from({ length: height }, (_, o) => intercept * (0.5 + o / (2 * height)));
-    const simd = stageRegion(src, columns, region)!.rowSums(ky);
-    const expected = new Float32Array(width * height);
-    for (let oy = 0; oy < height; oy++) {
-      const line = simd.line(oy);
-      for (let ox = 0; ox < width; ox++) {
-        let acc = 0;
-        for (let k = 0; k < kx.length[ox]!; k++) acc += kx.weights[ox * kx.stride + k]! * line[kx.start[ox]! + k]!;
-        expected[oy * width + ox] = slope * acc + ones[oy]! * xSums[ox]!;
-      }
-    }
-    expect(simd.resample(kx, slope, ones, xSums)).toEqual(expected);
+    const simd = stageRegion(src, columns, { x: 0, y: 0, width: columns, height: rows })!.rowSums(axisKernel(rows, height));
+    const ones = factors(height, intercept);
+    const xSums = factors(width, 1.5);
+    expect(simd.resample(kx, slope, ones, xSums)).toEqual(columnLoop(simd, kx, height, slope, ones, xSums));
   });
 
   it('stays exact as a thread moves between small, large and oversized images (its memory grows, or a one-off instance is made)', () => {
@@ -80,6 +91,12 @@ describe('simdRowSums', () => {
       const src = samples(Uint16Array, side * side, 65535);
       const lines = bothLines(src, side, { x: 0, y: 0, width: side, height: side }, 224);
       for (const oy of [0, 111, 223]) expect(lines[oy]!.simd).toEqual(lines[oy]!.scalar);
+      // resample grows the same memory further (or the one-off instance) for its tables and output.
+      const kx = axisKernel(side, 224);
+      const simd = stageRegion(src, side, { x: 0, y: 0, width: side, height: side })!.rowSums(axisKernel(side, 224));
+      const ones = factors(224, -1024);
+      const xSums = factors(224, 1);
+      expect(simd.resample(kx, 0.03125, ones, xSums)).toEqual(columnLoop(simd, kx, 224, 0.03125, ones, xSums));
     }
   });
 
