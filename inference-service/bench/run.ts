@@ -26,19 +26,24 @@ const sections: Record<string, () => Promise<void>> = {
   scale: async () => (await import('./scale.ts')).benchScale(),
 };
 
+/** Where each shipped thing's Node flags are written. */
+const shippedFlags = {
+  sidecar: { read: startFlags, source: "npm start's" },
+  cli: { read: binFlags, source: "the cxr-findings command's" },
+} as const;
+
 /**
  * The sidecar sections run the sidecar in this process, and the folder section the CLI's path, so they run
  * in a child with the Node flags what they measure ships with (`npm start` and the Docker image's CMD for
  * the sidecar, the `cxr-findings` command's `#!` line for the CLI): without them the bench measured a
  * heap that marks more often than the product's.
  */
-function asShipped(section: string, run: () => Promise<void>, what: 'sidecar' | 'cli' = 'sidecar'): () => Promise<void> {
+function asShipped(section: string, run: () => Promise<void>, what: keyof typeof shippedFlags = 'sidecar'): () => Promise<void> {
   if (inShippedChild) return run;
   return async () => {
     const repoRoot = resolve(import.meta.dirname, '../..');
-    const flags = what === 'sidecar' ? await startFlags(repoRoot) : await binFlags(repoRoot);
-    const source = what === 'sidecar' ? "npm start's" : "the cxr-findings command's";
-    console.log(`(the ${what} runs with ${source} Node flags: ${flags.join(' ') || 'none'})`);
+    const flags = await shippedFlags[what].read(repoRoot);
+    console.log(`(the ${what} runs with ${shippedFlags[what].source} Node flags: ${flags.join(' ') || 'none'})`);
     const tsx = resolve(repoRoot, 'node_modules/.bin/tsx');
     const child = spawn(tsx, [...flags, import.meta.filename, section], { stdio: 'inherit', env: { ...process.env, [shippedFlagsEnv]: '1' } });
     const [code, signal] = (await once(child, 'exit')) as [number | null, NodeJS.Signals | null];

@@ -101,10 +101,9 @@ export function stageRegion(src: SampleArray, rowStep: number, region: PixelRegi
             sumRow(lineNow, oy);
             exports.columnSums(lineAt, tables.metaAt, tables.weightsAt, tables.weightStep, tables.xSumsAt, tables.pairs, slope, ones[oy]!, outAt + oy * outBytes);
           }
+          // Row by row: an odd width's rows end in a padding float32.
           const out = new Float32Array(kx.outputSize * ky.outputSize);
-          const rows = new Float32Array(grownMemory.buffer, outAt, (outBytes / 4) * ky.outputSize);
-          if (kx.outputSize % 2 === 0) out.set(rows);
-          else for (let oy = 0; oy < ky.outputSize; oy++) out.set(rows.subarray(oy * (outBytes / 4), oy * (outBytes / 4) + kx.outputSize), oy * kx.outputSize);
+          for (let oy = 0; oy < ky.outputSize; oy++) out.set(new Float32Array(grownMemory.buffer, outAt + oy * outBytes, kx.outputSize), oy * kx.outputSize);
           return out;
         },
       };
