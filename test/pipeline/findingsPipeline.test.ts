@@ -84,6 +84,31 @@ describe('FindingsPipeline', () => {
       });
     });
 
+    it('should go on taking chunks while an earlier one is still in the model, yielding in order and holding a bounded number', async () => {
+      // The first chunk spends tens of ms in the model; the others fail in their reading and finish at once.
+      const chunks = [[pa, pa], ...Array.from({ length: 11 }, () => [notDicom])];
+      let pulled = 0;
+      async function* counted(): AsyncGenerator<Uint8Array[]> {
+        for (const chunk of chunks) {
+          pulled += 1;
+          yield chunk;
+        }
+      }
+      const pulledAtYield: number[] = [];
+      const yielded: ClassifyOutcome[][] = [];
+      for await (const outcomes of folder.classifyChunks(counted())) {
+        pulledAtYield.push(pulled);
+        yielded.push(outcomes);
+      }
+      const inWork = folder.model.parallelRuns + 2;
+      // Waiting on the first chunk in order stopped at `inWork` chunks taken; finished ones free their place,
+      // up to as many again kept for their turn.
+      expect(pulledAtYield[0]).toBe(2 * inWork);
+      expect(yielded.map((c) => c.length)).toEqual(chunks.map((c) => c.length));
+      expect(yielded[0]?.map((o) => o.ok)).toEqual([true, true]);
+      expect(yielded.slice(1).every((c) => c[0]?.ok === false)).toBe(true);
+    });
+
     it('should prepare on a worker exactly what the calling thread prepares, header included', async () => {
       const [onWorker, here] = await Promise.all([folder.prepare(pa), pipeline.prepare(pa)]);
       expect(Array.from(onWorker.input.tensor)).toEqual(Array.from(here.input.tensor));

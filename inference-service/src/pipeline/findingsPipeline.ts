@@ -98,19 +98,41 @@ export class FindingsPipeline {
    * model runs some, the next are read and preprocessed (on the prepare pool's threads when there is
    * one), and as many chunks run at once as the model computes runs at once (its 'throughput' layout
    * has one session per thread), so neither the decoders nor the sessions wait on each other.
+   *
+   * Chunks are prepared one after another: the pool takes every file of a chunk at once, and with two
+   * chunks' files queued together it finished them in any order, so the model waited for the first
+   * chunk while the third was ready. A chunk that finishes early frees its place for the next at once,
+   * its outcomes kept until those before it are yielded: waiting for them in order left a session idle
+   * when the other session's chunk ended first (a 64-image folder measured 27 images/s against 29).
    */
   async *classifyChunks(chunks: AsyncIterable<readonly Uint8Array[]> | Iterable<readonly Uint8Array[]>, options: ClassifyOptions = {}): AsyncGenerator<ClassifyOutcome[]> {
-    // Chunks in work: one per concurrent run, one being prepared, one ready to go when a run ends.
+    // Chunks in work: one per concurrent run, one being prepared, one ready to go when a run ends; and
+    // at most as many again finished, waiting for an earlier one.
     const depth = this.model.parallelRuns + 2;
-    const inWork: Promise<ClassifyOutcome[]>[] = [];
+    const waiting: { readonly outcomes: Promise<ClassifyOutcome[]>; settled: boolean }[] = [];
+    let unfinished = 0;
+    let wake: (() => void) | undefined;
+    let preparing: Promise<unknown> = Promise.resolve();
     for await (const files of chunks) {
-      const work = this.prepareAll(files, options).then((prepared) => this.finish(prepared, options));
+      const prepared = preparing.then(() => this.prepareAll(files, options));
+      preparing = prepared.catch(() => undefined);
+      const entry = { outcomes: prepared.then((p) => this.finish(p, options)), settled: false };
       // Awaited in order below; until then a failure must not count as unhandled.
-      work.catch(() => undefined);
-      inWork.push(work);
-      while (inWork.length >= depth) yield await inWork.shift()!;
+      entry.outcomes.catch(() => undefined);
+      const settle = (): void => {
+        entry.settled = true;
+        unfinished -= 1;
+        wake?.();
+      };
+      entry.outcomes.then(settle, settle);
+      unfinished += 1;
+      waiting.push(entry);
+      while (unfinished >= depth || waiting.length >= 2 * depth || waiting[0]?.settled) {
+        if (waiting[0]?.settled) yield await waiting.shift()!.outcomes;
+        else await new Promise<void>((resolve) => (wake = resolve));
+      }
     }
-    while (inWork.length > 0) yield await inWork.shift()!;
+    while (waiting.length > 0) yield await waiting.shift()!.outcomes;
   }
 
   private async prepareAll(files: readonly Uint8Array[], options: PrepareOptions): Promise<(PreparedImage | ClassifyError)[]> {
