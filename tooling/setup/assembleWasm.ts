@@ -4,12 +4,26 @@
  * code; the assembled text stays the source a reviewer reads. A test assembles it again and compares.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import wabt from 'wabt';
 
-const simdDir = resolve(import.meta.dirname, '../../inference-service/src/xray/simd');
-export const rowSums = { wat: resolve(simdDir, 'rowSums.wat'), module: resolve(simdDir, 'rowSumsModule.ts') };
+const sources = resolve(import.meta.dirname, '../../inference-service/src');
+
+/** A .wat file, the generated module beside it, and the name of the base64 string that module exports. */
+export interface WasmSource {
+  readonly wat: string;
+  readonly module: string;
+  readonly exportName: string;
+}
+
+function wasmSource(dir: string, name: string): WasmSource {
+  return { wat: resolve(sources, dir, `${name}.wat`), module: resolve(sources, dir, `${name}Module.ts`), exportName: `${name}Wasm` };
+}
+
+export const rowSums = wasmSource('xray/simd', 'rowSums');
+export const idctIslow = wasmSource('dicom/codecs/simd', 'idctIslow');
+const all = [rowSums, idctIslow];
 
 /** The binary of a .wat file (SIMD enabled), validated. */
 export async function assembleWat(path: string): Promise<Uint8Array> {
@@ -23,17 +37,19 @@ export async function assembleWat(path: string): Promise<Uint8Array> {
   }
 }
 
-/** The generated module's text for `bytes`. */
-export function moduleSource(bytes: Uint8Array): string {
+/** The generated module's text for `source`, assembled as `bytes`. */
+export function moduleSource(source: WasmSource, bytes: Uint8Array): string {
   return [
-    '// Generated from rowSums.wat by `npm run build:wasm` (tooling/setup/assembleWasm.ts); a test assembles',
+    `// Generated from ${basename(source.wat)} by \`npm run build:wasm\` (tooling/setup/assembleWasm.ts); a test assembles`,
     '// the text again and fails if these bytes differ. Edit the .wat, never this file.',
-    `export const rowSumsWasm = '${Buffer.from(bytes).toString('base64')}';`,
+    `export const ${source.exportName} = '${Buffer.from(bytes).toString('base64')}';`,
     '',
   ].join('\n');
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  await writeFile(rowSums.module, moduleSource(await assembleWat(rowSums.wat)));
-  console.log(`wrote ${rowSums.module}`);
+  for (const source of all) {
+    await writeFile(source.module, moduleSource(source, await assembleWat(source.wat)));
+    console.log(`wrote ${source.module}`);
+  }
 }

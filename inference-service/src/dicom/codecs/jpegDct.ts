@@ -1,12 +1,12 @@
-import loadLibjpegTurbo from '@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasmjs';
 import { DicomReadError } from '../errors.ts';
 import { decodedFrameOf } from './decodedFrame.ts';
 import type { DecodedFrame } from './decodedFrame.ts';
 import { EmbindCodec } from './embind.ts';
 import { decodeJpeg12 } from './jpeg12.ts';
 import { readJpegFrameHeader } from './jpegMarkers.ts';
+import { loadLibjpegTurbo } from './libjpegTurbo.ts';
 
-const libjpegTurbo = new EmbindCodec('libjpeg-turbo (8-bit)', loadLibjpegTurbo, 'JPEGDecoder');
+const libjpegTurbo = new EmbindCodec('libjpeg-turbo (8-bit)', async (options) => (await loadLibjpegTurbo(options)).module, 'JPEGDecoder');
 
 /**
  * DCT JPEG, ISO 10918-1 processes 1 (8-bit baseline), 2 (8-bit extended) and 4 (12-bit extended).

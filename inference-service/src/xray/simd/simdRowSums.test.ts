@@ -54,7 +54,7 @@ function factors(n: number, scale: number): Float64Array {
 describe('simdRowSums', () => {
   it('is the assembled rowSums.wat, byte for byte', async () => {
     const committed = await readFile(rowSums.module, 'utf8');
-    expect(committed).toBe(moduleSource(await assembleWat(rowSums.wat)));
+    expect(committed).toBe(moduleSource(rowSums, await assembleWat(rowSums.wat)));
   });
 
   // The kernel adds the same products in the same order as the scalar loop, so the sums are the same doubles.
