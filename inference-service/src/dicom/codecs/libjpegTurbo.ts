@@ -42,12 +42,16 @@ interface FunctionTable {
   set(index: number, value: unknown): void;
 }
 
-let wasmBytes: Uint8Array | undefined;
+let build: { readonly bytes: Uint8Array; readonly pinned: boolean } | undefined;
 let idctModule: WebAssembly.Module | undefined;
 
-function buildBytes(): Uint8Array {
-  wasmBytes ??= readFileSync(createRequire(import.meta.url).resolve('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm'));
-  return wasmBytes;
+/** The build's bytes (read once a thread; a module is made again after a decoder aborts) and whether it is the pinned one. */
+function buildBytes(): { readonly bytes: Uint8Array; readonly pinned: boolean } {
+  if (!build) {
+    const bytes = readFileSync(createRequire(import.meta.url).resolve('@cornerstonejs/codec-libjpeg-turbo-8bit/decodewasm'));
+    build = { bytes, pinned: createHash('sha256').update(bytes).digest('hex') === pinnedBuild.sha256 };
+  }
+  return build;
 }
 
 function islowSlotOf(table: FunctionTable): number | undefined {
@@ -64,9 +68,9 @@ interface PinnedIslow {
   readonly slot: number;
 }
 
-/** jpeg_idct_islow's table entry when `instance` is the pinned build, else undefined. */
-function pinnedIslow(instance: WebAssembly.Instance, bytes: Uint8Array): PinnedIslow | undefined {
-  if (createHash('sha256').update(bytes).digest('hex') !== pinnedBuild.sha256) return undefined;
+/** jpeg_idct_islow's table entry when `instance` is of the pinned build, else undefined. */
+function pinnedIslow(instance: WebAssembly.Instance, pinned: boolean): PinnedIslow | undefined {
+  if (!pinned) return undefined;
   const exports = Object.values(instance.exports);
   const memory = exports.find((value): value is WebAssembly.Memory => value instanceof WebAssembly.Memory);
   const table = exports.find((value): value is FunctionTable => value instanceof (WebAssembly as unknown as { Table: abstract new () => FunctionTable }).Table);
@@ -74,10 +78,16 @@ function pinnedIslow(instance: WebAssembly.Instance, bytes: Uint8Array): PinnedI
   return table && memory && slot !== undefined ? { table, memory, slot } : undefined;
 }
 
-function installSimdIdct({ table, memory, slot }: PinnedIslow): void {
-  idctModule ??= new WebAssembly.Module(Buffer.from(idctIslowWasm, 'base64'));
-  const idct = new WebAssembly.Instance(idctModule, { env: { memory } });
-  table.set(slot, idct.exports['idctIslow'] as (...args: number[]) => void);
+/** Puts the SIMD IDCT in the table; false if the engine refuses it, and the build keeps its own. */
+function installSimdIdct({ table, memory, slot }: PinnedIslow): boolean {
+  try {
+    idctModule ??= new WebAssembly.Module(Buffer.from(idctIslowWasm, 'base64'));
+    const idct = new WebAssembly.Instance(idctModule, { env: { memory } });
+    table.set(slot, idct.exports['idctIslow'] as (...args: number[]) => void);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** WebAssembly.instantiate, which Node's typings leave out. */
@@ -90,7 +100,7 @@ const instantiate = (WebAssembly as unknown as {
  * `options` are Emscripten's (print, printErr).
  */
 export async function loadLibjpegTurbo(options: object = {}, simdIdct = true): Promise<LibjpegTurbo> {
-  const bytes = buildBytes();
+  const { bytes, pinned } = buildBytes();
   let loaded: Omit<LibjpegTurbo, 'module'> | undefined;
   let failed: (cause: unknown) => void = () => undefined;
   const failure = new Promise<never>((_, reject) => {
@@ -99,12 +109,14 @@ export async function loadLibjpegTurbo(options: object = {}, simdIdct = true): P
   // Emscripten's hook for instantiating the module ourselves: it waits for `receive`, so a failure must
   // end the wait here.
   const instantiateWasm = (imports: Record<string, Record<string, unknown>>, receive: (instance: WebAssembly.Instance, module: WebAssembly.Module) => void): object => {
-    instantiate(bytes, imports).then(({ instance, module }) => {
-      const islow = pinnedIslow(instance, bytes);
-      if (islow && simdIdct) installSimdIdct(islow);
-      loaded = { instance, islowSlot: islow?.slot, idct: islow && simdIdct ? 'simd' : 'scalar' };
-      receive(instance, module);
-    }, failed);
+    instantiate(bytes, imports)
+      .then(({ instance, module }) => {
+        const islow = pinnedIslow(instance, pinned);
+        const installed = islow !== undefined && simdIdct && installSimdIdct(islow);
+        loaded = { instance, islowSlot: islow?.slot, idct: installed ? 'simd' : 'scalar' };
+        receive(instance, module);
+      })
+      .catch(failed);
     return {};
   };
   const module = (await Promise.race([loadLibjpegTurboModule({ ...options, instantiateWasm }), failure])) as Record<string, unknown>;
