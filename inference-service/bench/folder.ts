@@ -85,7 +85,7 @@ async function cpuPerImage<T>(images: number, groups: Readonly<Record<string, Re
  * Issue 12's folder figures, in one run: the model-only limit in both session layouts, and a folder of
  * 64 real 1024² images through the CLI's path, as a ratio of the better limit (target ≥ 0.85).
  */
-export async function benchFolder(): Promise<void> {
+export async function benchFolder(rounds = 5): Promise<void> {
   const active = await loadActiveModel();
   console.log(`Model: ${active.card.id} (${active.card.kind}), ${availableParallelism()} cores`);
   const real = await readDicomImage(await readFile(join(sharedCxr, 'siim-pa-jpeg-baseline.dcm')));
@@ -106,8 +106,9 @@ export async function benchFolder(): Promise<void> {
     const mainThread = new Set([String(process.pid)]);
     await folderPass(cli, dir);
     await folderPass(before, dir);
-    // Interleaved rounds: the host's speed drifts, and each ratio is taken within one round.
-    for (let round = 0; round < 3; round += 1) {
+    // Interleaved rounds: the host's speed drifts, and each ratio is taken within one round. Five, not three:
+    // on a host whose speed moved within seconds single rounds ran from 0.61 to 1.01, and three left the median to chance.
+    for (let round = 0; round < rounds; round += 1) {
       await warmUp(latency, tensor);
       const l = await modelOnly(latency, tensor, 16);
       await warmUp(throughput.value, tensor);
@@ -124,7 +125,7 @@ export async function benchFolder(): Promise<void> {
       cpu.main.push(f.cpu.main!);
       cpu.other.push(f.cpu.other!);
     }
-    console.log('\nFolder of 64 real 1024² DICOM files; model-only limits at batch 8; 3 interleaved rounds, median (range):');
+    console.log(`\nFolder of 64 real 1024² DICOM files; model-only limits at batch 8; ${rounds} interleaved rounds, median (range):`);
     report([
       ['model only, one session × 2 threads (latency layout)', `${spread(figures.latency)} images/s`],
       ['model only, 2 sessions × 1 thread (throughput layout)', `${spread(figures.throughput)} images/s`],
