@@ -110,7 +110,7 @@ export class FindingsPipeline {
     // at most as many again finished, waiting for an earlier one.
     const depth = this.model.parallelRuns + 2;
     const waiting: { readonly outcomes: Promise<ClassifyOutcome[]>; settled: boolean }[] = [];
-    let unfinished = 0;
+    const unfinished = (): number => waiting.filter((entry) => !entry.settled).length;
     let wake: (() => void) | undefined;
     let preparing: Promise<unknown> = Promise.resolve();
     for await (const files of chunks) {
@@ -121,13 +121,11 @@ export class FindingsPipeline {
       entry.outcomes.catch(() => undefined);
       const settle = (): void => {
         entry.settled = true;
-        unfinished -= 1;
         wake?.();
       };
       entry.outcomes.then(settle, settle);
-      unfinished += 1;
       waiting.push(entry);
-      while (unfinished >= depth || waiting.length >= 2 * depth || waiting[0]?.settled) {
+      while (unfinished() >= depth || waiting.length >= 2 * depth || waiting[0]?.settled) {
         if (waiting[0]?.settled) yield await waiting.shift()!.outcomes;
         else await new Promise<void>((resolve) => (wake = resolve));
       }

@@ -29,14 +29,12 @@ export interface LibjpegTurbo {
   readonly module: Record<string, unknown>;
   /** Which inverse DCT it runs. */
   readonly idct: IdctCode;
-  /** The build's own instance, for tests that call its functions. */
-  readonly instance: WebAssembly.Instance;
-  /** The function-table entry libjpeg calls for the accurate integer IDCT, when this is the pinned build. */
-  readonly islowSlot: number | undefined;
+  /** Where libjpeg finds its accurate integer IDCT, when this is the pinned build (tests call what is there). */
+  readonly islow: PinnedIslow | undefined;
 }
 
 /** What of a WebAssembly.Table this needs (Node's typings declare no Table). */
-interface FunctionTable {
+export interface FunctionTable {
   readonly length: number;
   get(index: number): unknown;
   set(index: number, value: unknown): void;
@@ -62,8 +60,9 @@ function islowSlotOf(table: FunctionTable): number | undefined {
   return undefined;
 }
 
-interface PinnedIslow {
+export interface PinnedIslow {
   readonly table: FunctionTable;
+  /** The build's memory, which the SIMD IDCT imports. */
   readonly memory: WebAssembly.Memory;
   readonly slot: number;
 }
@@ -113,7 +112,7 @@ export async function loadLibjpegTurbo(options: object = {}, simdIdct = true): P
       .then(({ instance, module }) => {
         const islow = pinnedIslow(instance, pinned);
         const installed = islow !== undefined && simdIdct && installSimdIdct(islow);
-        loaded = { instance, islowSlot: islow?.slot, idct: installed ? 'simd' : 'scalar' };
+        loaded = { islow, idct: installed ? 'simd' : 'scalar' };
         receive(instance, module);
       })
       .catch(failed);
